@@ -1,0 +1,1 @@
+//! Primitive wire types: two-byte integers, UTF-8 strings, binary data.
