@@ -29,11 +29,14 @@ pub use codec::{decode_packet, DecodeError, EncodeError};
 pub use connack::ConnAck;
 pub use connect::{Connect, Will};
 pub use disconnect::Disconnect;
-pub use properties::{Properties, Property, PropertyId, PropertyValue};
+pub use properties::{
+    Properties, Property, PropertyContext, PropertyId, PropertyType, PropertyValue,
+};
 pub use publish::Publish;
 pub use reason::ReasonCode;
 pub use subscribe::{RetainHandling, SubAck, Subscribe, SubscribeFilter, SubscriptionOptions};
 pub use unsubscribe::{UnsubAck, Unsubscribe};
+pub use utf8::{validate_bytes, validate_str, Utf8Error};
 pub use varint::{decode_varint, encode_varint, varint_len, MAX_VARINT};
 
 /// The largest remaining length MQTT can express (and so the largest packet body).
