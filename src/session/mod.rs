@@ -20,12 +20,30 @@
 //! 5. [`Session::connection_lost`]: the byte stream ended, for whatever reason. State that must
 //!    survive (unacknowledged QoS 1/2 messages, queued messages) is kept for the next connection.
 
-use std::time::Instant;
+mod commands;
+mod connection;
+mod incoming;
+mod keepalive;
+mod outgoing;
+mod packet_id;
+mod transmit;
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::protocol::{
-    PacketId, Properties, ProtocolVersion, Publish, QoS, SubscribeFilter, Will,
+    Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, SubscribeFilter, Will,
 };
+
+use keepalive::{Keepalive, KeepaliveAction};
+use outgoing::Outgoing;
+use packet_id::PacketIdPool;
+use transmit::Transmit;
+
+/// How long to wait for CONNACK when keepalive is off (with keepalive on, the keepalive interval
+/// is the CONNACK timeout). Change it with [`Session::set_connack_timeout`].
+pub const DEFAULT_CONNACK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything the session needs to build CONNECT and run a connection.
 #[derive(Debug, Clone)]
@@ -118,6 +136,28 @@ pub enum Event {
 pub struct Session {
     config: SessionConfig,
     state: State,
+    /// Packet identifiers held by outgoing packets.
+    ids: PacketIdPool,
+    /// Outgoing PUBLISH in flight and queued, packets held until CONNACK, requests awaiting acks.
+    outgoing: Outgoing,
+    /// Inbound QoS 2 packet ids delivered and awaiting PUBREL.
+    inbound_qos2: HashSet<PacketId>,
+    /// Bytes waiting for the transport.
+    tx: Transmit,
+    /// The incomplete tail of the last read (never more than one partial packet).
+    rx: Vec<u8>,
+    keepalive: Keepalive,
+    events: VecDeque<Event>,
+    /// CONNACK arrived on the current connection.
+    connack_received: bool,
+    /// MQTT 5 Receive Maximum of the server (65535 when not given).
+    server_receive_maximum: u16,
+    /// MQTT 5 Maximum Packet Size of the server, if given.
+    server_max_packet_size: Option<u32>,
+    /// The DISCONNECT an MQTT 5 broker sent, until taken.
+    server_disconnect: Option<Disconnect>,
+    /// CONNACK timeout when keepalive is 0.
+    connack_timeout: Duration,
 }
 
 impl Session {
@@ -126,6 +166,18 @@ impl Session {
         Session {
             config,
             state: State::Offline,
+            ids: PacketIdPool::new(),
+            outgoing: Outgoing::default(),
+            inbound_qos2: HashSet::new(),
+            tx: Transmit::default(),
+            rx: Vec::new(),
+            keepalive: Keepalive::default(),
+            events: VecDeque::new(),
+            connack_received: false,
+            server_receive_maximum: u16::MAX,
+            server_max_packet_size: None,
+            server_disconnect: None,
+            connack_timeout: DEFAULT_CONNACK_TIMEOUT,
         }
     }
 
@@ -134,7 +186,8 @@ impl Session {
         &self.config
     }
 
-    /// The configuration (change); takes effect at the next connection.
+    /// The configuration (change); takes effect at the next connection (except `max_inflight`,
+    /// which [`Session::set_max_inflight`] applies at once).
     pub fn config_mut(&mut self) -> &mut SessionConfig {
         &mut self.config
     }
@@ -144,99 +197,223 @@ impl Session {
         self.state
     }
 
-    /// A connection attempt starts. Commands issued from now on are held until CONNACK.
+    /// Whether CONNACK accepted the current connection and no DISCONNECT was queued since.
+    pub fn is_connected(&self) -> bool {
+        self.state == State::Connected
+    }
+
+    /// A connection attempt starts. Commands issued from now on are held until CONNACK. Called in
+    /// any state other than `Offline`, the previous connection counts as lost first.
     pub fn open(&mut self) {
-        unimplemented!()
+        self.open_impl();
     }
 
-    /// The byte stream to the broker is up: queue CONNECT and start the CONNACK timer.
-    pub fn transport_ready(&mut self, _now: Instant) {
-        unimplemented!()
+    /// The byte stream to the broker is up: queue CONNECT and start the CONNACK timer (the
+    /// keepalive interval, or [`DEFAULT_CONNACK_TIMEOUT`] when keepalive is 0). Ignored after
+    /// [`Session::disconnect`] (the driver then just closes).
+    pub fn transport_ready(&mut self, now: Instant) {
+        self.transport_ready_impl(now);
     }
 
-    /// The byte stream ended (any reason). Keeps what must survive for the next connection.
+    /// The byte stream ended (any reason). Keeps what must survive for the next connection: QoS 1/2
+    /// PUBLISH in flight or queued, and inbound QoS 2 ids awaiting PUBREL. Drops pending bytes, QoS 0
+    /// PUBLISH and SUBSCRIBE/UNSUBSCRIBE not yet sent or not yet acknowledged (their ids are freed,
+    /// no event follows). Calling it when already offline does nothing more.
     pub fn connection_lost(&mut self) {
-        unimplemented!()
+        self.connection_lost_impl();
     }
 
     /// Feed bytes read from the broker. Every complete packet is handled. On a protocol violation the
     /// session queues an MQTT 5 DISCONNECT where that applies, goes offline and returns the error;
     /// the driver then flushes [`Session::poll_transmit`] once and closes.
-    pub fn handle_bytes(&mut self, _now: Instant, _bytes: &[u8]) -> Result<(), Error> {
-        unimplemented!()
+    ///
+    /// A CONNACK refusal also returns `Err(Error::ConnRefused(code))` after queuing
+    /// [`Event::ConnAck`] (poll events before closing). An MQTT 5 DISCONNECT from the broker returns
+    /// `Err(Error::ConnLost)`; see [`Session::take_server_disconnect`]. Bytes fed while `Offline` or
+    /// `Opening` are ignored with `Err(Error::NoConn)`.
+    pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) -> Result<(), Error> {
+        self.handle_bytes_impl(now, bytes)
     }
 
     /// Let time pass: sends PINGREQ when the link was idle for the keepalive, and fails with
     /// `Error::Keepalive` when the broker stays silent (no PINGRESP, no CONNACK) too long.
-    pub fn handle_timeout(&mut self, _now: Instant) -> Result<(), Error> {
-        unimplemented!()
+    ///
+    /// The exact rules are in the `keepalive` module docs: PINGREQ when nothing was sent **or**
+    /// nothing was received for the keepalive interval K; with a PINGREQ outstanding, any packet
+    /// from the broker within K keeps the link alive, silence for K fails it with
+    /// `Error::Keepalive`. No CONNACK within K fails with `Error::Keepalive`; with K = 0, no
+    /// CONNACK within the CONNACK timeout fails with `Error::Timeout`. On failure the session is
+    /// offline; the driver closes and calls [`Session::connection_lost`].
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        match self.state {
+            State::AwaitingConnAck => match self.keepalive.connack_deadline() {
+                Some(deadline) if now >= deadline => {
+                    log::debug!("culex: no CONNACK in time");
+                    let error = if self.config.keep_alive > 0 {
+                        Error::Keepalive
+                    } else {
+                        Error::Timeout
+                    };
+                    Err(self.fail(error))
+                }
+                _ => Ok(()),
+            },
+            State::Connected => match self.keepalive.check(now) {
+                KeepaliveAction::Idle => Ok(()),
+                KeepaliveAction::SendPing => {
+                    let _ = self
+                        .tx
+                        .packet(&crate::protocol::Packet::PingReq, self.config.protocol);
+                    self.keepalive.on_ping_sent(now);
+                    Ok(())
+                }
+                KeepaliveAction::Expired => {
+                    log::debug!("culex: no answer to PINGREQ within the keepalive");
+                    Err(self.fail(Error::Keepalive))
+                }
+            },
+            State::Offline | State::Opening | State::Closing => Ok(()),
+        }
     }
 
     /// When [`Session::handle_timeout`] next wants to run, if ever.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        unimplemented!()
+        match self.state {
+            State::AwaitingConnAck => self.keepalive.connack_deadline(),
+            State::Connected => self.keepalive.next_deadline(),
+            State::Offline | State::Opening | State::Closing => None,
+        }
     }
 
     /// Append every byte ready to send to `out`; returns how many were appended. Bytes appended
-    /// count as sent at `now` for keepalive purposes.
-    pub fn poll_transmit(&mut self, _now: Instant, _out: &mut Vec<u8>) -> usize {
-        unimplemented!()
+    /// count as sent at `now` for keepalive purposes. QoS 0 PUBLISH among them are reported as
+    /// [`Event::Published`] now. When `out` is empty the buffers are swapped (no copy).
+    pub fn poll_transmit(&mut self, now: Instant, out: &mut Vec<u8>) -> usize {
+        let events = &mut self.events;
+        let n = self.tx.drain_into(out, |mid| {
+            events.push_back(Event::Published {
+                mid,
+                reason_code: 0,
+                properties: Properties::default(),
+            })
+        });
+        if n > 0 {
+            self.keepalive.on_transmit(now);
+        }
+        n
     }
 
     /// Whether [`Session::poll_transmit`] would append anything.
     pub fn want_write(&self) -> bool {
-        unimplemented!()
+        !self.tx.is_empty()
     }
 
     /// The next event for the application, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        unimplemented!()
+        self.events.pop_front()
     }
 
     /// Publish a message; returns its message id (also for QoS 0). QoS 0 needs a connection (or
-    /// one underway): `Error::NoConn` otherwise; QoS 1 and 2 are queued while offline.
+    /// one underway): `Error::NoConn` otherwise; QoS 1 and 2 are queued while offline. Every QoS is
+    /// refused with `Error::NoConn` after [`Session::disconnect`].
+    ///
+    /// Errors: `Error::Inval` for an empty topic or one with wildcards, `Error::MalformedUtf8` for
+    /// a topic that is not MQTT UTF-8, `Error::PayloadSize` when the packet would exceed the MQTT
+    /// limit, `Error::OversizePacket` beyond the MQTT 5 server's Maximum Packet Size,
+    /// `Error::NotSupported` for properties before MQTT 5, `Error::NoMem` when all 65535 packet
+    /// ids are in use.
     pub fn publish(
         &mut self,
-        _topic: &str,
-        _payload: &[u8],
-        _qos: QoS,
-        _retain: bool,
-        _properties: Properties,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+        properties: Properties,
     ) -> Result<PacketId, Error> {
-        unimplemented!()
+        self.publish_impl(topic, payload, qos, retain, properties)
     }
 
-    /// Subscribe to one or more filters; returns the message id of the SUBSCRIBE.
+    /// Subscribe to one or more filters; returns the message id of the SUBSCRIBE. Needs a
+    /// connection or one underway (`Error::NoConn` otherwise); sent at once when connected, else
+    /// right after CONNACK. Errors as for [`Session::publish`] (filters may hold wildcards).
     pub fn subscribe(
         &mut self,
-        _filters: Vec<SubscribeFilter>,
-        _properties: Properties,
+        filters: Vec<SubscribeFilter>,
+        properties: Properties,
     ) -> Result<PacketId, Error> {
-        unimplemented!()
+        self.subscribe_impl(filters, properties)
     }
 
-    /// Unsubscribe from one or more filters; returns the message id of the UNSUBSCRIBE.
+    /// Unsubscribe from one or more filters; returns the message id of the UNSUBSCRIBE. Same rules
+    /// as [`Session::subscribe`].
     pub fn unsubscribe(
         &mut self,
-        _filters: Vec<String>,
-        _properties: Properties,
+        filters: Vec<String>,
+        properties: Properties,
     ) -> Result<PacketId, Error> {
-        unimplemented!()
+        self.unsubscribe_impl(filters, properties)
     }
 
     /// Queue DISCONNECT after everything already queued; the session is then [`State::Closing`].
-    pub fn disconnect(&mut self, _reason_code: u8, _properties: Properties) -> Result<(), Error> {
-        unimplemented!()
+    /// QoS 1/2 PUBLISH still waiting for an Inflight slot stay queued for a later connection.
+    /// `Error::NoConn` when offline; a second call while closing does nothing. While `Opening`
+    /// nothing is sent and [`Session::is_closing`] is true at once.
+    pub fn disconnect(&mut self, reason_code: u8, properties: Properties) -> Result<(), Error> {
+        self.disconnect_impl(reason_code, properties)
     }
 
     /// Whether DISCONNECT has been handed to the transport and the driver should close once its
     /// buffer is written.
     pub fn is_closing(&self) -> bool {
-        unimplemented!()
+        self.state == State::Closing && !self.tx.disconnect_pending()
     }
 
     /// How many outgoing QoS 1/2 messages are in flight or queued.
     pub fn outgoing_count(&self) -> usize {
-        unimplemented!()
+        self.outgoing.publish_count()
+    }
+
+    /// Whether a PINGREQ is waiting for its PINGRESP.
+    pub fn ping_outstanding(&self) -> bool {
+        self.keepalive.ping_outstanding()
+    }
+
+    /// How many outgoing QoS 1/2 PUBLISH are in the Inflight window (sent, not completed).
+    pub fn inflight_count(&self) -> usize {
+        self.outgoing.inflight.len()
+    }
+
+    /// How many outgoing QoS 1/2 PUBLISH wait for an Inflight slot or a connection.
+    pub fn queued_count(&self) -> usize {
+        self.outgoing.queued.len()
+    }
+
+    /// How many packet ids are held (QoS 1/2 PUBLISH in flight or queued, SUBSCRIBE/UNSUBSCRIBE
+    /// held or awaiting their acknowledgement).
+    pub fn packet_ids_in_use(&self) -> usize {
+        self.ids.held_count()
+    }
+
+    /// Change the Inflight window (0 = no limit), effective at once: a larger window sends queued
+    /// messages now; a smaller one lets messages already in flight finish.
+    pub fn set_max_inflight(&mut self, max_inflight: u16) {
+        self.config.max_inflight = max_inflight;
+        self.flush_pending();
+    }
+
+    /// The CONNACK timeout used when keepalive is 0 (default [`DEFAULT_CONNACK_TIMEOUT`]).
+    pub fn set_connack_timeout(&mut self, timeout: Duration) {
+        self.connack_timeout = timeout;
+    }
+
+    /// The DISCONNECT an MQTT 5 broker sent (reason code and properties), once.
+    pub fn take_server_disconnect(&mut self) -> Option<Disconnect> {
+        self.server_disconnect.take()
+    }
+
+    /// Make the next packet id handed out be the first free one after `last` (to test wraparound
+    /// or to continue a persisted session).
+    pub fn set_last_packet_id(&mut self, last: PacketId) {
+        self.ids.set_last(last);
     }
 }

@@ -1,0 +1,342 @@
+//! Bytes and packets from the broker: framing, size limits, and what each packet does.
+//!
+//! Owns the reassembly of packets split across reads (only the incomplete tail of a read is copied;
+//! complete packets are decoded straight from the caller's slice), the inbound size limit (checked
+//! on the fixed header, before anything is allocated), the inbound QoS 2 ids awaiting PUBREL, and
+//! the reaction to every packet type. It never reads the clock and never touches a socket.
+
+use std::time::Instant;
+
+use super::outgoing::{AwaitedAck, Stage};
+use super::transmit::{log_publish, log_received, packet_name};
+use super::{Event, Session, State};
+use crate::error::Error;
+use crate::protocol::{
+    decode_packet, decode_varint, Ack, AckKind, DecodeError, Packet, Properties, Publish, QoS,
+};
+
+/// MQTT 5 reason code "Packet Identifier not found".
+const PACKET_ID_NOT_FOUND: u8 = 0x92;
+
+impl Session {
+    pub(super) fn handle_bytes_impl(&mut self, now: Instant, bytes: &[u8]) -> Result<(), Error> {
+        match self.state {
+            State::AwaitingConnAck | State::Connected | State::Closing => {}
+            State::Offline | State::Opening => {
+                log::debug!(
+                    "culex: {} bytes ignored while {:?}",
+                    bytes.len(),
+                    self.state
+                );
+                return Err(Error::NoConn);
+            }
+        }
+        let mut input = bytes;
+        if !self.rx.is_empty() {
+            match self.complete_tail(&mut input) {
+                Ok(Some(packet)) => self.dispatch(now, packet)?,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        let version = self.config.protocol;
+        let max = self.config.max_incoming_packet_size;
+        while !input.is_empty() {
+            if !self.is_receiving() {
+                log::debug!(
+                    "culex: {} bytes ignored after the connection ended",
+                    input.len()
+                );
+                return Ok(());
+            }
+            match decode_packet(input, version, max) {
+                Ok(Some((packet, used))) => {
+                    input = &input[used..];
+                    self.dispatch(now, packet)?;
+                }
+                Ok(None) => {
+                    // Incomplete: keep the tail, but only if its announced size is acceptable.
+                    let total = match self.frame_len(input) {
+                        Ok(total) => total,
+                        Err(e) => return Err(self.fail(e)),
+                    };
+                    if let Some(total) = total {
+                        self.rx.reserve_exact(total);
+                    }
+                    self.rx.extend_from_slice(input);
+                    return Ok(());
+                }
+                Err(e) => return Err(self.fail(decode_error(e))),
+            }
+        }
+        Ok(())
+    }
+
+    fn is_receiving(&self) -> bool {
+        matches!(
+            self.state,
+            State::AwaitingConnAck | State::Connected | State::Closing
+        )
+    }
+
+    /// Move bytes from `input` into the reassembly buffer until it holds one whole packet, and
+    /// decode it; `None` when `input` ran out first.
+    fn complete_tail(&mut self, input: &mut &[u8]) -> Result<Option<Packet>, Error> {
+        let total = loop {
+            if let Some(total) = self.frame_len(&self.rx)? {
+                break total;
+            }
+            // The fixed header itself is incomplete: take one more byte.
+            let Some((&first, rest)) = input.split_first() else {
+                return Ok(None);
+            };
+            self.rx.push(first);
+            *input = rest;
+        };
+        let take = (total - self.rx.len()).min(input.len());
+        self.rx.reserve_exact(total - self.rx.len());
+        self.rx.extend_from_slice(&input[..take]);
+        *input = &input[take..];
+        if self.rx.len() < total {
+            return Ok(None);
+        }
+        let decoded = decode_packet(
+            &self.rx,
+            self.config.protocol,
+            self.config.max_incoming_packet_size,
+        );
+        self.rx.clear();
+        match decoded {
+            Ok(Some((packet, used))) if used == total => Ok(Some(packet)),
+            Ok(_) => Err(Error::MalformedPacket),
+            Err(e) => Err(decode_error(e)),
+        }
+    }
+
+    /// The total size of the packet starting at `buf` once its fixed header is complete, checked
+    /// against the inbound limit.
+    fn frame_len(&self, buf: &[u8]) -> Result<Option<usize>, Error> {
+        if buf.len() < 2 {
+            return Ok(None);
+        }
+        let Some((remaining, used)) = decode_varint(&buf[1..]).map_err(decode_error)? else {
+            return Ok(None);
+        };
+        let total = 1 + used as u64 + u64::from(remaining);
+        if total > u64::from(self.config.max_incoming_packet_size) {
+            log::debug!(
+                "culex: incoming packet of {total} bytes exceeds the maximum of {}",
+                self.config.max_incoming_packet_size
+            );
+            return Err(Error::OversizePacket);
+        }
+        Ok(Some(total as usize))
+    }
+
+    /// Handle one decoded packet; on error the session has failed (see `fail`).
+    fn dispatch(&mut self, now: Instant, packet: Packet) -> Result<(), Error> {
+        if log::log_enabled!(log::Level::Debug) {
+            log_received(&packet);
+        }
+        self.keepalive.on_receive(now);
+        let result = self.handle_packet(now, packet);
+        result.map_err(|e| match e {
+            // A refusal already put the session offline; nothing to tell the broker.
+            Error::ConnRefused(_) => e,
+            _ => self.fail(e),
+        })
+    }
+
+    fn handle_packet(&mut self, now: Instant, packet: Packet) -> Result<(), Error> {
+        if self.state == State::AwaitingConnAck && !matches!(packet, Packet::ConnAck(_)) {
+            log::warn!("culex: {} received before CONNACK", packet_name(&packet));
+            return Err(Error::Protocol);
+        }
+        match packet {
+            Packet::ConnAck(connack) => self.on_connack(now, connack),
+            Packet::Publish(publish) => {
+                self.on_publish(publish);
+                Ok(())
+            }
+            Packet::Ack(ack) => {
+                self.on_ack(ack);
+                Ok(())
+            }
+            Packet::SubAck(suback) => {
+                if self.take_awaiting(suback.packet_id, AwaitedAck::SubAck) {
+                    self.events.push_back(Event::SubAck {
+                        mid: suback.packet_id,
+                        reason_codes: suback.reason_codes,
+                        properties: suback.properties,
+                    });
+                }
+                Ok(())
+            }
+            Packet::UnsubAck(unsuback) => {
+                if self.take_awaiting(unsuback.packet_id, AwaitedAck::UnsubAck) {
+                    self.events.push_back(Event::UnsubAck {
+                        mid: unsuback.packet_id,
+                        reason_codes: unsuback.reason_codes,
+                        properties: unsuback.properties,
+                    });
+                }
+                Ok(())
+            }
+            Packet::PingResp => {
+                self.keepalive.on_ping_response();
+                Ok(())
+            }
+            Packet::Disconnect(d) if self.config.protocol.is_v5() => {
+                log::debug!("culex: broker sent DISCONNECT (rc{})", d.reason_code);
+                self.server_disconnect = Some(d);
+                Err(Error::ConnLost)
+            }
+            Packet::Connect(_)
+            | Packet::Subscribe(_)
+            | Packet::Unsubscribe(_)
+            | Packet::PingReq
+            | Packet::Disconnect(_)
+            | Packet::Auth(_) => {
+                log::warn!(
+                    "culex: a client must never receive {}",
+                    packet_name(&packet)
+                );
+                Err(Error::Protocol)
+            }
+        }
+    }
+
+    /// Whether a SUBACK/UNSUBACK matches a request we sent; frees its id if so.
+    fn take_awaiting(&mut self, id: u16, awaited: AwaitedAck) -> bool {
+        if self.outgoing.awaiting.get(&id) == Some(&awaited) {
+            self.outgoing.awaiting.remove(&id);
+            self.ids.release(id);
+            true
+        } else {
+            log::debug!("culex: acknowledgement for unknown m{id} ignored");
+            false
+        }
+    }
+
+    /// An application message: deliver it (once), acknowledge it.
+    fn on_publish(&mut self, publish: Publish) {
+        let version = self.config.protocol;
+        let id = publish.packet_id;
+        // After DISCONNECT is queued nothing more may be sent: leave QoS 1/2 unacknowledged so the
+        // broker sends them again in the next session.
+        let can_ack = self.state == State::Connected;
+        match publish.qos {
+            QoS::AtMostOnce => self.events.push_back(Event::Message(publish)),
+            QoS::AtLeastOnce => {
+                if !can_ack {
+                    return;
+                }
+                self.events.push_back(Event::Message(publish));
+                self.tx.ack(AckKind::PubAck, id, 0, version);
+            }
+            QoS::ExactlyOnce => {
+                if !can_ack {
+                    return;
+                }
+                if self.inbound_qos2.insert(id) {
+                    self.events.push_back(Event::Message(publish));
+                } else {
+                    log_publish("ignoring duplicate", &publish, None);
+                }
+                self.tx.ack(AckKind::PubRec, id, 0, version);
+            }
+        }
+    }
+
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP.
+    fn on_ack(&mut self, ack: Ack) {
+        let version = self.config.protocol;
+        let can_send = self.state == State::Connected;
+        let Ack {
+            kind,
+            packet_id: id,
+            reason_code,
+            properties,
+        } = ack;
+        match kind {
+            AckKind::PubRel => {
+                if !can_send {
+                    return;
+                }
+                let reason = if self.inbound_qos2.remove(&id) || !version.is_v5() {
+                    0
+                } else {
+                    PACKET_ID_NOT_FOUND
+                };
+                self.tx.ack(AckKind::PubComp, id, reason, version);
+            }
+            AckKind::PubAck | AckKind::PubComp => {
+                let expected_qos = if kind == AckKind::PubAck {
+                    QoS::AtLeastOnce
+                } else {
+                    QoS::ExactlyOnce
+                };
+                let expected_stage = if kind == AckKind::PubAck {
+                    Stage::AwaitingAck
+                } else {
+                    Stage::AwaitingPubComp
+                };
+                match self.outgoing.inflight_position(id) {
+                    Some(i)
+                        if self.outgoing.inflight[i].publish.qos == expected_qos
+                            && self.outgoing.inflight[i].stage == expected_stage =>
+                    {
+                        self.complete(i, reason_code, properties);
+                    }
+                    _ => log::debug!("culex: unexpected acknowledgement m{id} ignored"),
+                }
+            }
+            AckKind::PubRec => {
+                let position = self
+                    .outgoing
+                    .inflight_position(id)
+                    .filter(|&i| self.outgoing.inflight[i].publish.qos == QoS::ExactlyOnce);
+                match position {
+                    Some(i) if reason_code >= 0x80 => self.complete(i, reason_code, properties),
+                    Some(i) => {
+                        self.outgoing.inflight[i].stage = Stage::AwaitingPubComp;
+                        if can_send {
+                            self.tx.ack(AckKind::PubRel, id, 0, version);
+                        }
+                    }
+                    None if version.is_v5() && can_send => {
+                        self.tx
+                            .ack(AckKind::PubRel, id, PACKET_ID_NOT_FOUND, version);
+                    }
+                    None => log::debug!("culex: PUBREC for unknown m{id} ignored"),
+                }
+            }
+        }
+    }
+
+    /// The Inflight message at `position` is done: report it and let the next queued one in.
+    fn complete(&mut self, position: usize, reason_code: u8, properties: Properties) {
+        if let Some(m) = self.outgoing.inflight.remove(position) {
+            let mid = m.publish.packet_id;
+            self.ids.release(mid);
+            self.events.push_back(Event::Published {
+                mid,
+                reason_code,
+                properties,
+            });
+        }
+        self.flush_pending();
+    }
+}
+
+/// The crate error for a decode failure.
+pub(super) fn decode_error(e: DecodeError) -> Error {
+    log::debug!("culex: bad packet from the broker: {e:?}");
+    match e {
+        DecodeError::Malformed(_) => Error::MalformedPacket,
+        DecodeError::Protocol(_) => Error::Protocol,
+        DecodeError::MalformedUtf8 => Error::MalformedUtf8,
+        DecodeError::DuplicateProperty => Error::DuplicateProperty,
+        DecodeError::TooLarge { .. } => Error::OversizePacket,
+    }
+}

@@ -1,0 +1,226 @@
+//! The outgoing byte buffer: packets are encoded straight into it, and
+//! [`Session::poll_transmit`](super::Session::poll_transmit) hands it to the driver.
+//!
+//! Owns the pending bytes, the message ids of the QoS 0 PUBLISH among them (they are reported as
+//! published once handed out) and whether a DISCONNECT is among them. Also owns the debug log lines
+//! for packets sent and received. It never decides *what* to send.
+
+use crate::protocol::{
+    Ack, AckKind, EncodeError, Packet, PacketId, Properties, ProtocolVersion, Publish,
+};
+
+/// Bytes waiting for the transport. See the module documentation.
+#[derive(Debug, Default)]
+pub(super) struct Transmit {
+    buf: Vec<u8>,
+    qos0_mids: Vec<PacketId>,
+    disconnect_pending: bool,
+}
+
+impl Transmit {
+    /// Encode `packet` at the end of the buffer. On failure nothing is appended.
+    pub(super) fn packet(
+        &mut self,
+        packet: &Packet,
+        version: ProtocolVersion,
+    ) -> Result<(), EncodeError> {
+        log_sending(packet);
+        let start = self.buf.len();
+        let result = packet.encode(version, &mut self.buf);
+        if let Err(e) = &result {
+            self.buf.truncate(start);
+            log::error!("culex: cannot encode {}: {e:?}", packet_name(packet));
+        }
+        if result.is_ok() && matches!(packet, Packet::Disconnect(_)) {
+            self.disconnect_pending = true;
+        }
+        result
+    }
+
+    /// Encode a PUBLISH at the end of the buffer; `qos0_mid` is the message id of a QoS 0 PUBLISH.
+    pub(super) fn publish(
+        &mut self,
+        publish: &Publish,
+        qos0_mid: Option<PacketId>,
+        version: ProtocolVersion,
+    ) -> Result<(), EncodeError> {
+        log_publish("sending", publish, qos0_mid);
+        let start = self.buf.len();
+        let result = encode_publish(publish, version, &mut self.buf);
+        match &result {
+            Ok(()) => self.qos0_mids.extend(qos0_mid),
+            Err(e) => {
+                self.buf.truncate(start);
+                log::error!("culex: cannot encode PUBLISH: {e:?}");
+            }
+        }
+        result
+    }
+
+    /// Encode PUBACK, PUBREC, PUBREL or PUBCOMP.
+    pub(super) fn ack(
+        &mut self,
+        kind: AckKind,
+        packet_id: PacketId,
+        reason_code: u8,
+        version: ProtocolVersion,
+    ) {
+        let ack = Packet::Ack(Ack {
+            kind,
+            packet_id,
+            reason_code,
+            properties: Properties::default(),
+        });
+        // An acknowledgement without properties always encodes.
+        let _ = self.packet(&ack, version);
+    }
+
+    /// Whether any byte is waiting.
+    pub(super) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Whether a DISCONNECT is waiting to be handed out.
+    pub(super) fn disconnect_pending(&self) -> bool {
+        self.disconnect_pending
+    }
+
+    /// Hand every waiting byte to `out` (swapping buffers when `out` is empty). Returns how many
+    /// bytes, and calls `published` with the id of each QoS 0 PUBLISH handed out.
+    pub(super) fn drain_into(
+        &mut self,
+        out: &mut Vec<u8>,
+        mut published: impl FnMut(PacketId),
+    ) -> usize {
+        let n = self.buf.len();
+        if n == 0 {
+            return 0;
+        }
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.buf);
+        } else {
+            out.extend_from_slice(&self.buf);
+            self.buf.clear();
+        }
+        for mid in self.qos0_mids.drain(..) {
+            published(mid);
+        }
+        self.disconnect_pending = false;
+        n
+    }
+
+    /// Forget every waiting byte (the connection is gone); returns the QoS 0 ids dropped.
+    pub(super) fn discard(&mut self) -> Vec<PacketId> {
+        self.buf.clear();
+        self.disconnect_pending = false;
+        std::mem::take(&mut self.qos0_mids)
+    }
+}
+
+/// The debug line for a PUBLISH sent or received.
+pub(super) fn log_publish(verb: &str, p: &Publish, qos0_mid: Option<PacketId>) {
+    log::debug!(
+        "culex: {verb} PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))",
+        u8::from(p.dup),
+        p.qos.as_u8(),
+        u8::from(p.retain),
+        qos0_mid.unwrap_or(p.packet_id),
+        p.topic,
+        p.payload.len()
+    );
+}
+
+/// The debug line for a packet received.
+pub(super) fn log_received(packet: &Packet) {
+    match packet {
+        Packet::Publish(p) => log_publish("received", p, None),
+        _ => log_packet("received", packet),
+    }
+}
+
+fn log_sending(packet: &Packet) {
+    match packet {
+        Packet::Publish(p) => log_publish("sending", p, None),
+        _ => log_packet("sending", packet),
+    }
+}
+
+fn log_packet(verb: &str, packet: &Packet) {
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
+    let name = packet_name(packet);
+    match packet {
+        Packet::Connect(c) => log::debug!(
+            "culex: {verb} CONNECT (p{}, c{}, k{}, id '{}'{}{})",
+            c.protocol.level(),
+            u8::from(c.clean_start),
+            c.keep_alive,
+            c.client_id,
+            if c.will.is_some() { ", will" } else { "" },
+            if c.username.is_some() { ", u" } else { "" }
+        ),
+        Packet::ConnAck(c) => log::debug!(
+            "culex: {verb} CONNACK ({}, {})",
+            u8::from(c.session_present),
+            c.reason_code
+        ),
+        Packet::Ack(a) => log::debug!(
+            "culex: {verb} {name} (m{}, rc{})",
+            a.packet_id,
+            a.reason_code
+        ),
+        Packet::Subscribe(s) => {
+            for f in &s.filters {
+                log::debug!(
+                    "culex: {verb} SUBSCRIBE (m{}, '{}', q{})",
+                    s.packet_id,
+                    f.filter,
+                    f.options.qos.as_u8()
+                );
+            }
+        }
+        Packet::Unsubscribe(u) => {
+            for f in &u.filters {
+                log::debug!("culex: {verb} UNSUBSCRIBE (m{}, '{f}')", u.packet_id);
+            }
+        }
+        Packet::SubAck(s) => log::debug!("culex: {verb} SUBACK (m{})", s.packet_id),
+        Packet::UnsubAck(u) => log::debug!("culex: {verb} UNSUBACK (m{})", u.packet_id),
+        Packet::Disconnect(d) => log::debug!("culex: {verb} DISCONNECT (rc{})", d.reason_code),
+        _ => log::debug!("culex: {verb} {name}"),
+    }
+}
+
+/// The MQTT name of a packet.
+pub(super) fn packet_name(packet: &Packet) -> &'static str {
+    match packet {
+        Packet::Connect(_) => "CONNECT",
+        Packet::ConnAck(_) => "CONNACK",
+        Packet::Publish(_) => "PUBLISH",
+        Packet::Ack(a) => match a.kind {
+            AckKind::PubAck => "PUBACK",
+            AckKind::PubRec => "PUBREC",
+            AckKind::PubRel => "PUBREL",
+            AckKind::PubComp => "PUBCOMP",
+        },
+        Packet::Subscribe(_) => "SUBSCRIBE",
+        Packet::SubAck(_) => "SUBACK",
+        Packet::Unsubscribe(_) => "UNSUBSCRIBE",
+        Packet::UnsubAck(_) => "UNSUBACK",
+        Packet::PingReq => "PINGREQ",
+        Packet::PingResp => "PINGRESP",
+        Packet::Disconnect(_) => "DISCONNECT",
+        Packet::Auth(_) => "AUTH",
+    }
+}
+
+/// Encode one PUBLISH. (Goes through [`Packet::encode`] until the codec offers a borrowing
+/// per-packet encoder.)
+fn encode_publish(
+    publish: &Publish,
+    version: ProtocolVersion,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    Packet::Publish(publish.clone()).encode(version, out)
+}
