@@ -1,1 +1,286 @@
-//! driver
+//! The driver: owns one connection (socket + [`Session`]) and runs it.
+//!
+//! It maps the libmosquitto ways of driving a client onto the sans-IO session:
+//! - the external loop: [`Client::socket`], [`Client::want_write`], [`Client::loop_read`],
+//!   [`Client::loop_write`], [`Client::loop_misc`];
+//! - one step: [`Client::loop_once`] (`poll(2)` on the socket and a wake-up descriptor);
+//! - blocking: [`Client::loop_forever`], with automatic reconnect and backoff;
+//! - its own thread: [`Client::loop_start`] / [`Client::loop_stop`].
+//!
+//! Threading: every method may be called from any thread. State lives behind one mutex; events
+//! are handed to the [`EventSink`] only after that mutex is released, so a sink (a C callback) can
+//! call any method again. Commands from a thread other than a polling loop thread wake that thread
+//! through an eventfd; the loop thread itself never pays for a wake-up.
+//!
+//! This floor knows nothing about C: no raw pointers, no error numbers, no callbacks' shapes.
+
+mod backoff;
+mod connect;
+mod io;
+mod loops;
+
+use std::collections::VecDeque;
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex, MutexGuard};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+pub use backoff::Backoff;
+
+use crate::error::Error;
+use crate::net::wake::Wake;
+use crate::protocol::{PacketId, Properties, QoS, SubscribeFilter};
+use crate::session::{Event, Session, SessionConfig, State};
+
+/// Where to connect: host, port and an optional local bind address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+    pub bind_address: Option<String>,
+}
+
+/// What the driver tells the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// An event of the session (CONNACK, message, acknowledgements).
+    Session(Event),
+    /// An established connection ended: `None` after a DISCONNECT we sent, the cause otherwise.
+    Disconnected(Option<Error>),
+}
+
+/// Receives events, always without any driver lock held.
+pub trait EventSink {
+    /// One event, in the order they happened.
+    fn deliver(&self, client: &Client, event: ClientEvent);
+    /// Called when the driver holds no lock and has no event pending (e.g. to flush log lines).
+    fn quiet(&self, _client: &Client) {}
+}
+
+/// The state of the transport under the session.
+#[derive(Debug)]
+pub(crate) enum Conn {
+    /// No connection, none underway.
+    Idle,
+    /// A resolver thread is looking the host up.
+    Resolving {
+        rx: mpsc::Receiver<Result<Vec<SocketAddr>, Error>>,
+        port: u16,
+        since: Instant,
+    },
+    /// TCP connect in progress to `stream`'s address; `rest` are the addresses left to try.
+    Connecting {
+        stream: TcpStream,
+        rest: VecDeque<SocketAddr>,
+        since: Instant,
+    },
+    /// TCP is up; the session runs over it.
+    Open { stream: TcpStream },
+}
+
+/// Everything behind the client's mutex.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) session: Session,
+    pub(crate) target: Option<Target>,
+    pub(crate) conn: Conn,
+    /// Bytes taken from the session and not yet written; `out_pos` is how many were.
+    pub(crate) out: Vec<u8>,
+    pub(crate) out_pos: usize,
+    /// Driver-level events, delivered after the session's.
+    pub(crate) events: VecDeque<ClientEvent>,
+    /// The application asked to disconnect: loops must not reconnect.
+    pub(crate) user_disconnect: bool,
+    pub(crate) backoff: Backoff,
+    pub(crate) tcp_nodelay: bool,
+    pub(crate) connect_timeout: Duration,
+}
+
+/// One MQTT client: a session, its connection and the loops that drive it.
+#[derive(Debug)]
+pub struct Client {
+    core: Mutex<Core>,
+    wake: Wake,
+    /// A loop thread is (about to be) blocked in `poll` and must be woken for new output.
+    polling: AtomicBool,
+    /// `loop_stop` asked the loops to return.
+    stop: AtomicBool,
+    loop_thread: Mutex<Option<JoinHandle<()>>>,
+    loop_thread_id: Mutex<Option<ThreadId>>,
+}
+
+impl Client {
+    /// A new, unconnected client.
+    pub fn new(config: SessionConfig) -> Result<Client, Error> {
+        Ok(Client {
+            core: Mutex::new(Core {
+                session: Session::new(config),
+                target: None,
+                conn: Conn::Idle,
+                out: Vec::new(),
+                out_pos: 0,
+                events: VecDeque::new(),
+                user_disconnect: false,
+                backoff: Backoff::default(),
+                tcp_nodelay: false,
+                connect_timeout: Duration::from_secs(30),
+            }),
+            wake: Wake::new()?,
+            polling: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            loop_thread: Mutex::new(None),
+            loop_thread_id: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+        // A panic while the lock was held (caught at the C boundary) must not make the client
+        // unusable: the state it guards stays consistent between statements.
+        self.core
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Read or change the session (configuration, counters) under the lock.
+    pub fn with_session<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        let result = f(&mut self.lock().session);
+        self.nudge();
+        result
+    }
+
+    /// Wake a loop thread blocked in `poll` so it sees new work.
+    fn nudge(&self) {
+        if self.polling.swap(false, Ordering::SeqCst) {
+            self.wake.signal();
+        }
+    }
+
+    /// Publish a message; returns its message id.
+    pub fn publish(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+        properties: Properties,
+    ) -> Result<PacketId, Error> {
+        let result = self
+            .lock()
+            .session
+            .publish(topic, payload, qos, retain, properties);
+        self.nudge();
+        result
+    }
+
+    /// Subscribe; returns the message id of the SUBSCRIBE.
+    pub fn subscribe(
+        &self,
+        filters: Vec<SubscribeFilter>,
+        properties: Properties,
+    ) -> Result<PacketId, Error> {
+        let result = self.lock().session.subscribe(filters, properties);
+        self.nudge();
+        result
+    }
+
+    /// Unsubscribe; returns the message id of the UNSUBSCRIBE.
+    pub fn unsubscribe(
+        &self,
+        filters: Vec<String>,
+        properties: Properties,
+    ) -> Result<PacketId, Error> {
+        let result = self.lock().session.unsubscribe(filters, properties);
+        self.nudge();
+        result
+    }
+
+    /// Disconnect cleanly: DISCONNECT goes out after everything already queued, then the socket
+    /// closes. Loops stop reconnecting. A connection attempt still underway is abandoned.
+    pub fn disconnect(&self, reason_code: u8, properties: Properties) -> Result<(), Error> {
+        let result = {
+            let mut core = self.lock();
+            core.user_disconnect = true;
+            match core.session.state() {
+                State::AwaitingConnAck | State::Connected => {
+                    core.session.disconnect(reason_code, properties)
+                }
+                State::Closing => Ok(()),
+                State::Opening => {
+                    core.abandon_attempt();
+                    Ok(())
+                }
+                State::Offline => Err(Error::NoConn),
+            }
+        };
+        self.nudge();
+        result
+    }
+
+    /// The socket's descriptor, or -1 when there is none.
+    pub fn socket(&self) -> RawFd {
+        self.lock().socket_fd()
+    }
+
+    /// Whether the socket should be polled for writability.
+    pub fn want_write(&self) -> bool {
+        self.lock().want_write()
+    }
+
+    /// Use TCP_NODELAY on this and later connections.
+    pub fn set_tcp_nodelay(&self, on: bool) {
+        let mut core = self.lock();
+        core.tcp_nodelay = on;
+        if let Conn::Open { stream } = &core.conn {
+            let _ = crate::net::tcp::set_nodelay(stream, on);
+        }
+    }
+
+    /// Set the reconnect backoff policy used by `loop_forever` and `loop_start`.
+    pub fn set_reconnect_delay(&self, delay: Duration, delay_max: Duration, exponential: bool) {
+        self.lock().backoff.configure(delay, delay_max, exponential);
+    }
+
+    /// Hand every pending event to `sink`, one at a time, with no lock held while it runs.
+    pub(crate) fn dispatch(&self, sink: &dyn EventSink) {
+        loop {
+            let event = self.lock().next_event();
+            match event {
+                Some(event) => sink.deliver(self, event),
+                None => break,
+            }
+        }
+        sink.quiet(self);
+    }
+}
+
+impl Core {
+    pub(crate) fn socket_fd(&self) -> RawFd {
+        match &self.conn {
+            Conn::Connecting { stream, .. } | Conn::Open { stream } => {
+                crate::net::tcp::raw_fd(stream)
+            }
+            _ => -1,
+        }
+    }
+
+    pub(crate) fn want_write(&self) -> bool {
+        match &self.conn {
+            Conn::Connecting { .. } => true,
+            Conn::Open { .. } => self.out_pos < self.out.len() || self.session.want_write(),
+            _ => false,
+        }
+    }
+
+    /// The next event: the session's first, then the driver's.
+    fn next_event(&mut self) -> Option<ClientEvent> {
+        if let Some(event) = self.session.poll_event() {
+            if let Event::ConnAck { reason_code: 0, .. } = event {
+                self.backoff.reset();
+            }
+            return Some(ClientEvent::Session(event));
+        }
+        self.events.pop_front()
+    }
+}

@@ -28,7 +28,11 @@ macro_rules! ffi_guard {
 macro_rules! check_null {
     ($ptr:expr) => {
         if $ptr.is_null() {
-            ::log::warn!("{}: {} is NULL", $crate::ffi::function_name!(), stringify!($ptr));
+            ::log::warn!(
+                "{}: {} is NULL",
+                $crate::ffi::function_name!(),
+                stringify!($ptr)
+            );
             return $crate::ffi::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
         }
     };
@@ -46,7 +50,17 @@ macro_rules! function_name {
 
 pub(crate) use {check_null, ffi_guard, function_name};
 
+pub mod callbacks;
+pub mod client;
 pub mod errors;
+pub mod handle;
+pub mod library;
+pub mod logging;
+pub mod loops;
+pub mod message;
+pub mod property;
+pub mod strings;
+pub mod topic;
 
 use std::any::Any;
 

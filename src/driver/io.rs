@@ -1,0 +1,189 @@
+//! Moving bytes between the socket and the session: read, write, timers, and closing.
+//!
+//! Everything here runs with the client's lock held and never calls application code.
+
+use std::io::{ErrorKind, Read, Write};
+use std::time::Instant;
+
+use super::{ClientEvent, Conn, Core};
+use crate::error::Error;
+use crate::net::tcp;
+
+/// Bytes read per `read` call; the buffer lives on the stack, not in each client.
+const READ_CHUNK: usize = 16 * 1024;
+/// Most bytes read in one `loop_read`, so one busy connection cannot starve the caller.
+const READ_BUDGET: usize = 1024 * 1024;
+/// An idle output buffer larger than this is given back to the allocator.
+const OUT_KEEP: usize = 64 * 1024;
+
+impl Core {
+    /// Read what the socket has and feed it to the session, then send what that produced.
+    pub(crate) fn read_ready(&mut self, now: Instant) -> Result<(), Error> {
+        if let Conn::Connecting { .. } = self.conn {
+            return self.connect_progress(now);
+        }
+        let mut buf = [0u8; READ_CHUNK];
+        let mut total = 0;
+        let result = loop {
+            match self.read_some(&mut buf) {
+                Ok(0) => break Err(Error::ConnLost),
+                Ok(n) => {
+                    total += n;
+                    if let Err(e) = self.session.handle_bytes(now, &buf[..n]) {
+                        log::warn!("culex: closing the connection: {e}");
+                        // Let an MQTT 5 DISCONNECT with the reason out before closing.
+                        let _ = self.write_ready(now);
+                        break Err(e);
+                    }
+                    if n < buf.len() || total >= READ_BUDGET {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e.into()),
+            }
+        };
+        match result {
+            Ok(()) => self.after_input(now),
+            Err(e) => {
+                self.close(Some(e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    fn read_some(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match &mut self.conn {
+            Conn::Open { stream } => stream.read(buf),
+            _ => Err(ErrorKind::NotConnected.into()),
+        }
+    }
+
+    /// After input: a refused CONNACK ends the connection; otherwise send acknowledgements now.
+    fn after_input(&mut self, now: Instant) -> Result<(), Error> {
+        if self.session.state() == crate::session::State::Offline {
+            let refused = Error::ConnRefused(0);
+            self.close(Some(refused.clone()));
+            return Err(refused);
+        }
+        self.write_ready(now)
+    }
+
+    /// Write pending bytes (taking new ones from the session first); completes a TCP connect.
+    pub(crate) fn write_ready(&mut self, now: Instant) -> Result<(), Error> {
+        if let Conn::Connecting { .. } = self.conn {
+            return self.connect_progress(now);
+        }
+        let Conn::Open { stream } = &mut self.conn else {
+            return Err(Error::NoConn);
+        };
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+        }
+        self.session.poll_transmit(now, &mut self.out);
+        let mut result = Ok(());
+        while self.out_pos < self.out.len() {
+            match stream.write(&self.out[self.out_pos..]) {
+                Ok(0) => {
+                    result = Err(Error::ConnLost);
+                    break;
+                }
+                Ok(n) => self.out_pos += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    result = Err(e.into());
+                    break;
+                }
+            }
+        }
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+            if self.out.capacity() > OUT_KEEP {
+                self.out.shrink_to(OUT_KEEP / 16);
+            }
+        }
+        if let Err(e) = result {
+            self.close(Some(e.clone()));
+            return Err(e);
+        }
+        if self.out.is_empty() && self.session.is_closing() {
+            self.close(None);
+        }
+        Ok(())
+    }
+
+    /// Timers: keepalive, CONNACK and connect timeouts, name resolution results.
+    pub(crate) fn misc(&mut self, now: Instant) -> Result<(), Error> {
+        match self.conn {
+            Conn::Idle => return Err(Error::NoConn),
+            Conn::Resolving { .. } | Conn::Connecting { .. } => return self.connect_progress(now),
+            Conn::Open { .. } => {}
+        }
+        if let Err(e) = self.session.handle_timeout(now) {
+            log::warn!("culex: closing the connection: {e}");
+            self.close(Some(e.clone()));
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The instant `misc` next has work, if any.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match &self.conn {
+            Conn::Open { .. } => self.session.poll_timeout(),
+            Conn::Connecting { since, .. } | Conn::Resolving { since, .. } => {
+                Some(*since + self.connect_timeout)
+            }
+            Conn::Idle => None,
+        }
+    }
+
+    /// End the connection. An established one reports `Disconnected(reason)`.
+    pub(crate) fn close(&mut self, reason: Option<Error>) {
+        let was_open = matches!(self.conn, Conn::Open { .. });
+        if let Conn::Open { stream } = &self.conn {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        self.conn = Conn::Idle;
+        self.out.clear();
+        self.out_pos = 0;
+        if self.out.capacity() > OUT_KEEP {
+            self.out.shrink_to(0);
+        }
+        self.session.connection_lost();
+        if was_open {
+            if reason.is_none() {
+                log::debug!("culex: disconnected");
+            }
+            self.events.push_back(ClientEvent::Disconnected(reason));
+        }
+    }
+
+    /// Drop a connection attempt that has not reached TCP yet (or not finished it).
+    pub(crate) fn abandon_attempt(&mut self) {
+        if !matches!(self.conn, Conn::Open { .. }) {
+            self.conn = Conn::Idle;
+            self.session.connection_lost();
+        }
+    }
+
+    /// The stream is up: start MQTT on it.
+    pub(crate) fn opened(
+        &mut self,
+        stream: std::net::TcpStream,
+        now: Instant,
+    ) -> Result<(), Error> {
+        if self.tcp_nodelay {
+            tcp::set_nodelay(&stream, true)?;
+        }
+        self.conn = Conn::Open { stream };
+        self.out.clear();
+        self.out_pos = 0;
+        self.session.transport_ready(now);
+        self.write_ready(now)
+    }
+}

@@ -1,0 +1,297 @@
+//! The four ways to drive a client: the external loop calls, one `poll(2)` step, a blocking loop
+//! with reconnects, and a thread of its own.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{Client, Conn, EventSink};
+use crate::error::Error;
+use crate::net::tcp::{self, Interest, Ready};
+
+impl Client {
+    /// External loop: the socket polled readable. Reads, handles and answers what arrived.
+    pub fn loop_read(&self, sink: &dyn EventSink) -> Result<(), Error> {
+        let result = self.lock().read_ready(Instant::now());
+        self.dispatch(sink);
+        result
+    }
+
+    /// External loop: the socket polled writable (or [`Client::want_write`] is true).
+    pub fn loop_write(&self, sink: &dyn EventSink) -> Result<(), Error> {
+        let result = self.lock().write_ready(Instant::now());
+        self.dispatch(sink);
+        result
+    }
+
+    /// External loop: timers (keepalive), to be called about once a second.
+    pub fn loop_misc(&self, sink: &dyn EventSink) -> Result<(), Error> {
+        let result = self.lock().misc(Instant::now());
+        self.dispatch(sink);
+        result
+    }
+
+    /// One step: wait up to `timeout` for the socket (or a wake-up), then read, write and run
+    /// timers. Does not reconnect.
+    pub fn loop_once(&self, timeout: Duration, sink: &dyn EventSink) -> Result<(), Error> {
+        let result = self.step(timeout);
+        self.dispatch(sink);
+        result
+    }
+
+    fn step(&self, timeout: Duration) -> Result<(), Error> {
+        let (fd, want_write, wait) = {
+            let mut core = self.lock();
+            let now = Instant::now();
+            if let Conn::Resolving { .. } = core.conn {
+                core.connect_progress(now)?;
+            }
+            if let Conn::Idle = core.conn {
+                return Err(Error::NoConn);
+            }
+            // Output queued by a command before this point is flushed first.
+            if let Conn::Open { .. } = core.conn {
+                if core.want_write() {
+                    core.write_ready(now)?;
+                }
+            }
+            self.polling.store(true, Ordering::SeqCst);
+            let wait = match core.deadline() {
+                Some(deadline) => timeout.min(deadline.saturating_duration_since(now)),
+                None => timeout,
+            };
+            (core.socket_fd(), core.want_write(), wait)
+        };
+        let mut ready = [Ready::default(); 2];
+        let interests = [
+            Interest {
+                fd: self.wake_fd(),
+                read: true,
+                write: false,
+            },
+            Interest {
+                fd,
+                read: true,
+                write: want_write,
+            },
+        ];
+        let count = if fd >= 0 { 2 } else { 1 };
+        let polled = tcp::poll(&interests[..count], Some(wait), &mut ready[..count]);
+        self.polling.store(false, Ordering::SeqCst);
+        polled?;
+        if ready[0].readable {
+            self.wake.clear();
+        }
+        let mut core = self.lock();
+        let now = Instant::now();
+        if count == 2 && fd == core.socket_fd() {
+            let sock = ready[1];
+            if sock.readable || (sock.error && matches!(core.conn, Conn::Open { .. })) {
+                core.read_ready(now)?;
+            }
+            if sock.writable || (sock.error && matches!(core.conn, Conn::Connecting { .. })) {
+                core.write_ready(now)?;
+            }
+        }
+        match core.conn {
+            Conn::Idle => Err(Error::NoConn),
+            _ => {
+                core.misc(now)?;
+                if core.want_write() {
+                    if let Conn::Open { .. } = core.conn {
+                        core.write_ready(now)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn wake_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.wake.as_raw_fd()
+    }
+
+    /// Run until [`Client::disconnect`] (returns `Ok`) or [`Client::loop_stop`], reconnecting
+    /// with the configured backoff after any failure, CONNACK refusals included.
+    pub fn loop_forever(&self, timeout: Duration, sink: &dyn EventSink) -> Result<(), Error> {
+        {
+            let core = self.lock();
+            if core.target.is_none() {
+                return Err(Error::NoConn);
+            }
+        }
+        self.run(timeout, sink, false)
+    }
+
+    /// The shared body of `loop_forever` and the `loop_start` thread. `wait_for_target` makes the
+    /// loop wait (instead of failing) until a connect call names a broker.
+    fn run(
+        &self,
+        timeout: Duration,
+        sink: &dyn EventSink,
+        wait_for_target: bool,
+    ) -> Result<(), Error> {
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let (idle, has_target, user_disconnect) = {
+                let core = self.lock();
+                (
+                    matches!(core.conn, Conn::Idle),
+                    core.target.is_some(),
+                    core.user_disconnect,
+                )
+            };
+            if idle {
+                if user_disconnect {
+                    // Disconnected on purpose: loop_forever is done. A loop thread stays until
+                    // loop_stop, so that a later connect is served.
+                    if !wait_for_target {
+                        return Ok(());
+                    }
+                    self.sleep(None);
+                    continue;
+                }
+                if !has_target {
+                    if !wait_for_target {
+                        return Err(Error::NoConn);
+                    }
+                    self.sleep(None);
+                    continue;
+                }
+                let delay = self.lock().backoff.next_delay();
+                // The first attempt after a loss waits too, as libmosquitto does.
+                if !self.sleep(Some(delay)) {
+                    continue;
+                }
+                let attempt = {
+                    let core = self.lock();
+                    if core.user_disconnect || !matches!(core.conn, Conn::Idle) {
+                        Ok(())
+                    } else {
+                        drop(core);
+                        self.reconnect(false)
+                    }
+                };
+                if let Err(e) = attempt {
+                    log::warn!("culex: reconnect failed: {e}");
+                }
+                self.dispatch(sink);
+                continue;
+            }
+            if let Err(e) = self.loop_once(timeout, sink) {
+                log::debug!("culex: loop: {e}");
+            }
+        }
+    }
+
+    /// Sleep until woken (or `delay` passes). Returns false when woken by `loop_stop` or a command.
+    fn sleep(&self, delay: Option<Duration>) -> bool {
+        self.polling.store(true, Ordering::SeqCst);
+        if self.stop.load(Ordering::SeqCst) {
+            self.polling.store(false, Ordering::SeqCst);
+            return false;
+        }
+        let mut ready = [Ready::default()];
+        let interest = [Interest {
+            fd: self.wake_fd(),
+            read: true,
+            write: false,
+        }];
+        let _ = tcp::poll(&interest, delay, &mut ready);
+        self.polling.store(false, Ordering::SeqCst);
+        if ready[0].readable {
+            self.wake.clear();
+            return false;
+        }
+        true
+    }
+
+    /// Start a thread that runs the client (connecting when a connect call names a broker,
+    /// reconnecting after failures) until [`Client::loop_stop`].
+    pub fn loop_start(self: &Arc<Self>, sink: Box<dyn EventSink + Send>) -> Result<(), Error> {
+        let mut slot = self.loop_thread.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() {
+            return Err(Error::Inval);
+        }
+        self.stop.store(false, Ordering::SeqCst);
+        let client = Arc::clone(self);
+        let handle = std::thread::Builder::new()
+            .name("culex-loop".into())
+            .spawn(move || {
+                let _ = client.run(Duration::from_secs(1), sink.as_ref(), true);
+            })
+            .map_err(Error::from)?;
+        *self
+            .loop_thread_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(handle.thread().id());
+        *slot = Some(handle);
+        Ok(())
+    }
+
+    /// Stop the loop thread and wait for it. Never hangs: with `force` false, a DISCONNECT that is
+    /// still being written gets a short grace period first. Called from the loop thread itself
+    /// (inside a callback) it only asks the thread to stop.
+    pub fn loop_stop(&self, force: bool) -> Result<(), Error> {
+        let handle = {
+            let mut slot = self.loop_thread.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(handle) = slot.as_ref() else {
+                return Err(Error::Inval);
+            };
+            if handle.thread().id() == std::thread::current().id() {
+                self.stop.store(true, Ordering::SeqCst);
+                return Ok(());
+            }
+            slot.take()
+        };
+        if !force {
+            self.finish_disconnect(Duration::from_secs(2));
+        }
+        self.stop.store(true, Ordering::SeqCst);
+        self.wake.signal();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+        *self
+            .loop_thread_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        self.stop.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Wait (bounded) for a DISCONNECT in progress to be written by the loop thread.
+    fn finish_disconnect(&self, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            {
+                let core = self.lock();
+                if !core.session.is_closing()
+                    && core.session.state() != crate::session::State::Closing
+                {
+                    return;
+                }
+            }
+            self.nudge_always();
+            std::thread::yield_now();
+            let mut ready = [Ready::default()];
+            // Short wait on nothing: the loop thread does the writing.
+            let _ = tcp::poll(&[], Some(Duration::from_millis(5)), &mut ready[..0]);
+        }
+    }
+
+    fn nudge_always(&self) {
+        self.wake.signal();
+    }
+
+    /// Whether a loop thread started by [`Client::loop_start`] is running.
+    pub fn has_loop_thread(&self) -> bool {
+        self.loop_thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+}

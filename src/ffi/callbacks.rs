@@ -1,0 +1,145 @@
+//! The libmosquitto 3.x callback setters and the table of C function pointers they fill.
+//!
+//! Setting a callback is safe at any time, from any thread, also from inside a callback: the table
+//! is copied out under a short lock before any callback runs.
+
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::atomic::Ordering;
+
+use super::handle::{handle, mosquitto};
+use super::message::mosquitto_message;
+
+/// `void (*)(struct mosquitto *, void *, int)`: connect (rc), disconnect (rc), publish and
+/// unsubscribe (mid).
+pub(crate) type IntCallback = unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int);
+/// `on_connect` with the CONNACK flags.
+pub(crate) type ConnectFlagsCallback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int);
+/// `on_message`.
+pub(crate) type MessageCallback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message);
+/// `on_subscribe`: mid, count of granted QoS, granted QoS array.
+pub(crate) type SubscribeCallback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int, *const c_int);
+/// `on_log`: level and NUL-terminated line.
+pub(crate) type LogCallback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const c_char);
+
+/// The callbacks of one handle.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Callbacks {
+    pub on_connect: Option<IntCallback>,
+    pub on_connect_with_flags: Option<ConnectFlagsCallback>,
+    pub on_disconnect: Option<IntCallback>,
+    pub on_publish: Option<IntCallback>,
+    pub on_message: Option<MessageCallback>,
+    pub on_subscribe: Option<SubscribeCallback>,
+    pub on_unsubscribe: Option<IntCallback>,
+    pub on_log: Option<LogCallback>,
+}
+
+/// Store one callback; a NULL handle is ignored (with a log line).
+fn set(mosq: *mut mosquitto, what: &str, store: impl FnOnce(&mut Callbacks)) {
+    // SAFETY: the caller passes NULL or a live handle (the C API's contract).
+    match unsafe { handle(mosq) } {
+        Some(h) => {
+            let mut table = h.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+            store(&mut table);
+            h.wants_log.store(table.on_log.is_some(), Ordering::Relaxed);
+        }
+        None => log::warn!("mosquitto_{what}_callback_set: mosq is NULL"),
+    }
+}
+
+/// Set the function called when the broker answers CONNECT (rc: the CONNACK code, 0 = accepted).
+/// NULL removes it.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_connect_callback_set(
+    mosq: *mut mosquitto,
+    on_connect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
+) {
+    ffi_guard!((), { set(mosq, "connect", |t| t.on_connect = on_connect) })
+}
+
+/// Like `mosquitto_connect_callback_set`, with the CONNACK flags (bit 0: session present).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_connect_with_flags_callback_set(
+    mosq: *mut mosquitto,
+    on_connect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int)>,
+) {
+    ffi_guard!((), {
+        set(mosq, "connect_with_flags", |t| {
+            t.on_connect_with_flags = on_connect
+        })
+    })
+}
+
+/// Set the function called when an established connection ends (rc 0: after
+/// `mosquitto_disconnect`; otherwise the error that ended it).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_disconnect_callback_set(
+    mosq: *mut mosquitto,
+    on_disconnect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
+) {
+    ffi_guard!((), {
+        set(mosq, "disconnect", |t| t.on_disconnect = on_disconnect)
+    })
+}
+
+/// Set the function called when a message sent with `mosquitto_publish` is done: QoS 0 once
+/// written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. The argument is the message id.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_publish_callback_set(
+    mosq: *mut mosquitto,
+    on_publish: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
+) {
+    ffi_guard!((), { set(mosq, "publish", |t| t.on_publish = on_publish) })
+}
+
+/// Set the function called for each message received. The message belongs to the library and
+/// is freed when the callback returns: copy it with `mosquitto_message_copy` to keep it.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_message_callback_set(
+    mosq: *mut mosquitto,
+    on_message: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message)>,
+) {
+    ffi_guard!((), { set(mosq, "message", |t| t.on_message = on_message) })
+}
+
+/// Set the function called on SUBACK: message id, number of filters, granted QoS per filter
+/// (128 for a refused filter).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_subscribe_callback_set(
+    mosq: *mut mosquitto,
+    on_subscribe: Option<
+        unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int, *const c_int),
+    >,
+) {
+    ffi_guard!((), {
+        set(mosq, "subscribe", |t| t.on_subscribe = on_subscribe)
+    })
+}
+
+/// Set the function called on UNSUBACK, with the message id of the UNSUBSCRIBE.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_unsubscribe_callback_set(
+    mosq: *mut mosquitto,
+    on_unsubscribe: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
+) {
+    ffi_guard!((), {
+        set(mosq, "unsubscribe", |t| t.on_unsubscribe = on_unsubscribe)
+    })
+}
+
+/// Set the function that receives the library's log lines (level: a `MOSQ_LOG_*` value). It is
+/// always called without any library lock held, so it may call the library.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_log_callback_set(
+    mosq: *mut mosquitto,
+    on_log: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const c_char)>,
+) {
+    ffi_guard!((), {
+        super::logging::install_logger();
+        set(mosq, "log", |t| t.on_log = on_log)
+    })
+}

@@ -1,0 +1,759 @@
+//! Creating, configuring and commanding a client: `mosquitto_new` … `mosquitto_disconnect`,
+//! `publish`, `subscribe`, `unsubscribe`, will, credentials and behaviour settings.
+
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int, c_uint, c_void};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::callbacks::Callbacks;
+use super::errors::*;
+use super::handle::{handle_or_inval, mosquitto};
+use super::property::mosquitto_property;
+use crate::driver::{Client, Target};
+use crate::error::Error;
+use crate::protocol::{
+    utf8, Properties, QoS, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
+    MAX_REMAINING_LENGTH,
+};
+use crate::session::SessionConfig;
+
+/// Largest payload libmosquitto accepts (`MQTT_MAX_PAYLOAD`).
+const MAX_PAYLOAD: c_int = MAX_REMAINING_LENGTH as c_int;
+
+/// A C string argument as `&str`: NULL → `MOSQ_ERR_INVAL`, bad UTF-8 → `MOSQ_ERR_MALFORMED_UTF8`.
+///
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string that outlives the returned reference.
+pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, c_int> {
+    if ptr.is_null() {
+        log::warn!("culex: {what} is NULL");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    match CStr::from_ptr(ptr).to_str() {
+        Ok(s) if utf8::validate_str(s).is_ok() => Ok(s),
+        _ => {
+            log::warn!("culex: {what} is not valid UTF-8");
+            Err(MOSQ_ERR_MALFORMED_UTF8 as c_int)
+        }
+    }
+}
+
+/// An optional C string: NULL → `None`.
+unsafe fn opt_c_str<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>, c_int> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        c_str(ptr, what).map(Some)
+    }
+}
+
+/// A payload argument as a slice: checks the length and the pointer.
+unsafe fn payload<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
+    if !(0..=MAX_PAYLOAD).contains(&len) {
+        log::warn!("culex: payload length {len} is out of range");
+        return Err(MOSQ_ERR_PAYLOAD_SIZE as c_int);
+    }
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        log::warn!("culex: payload is NULL but payloadlen is {len}");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(std::slice::from_raw_parts(ptr as *const u8, len as usize))
+}
+
+fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
+    u8::try_from(qos)
+        .ok()
+        .and_then(QoS::from_u8)
+        .ok_or_else(|| {
+            log::warn!("culex: QoS {qos} is not 0, 1 or 2");
+            MOSQ_ERR_INVAL as c_int
+        })
+}
+
+/// Store `mid` through an optional out-pointer.
+unsafe fn set_mid(out: *mut c_int, mid: u16) {
+    if !out.is_null() {
+        *out = c_int::from(mid);
+    }
+}
+
+/// Properties may only be given to MQTT 5 connections.
+fn no_properties(h: &mosquitto, props: *const mosquitto_property) -> Result<(), c_int> {
+    if props.is_null() {
+        return Ok(());
+    }
+    let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
+    if !v5 {
+        log::warn!("culex: properties need MQTT 5");
+        return Err(MOSQ_ERR_NOT_SUPPORTED as c_int);
+    }
+    // The property API arrives with MQTT 5 support.
+    Err(MOSQ_ERR_NOT_SUPPORTED as c_int)
+}
+
+fn random_client_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most bytes.len() bytes into the live buffer.
+    let got = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if got != bytes.len() as isize {
+        // Fall back to the clock and address-space layout: uniqueness, not secrecy, is needed.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+            ^ (&bytes as *const _ as u128);
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (seed >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
+        }
+    }
+    let mut id = String::from("mosq-");
+    id.extend(
+        bytes
+            .iter()
+            .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char),
+    );
+    id
+}
+
+fn session_config(id: Option<&str>, clean_session: bool) -> SessionConfig {
+    SessionConfig {
+        client_id: id.map_or_else(random_client_id, str::to_owned),
+        clean_start: clean_session,
+        ..SessionConfig::default()
+    }
+}
+
+/// Check the arguments of `mosquitto_new`/`mosquitto_reinitialise`.
+unsafe fn new_args(id: *const c_char, clean_session: bool) -> Result<Option<&'static str>, c_int> {
+    let id = opt_c_str(id, "id")?;
+    if id.is_none() && !clean_session {
+        log::warn!("culex: a client without an id must use a clean session");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    if id.is_some_and(|s| s.len() > 65535) {
+        log::warn!("culex: client id is too long");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(id)
+}
+
+fn errno_for(code: c_int) -> c_int {
+    if code == MOSQ_ERR_NOMEM as c_int {
+        libc::ENOMEM
+    } else {
+        libc::EINVAL
+    }
+}
+
+fn set_errno(value: c_int) {
+    // SAFETY: __errno_location returns the calling thread's errno slot.
+    unsafe { *libc::__errno_location() = value };
+}
+
+/// Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
+/// `obj` is passed to every callback (the handle itself when NULL). Returns NULL with errno set
+/// (EINVAL, ENOMEM) on failure. Free with `mosquitto_destroy`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_new(
+    id: *const c_char,
+    clean_session: bool,
+    obj: *mut c_void,
+) -> *mut mosquitto {
+    ffi_guard!(std::ptr::null_mut(), {
+        let id = match new_args(id, clean_session) {
+            Ok(id) => id,
+            Err(code) => {
+                set_errno(errno_for(code));
+                return std::ptr::null_mut();
+            }
+        };
+        let client = match Client::new(session_config(id, clean_session)) {
+            Ok(c) => c,
+            Err(e) => {
+                log::warn!("mosquitto_new: {e}");
+                set_errno(match e {
+                    Error::Errno(n) => n,
+                    _ => libc::ENOMEM,
+                });
+                return std::ptr::null_mut();
+            }
+        };
+        let handle = Box::into_raw(Box::new(mosquitto {
+            client: Arc::new(client),
+            callbacks: Mutex::new(Callbacks::default()),
+            userdata: AtomicPtr::new(obj),
+            wants_log: AtomicBool::new(false),
+        }));
+        if obj.is_null() {
+            (*handle).userdata.store(handle.cast(), Ordering::Release);
+        }
+        handle
+    })
+}
+
+/// Free a client: stops its loop thread, closes its socket, frees everything. NULL is ignored.
+/// Must not be called from inside one of the client's own callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_destroy(mosq: *mut mosquitto) {
+    ffi_guard!((), {
+        if mosq.is_null() {
+            return;
+        }
+        let handle = Box::from_raw(mosq);
+        if handle.client.has_loop_thread() {
+            let _ = handle.client.loop_stop(true);
+        }
+        drop(handle);
+    })
+}
+
+/// Return a client to the state `mosquitto_new` gives, with a new id, session flag and user
+/// data; callbacks are cleared, the connection closed and all queued messages dropped.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_reinitialise(
+    mosq: *mut mosquitto,
+    id: *const c_char,
+    clean_session: bool,
+    obj: *mut c_void,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        check_null!(mosq);
+        let id = match new_args(id, clean_session) {
+            Ok(id) => id,
+            Err(code) => return code,
+        };
+        let h = &mut *mosq;
+        if h.client.has_loop_thread() {
+            let _ = h.client.loop_stop(true);
+        }
+        let client = match Client::new(session_config(id, clean_session)) {
+            Ok(c) => c,
+            Err(e) => return error_code(&e),
+        };
+        h.client = Arc::new(client);
+        *h.callbacks.lock().unwrap_or_else(|p| p.into_inner()) = Callbacks::default();
+        h.wants_log.store(false, Ordering::Relaxed);
+        let obj = if obj.is_null() { mosq.cast() } else { obj };
+        h.userdata.store(obj, Ordering::Release);
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
+
+/// Set the will: a message the broker publishes for this client if the connection ends without
+/// DISCONNECT. Takes effect at the next connect.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_will_set(
+    mosq: *mut mosquitto,
+    topic: *const c_char,
+    payloadlen: c_int,
+    payload: *const c_void,
+    qos: c_int,
+    retain: bool,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let topic = match c_str(topic, "will topic") {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            if crate::protocol::topic::validate_topic_name(topic).is_err() {
+                log::warn!("mosquitto_will_set: '{topic}' is not a valid topic name");
+                return MOSQ_ERR_INVAL as c_int;
+            }
+            let payload = match self::payload(payloadlen, payload) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            let qos = match qos_arg(qos) {
+                Ok(q) => q,
+                Err(code) => return code,
+            };
+            let will = Will {
+                topic: topic.to_owned(),
+                payload: payload.to_vec(),
+                qos,
+                retain,
+                properties: Properties::default(),
+            };
+            h.client.with_session(|s| s.config_mut().will = Some(will));
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// Remove the will. Takes effect at the next connect.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_will_clear(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.client.with_session(|s| s.config_mut().will = None);
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
+
+/// Set the username and password sent in CONNECT; a NULL username removes both. Takes effect at
+/// the next connect.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_username_pw_set(
+    mosq: *mut mosquitto,
+    username: *const c_char,
+    password: *const c_char,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let username = match opt_c_str(username, "username") {
+                Ok(u) => u.map(str::to_owned),
+                Err(code) => return code,
+            };
+            let password = if username.is_some() && !password.is_null() {
+                Some(CStr::from_ptr(password).to_bytes().to_vec())
+            } else {
+                None
+            };
+            h.client.with_session(|s| {
+                let config = s.config_mut();
+                config.username = username;
+                config.password = password;
+            });
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// Check connect arguments and build the target.
+unsafe fn target(
+    host: *const c_char,
+    port: c_int,
+    keepalive: c_int,
+    bind_address: *const c_char,
+) -> Result<(Target, u16), c_int> {
+    let host = c_str(host, "host")?;
+    if host.is_empty() {
+        log::warn!("culex: host is empty");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    let port = u16::try_from(port).map_err(|_| {
+        log::warn!("culex: port {port} is out of range");
+        MOSQ_ERR_INVAL as c_int
+    })?;
+    let keepalive = match u16::try_from(keepalive) {
+        Ok(k) if k == 0 || k >= 5 => k,
+        _ => {
+            log::warn!("culex: keepalive {keepalive} must be 0 or between 5 and 65535");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
+    };
+    let bind = opt_c_str(bind_address, "bind_address")?
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned);
+    Ok((
+        Target {
+            host: host.to_owned(),
+            port,
+            bind_address: bind,
+        },
+        keepalive,
+    ))
+}
+
+unsafe fn connect_common(
+    mosq: *mut mosquitto,
+    host: *const c_char,
+    port: c_int,
+    keepalive: c_int,
+    bind_address: *const c_char,
+    blocking: bool,
+) -> c_int {
+    let h = handle_or_inval!(mosq);
+    h.with_logs(|h| {
+        let (target, keepalive) = match target(host, port, keepalive, bind_address) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        h.client
+            .with_session(|s| s.config_mut().keep_alive = keepalive);
+        result_code(h.client.connect(target, blocking))
+    })
+}
+
+/// Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
+/// keepalive is 0 (off) or 5..=65535 seconds.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_connect(
+    mosq: *mut mosquitto,
+    host: *const c_char,
+    port: c_int,
+    keepalive: c_int,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        connect_common(mosq, host, port, keepalive, std::ptr::null(), true)
+    })
+}
+
+/// `mosquitto_connect` from a given local address (NULL: any).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_connect_bind(
+    mosq: *mut mosquitto,
+    host: *const c_char,
+    port: c_int,
+    keepalive: c_int,
+    bind_address: *const c_char,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        connect_common(mosq, host, port, keepalive, bind_address, true)
+    })
+}
+
+/// Start connecting without waiting: name resolution and TCP connect happen in the background
+/// and are completed by whichever loop drives the client.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_connect_async(
+    mosq: *mut mosquitto,
+    host: *const c_char,
+    port: c_int,
+    keepalive: c_int,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        connect_common(mosq, host, port, keepalive, std::ptr::null(), false)
+    })
+}
+
+/// `mosquitto_connect_async` from a given local address (NULL: any).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_connect_bind_async(
+    mosq: *mut mosquitto,
+    host: *const c_char,
+    port: c_int,
+    keepalive: c_int,
+    bind_address: *const c_char,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        connect_common(mosq, host, port, keepalive, bind_address, false)
+    })
+}
+
+/// Connect again to the broker of the last connect call (waits for TCP).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_reconnect(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| result_code(h.client.reconnect(true)))
+    })
+}
+
+/// Connect again to the broker of the last connect call, without waiting.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_reconnect_async(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| result_code(h.client.reconnect(false)))
+    })
+}
+
+/// Disconnect: DISCONNECT is sent after everything already queued, then the connection closes
+/// and `on_disconnect` gets rc 0. Loops stop reconnecting. `MOSQ_ERR_NO_CONN` when not connected.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_disconnect(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| result_code(h.client.disconnect(0, Properties::default())))
+    })
+}
+
+/// Publish a message. `mid` (may be NULL) receives its message id, also passed to
+/// `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
+/// needs a connection (`MOSQ_ERR_NO_CONN`); QoS 1 and 2 are queued while offline.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_publish(
+    mosq: *mut mosquitto,
+    mid: *mut c_int,
+    topic: *const c_char,
+    payloadlen: c_int,
+    payload: *const c_void,
+    qos: c_int,
+    retain: bool,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let topic = match c_str(topic, "topic") {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            let payload = match self::payload(payloadlen, payload) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            let qos = match qos_arg(qos) {
+                Ok(q) => q,
+                Err(code) => return code,
+            };
+            match h
+                .client
+                .publish(topic, payload, qos, retain, Properties::default())
+            {
+                Ok(id) => {
+                    set_mid(mid, id);
+                    MOSQ_ERR_SUCCESS as c_int
+                }
+                Err(e) => {
+                    log::warn!("mosquitto_publish: {e}");
+                    error_code(&e)
+                }
+            }
+        })
+    })
+}
+
+/// Subscribe options from `mosquitto_subscribe_multiple`'s `options` bits.
+fn subscription_options(qos: QoS, options: c_int) -> SubscriptionOptions {
+    SubscriptionOptions {
+        qos,
+        no_local: options & 0x04 != 0,
+        retain_as_published: options & 0x08 != 0,
+        retain_handling: match (options >> 4) & 0x03 {
+            1 => RetainHandling::SendIfNew,
+            2 => RetainHandling::DoNotSend,
+            _ => RetainHandling::SendOnSubscribe,
+        },
+    }
+}
+
+/// Read `count` C strings as topic filters.
+unsafe fn filters(count: c_int, subs: *const *const c_char) -> Result<Vec<String>, c_int> {
+    if count <= 0 || subs.is_null() {
+        log::warn!("culex: need at least one topic filter");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let filter = c_str(*subs.add(i), "topic filter")?;
+        if crate::protocol::topic::validate_topic_filter(filter).is_err() {
+            log::warn!("culex: '{filter}' is not a valid topic filter");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
+        out.push(filter.to_owned());
+    }
+    Ok(out)
+}
+
+unsafe fn subscribe_common(
+    h: &mosquitto,
+    mid: *mut c_int,
+    count: c_int,
+    subs: *const *const c_char,
+    qos: c_int,
+    options: c_int,
+) -> c_int {
+    let filters = match filters(count, subs) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let qos = match qos_arg(qos) {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    let opts = subscription_options(qos, options);
+    let filters = filters
+        .into_iter()
+        .map(|filter| SubscribeFilter {
+            filter,
+            options: opts,
+        })
+        .collect();
+    match h.client.subscribe(filters, Properties::default()) {
+        Ok(id) => {
+            set_mid(mid, id);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        Err(e) => {
+            log::warn!("subscribe: {e}");
+            error_code(&e)
+        }
+    }
+}
+
+/// Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed
+/// to `on_subscribe`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_subscribe(
+    mosq: *mut mosquitto,
+    mid: *mut c_int,
+    sub: *const c_char,
+    qos: c_int,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| subscribe_common(h, mid, 1, &sub, qos, 0))
+    })
+}
+
+/// Subscribe to several topic filters in one SUBSCRIBE, all at `qos` with the MQTT 5 `options`
+/// bits (no-local 0x04, retain-as-published 0x08, retain handling 0x10/0x20).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_subscribe_multiple(
+    mosq: *mut mosquitto,
+    mid: *mut c_int,
+    sub_count: c_int,
+    sub: *const *const c_char,
+    qos: c_int,
+    options: c_int,
+    properties: *const mosquitto_property,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            if let Err(code) = no_properties(h, properties) {
+                return code;
+            }
+            subscribe_common(h, mid, sub_count, sub, qos, options)
+        })
+    })
+}
+
+unsafe fn unsubscribe_common(
+    h: &mosquitto,
+    mid: *mut c_int,
+    count: c_int,
+    subs: *const *const c_char,
+) -> c_int {
+    let filters = match filters(count, subs) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    match h.client.unsubscribe(filters, Properties::default()) {
+        Ok(id) => {
+            set_mid(mid, id);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        Err(e) => {
+            log::warn!("unsubscribe: {e}");
+            error_code(&e)
+        }
+    }
+}
+
+/// Unsubscribe from one topic filter. `mid` (may be NULL) receives the message id passed to
+/// `on_unsubscribe`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_unsubscribe(
+    mosq: *mut mosquitto,
+    mid: *mut c_int,
+    sub: *const c_char,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| unsubscribe_common(h, mid, 1, &sub))
+    })
+}
+
+/// Unsubscribe from several topic filters in one UNSUBSCRIBE.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_unsubscribe_multiple(
+    mosq: *mut mosquitto,
+    mid: *mut c_int,
+    sub_count: c_int,
+    sub: *const *const c_char,
+    properties: *const mosquitto_property,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            if let Err(code) = no_properties(h, properties) {
+                return code;
+            }
+            unsubscribe_common(h, mid, sub_count, sub)
+        })
+    })
+}
+
+/// Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
+/// seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
+/// `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_reconnect_delay_set(
+    mosq: *mut mosquitto,
+    reconnect_delay: c_uint,
+    reconnect_delay_max: c_uint,
+    reconnect_exponential_backoff: bool,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        if reconnect_delay == 0 || reconnect_delay_max < reconnect_delay {
+            log::warn!(
+                "mosquitto_reconnect_delay_set: need 0 < delay ({reconnect_delay}) <= max ({reconnect_delay_max})"
+            );
+            return MOSQ_ERR_INVAL as c_int;
+        }
+        h.client.set_reconnect_delay(
+            Duration::from_secs(u64::from(reconnect_delay)),
+            Duration::from_secs(u64::from(reconnect_delay_max)),
+            reconnect_exponential_backoff,
+        );
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
+
+/// Most QoS 1 and 2 messages in flight at once (default 20; 0 = no limit). Messages beyond it
+/// wait in order.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_max_inflight_messages_set(
+    mosq: *mut mosquitto,
+    max_inflight_messages: c_uint,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        let max = u16::try_from(max_inflight_messages).unwrap_or(u16::MAX);
+        h.client.with_session(|s| s.set_max_inflight(max));
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
+
+/// Kept for compatibility; it has no effect (as in libmosquitto 2.0, messages are retried on
+/// reconnect, not on a timer).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_message_retry_set(mosq: *mut mosquitto, message_retry: c_uint) {
+    ffi_guard!((), {
+        let _ = (mosq, message_retry);
+    })
+}
+
+/// Set the user data pointer passed to callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_user_data_set(mosq: *mut mosquitto, obj: *mut c_void) {
+    ffi_guard!((), {
+        if let Some(h) = super::handle::handle(mosq) {
+            h.userdata.store(obj, Ordering::Release);
+        }
+    })
+}
+
+/// The user data pointer passed to callbacks (NULL for a NULL handle).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_userdata(mosq: *mut mosquitto) -> *mut c_void {
+    ffi_guard!(std::ptr::null_mut(), {
+        match super::handle::handle(mosq) {
+            Some(h) => h.userdata(),
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// Tell the library the application drives this client from threads of its own. Culex is safe
+/// from any thread either way; the call is accepted for compatibility.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_threaded_set(mosq: *mut mosquitto, threaded: bool) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let _ = handle_or_inval!(mosq);
+        let _ = threaded;
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}

@@ -1,0 +1,208 @@
+//! `struct mosquitto`: the opaque client handle C code holds, and the few helpers that turn its
+//! pointer into a Rust reference. Event dispatch to the C callbacks lives here too, because it
+//! needs the handle pointer to pass back.
+
+#![allow(non_camel_case_types)]
+
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::callbacks::Callbacks;
+use super::errors::error_code;
+use super::logging as capture;
+use super::message::mosquitto_message;
+use crate::driver::{Client, ClientEvent, EventSink};
+use crate::session::Event;
+
+/// A client instance. Opaque to C: created by `mosquitto_new`, freed by `mosquitto_destroy`.
+pub struct mosquitto {
+    pub(crate) client: Arc<Client>,
+    pub(crate) callbacks: Mutex<Callbacks>,
+    pub(crate) userdata: AtomicPtr<c_void>,
+    /// Whether an `on_log` callback is set (checked on every call, so kept outside the mutex).
+    pub(crate) wants_log: AtomicBool,
+}
+
+impl mosquitto {
+    /// A copy of the callbacks, taken without holding the lock while any of them runs.
+    pub(crate) fn callbacks(&self) -> Callbacks {
+        *self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn userdata(&self) -> *mut c_void {
+        self.userdata.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut mosquitto {
+        self as *const mosquitto as *mut mosquitto
+    }
+
+    /// Deliver log lines captured on this thread to `on_log`. No lock may be held.
+    pub(crate) fn flush_logs(&self) {
+        if !capture::pending() {
+            return;
+        }
+        let lines = capture::take();
+        let Some(on_log) = self.callbacks().on_log else {
+            return;
+        };
+        for (level, line) in lines {
+            let mut bytes = line.into_bytes();
+            bytes.retain(|&b| b != 0);
+            bytes.push(0);
+            // SAFETY: the callback is a C function pointer given by the application for this
+            // handle; the string is NUL-terminated and lives until it returns.
+            unsafe {
+                on_log(
+                    self.as_ptr(),
+                    self.userdata(),
+                    level,
+                    bytes.as_ptr() as *const c_char,
+                )
+            };
+        }
+    }
+
+    /// Run `f` with log capture on if `on_log` is set, then deliver the captured lines.
+    pub(crate) fn with_logs<R>(&self, f: impl FnOnce(&mosquitto) -> R) -> R {
+        let result = {
+            let _capture = capture::Capture::begin(self.wants_log.load(Ordering::Relaxed));
+            f(self)
+        };
+        self.flush_logs();
+        result
+    }
+
+    /// An event sink that calls this handle's C callbacks.
+    pub(crate) fn sink(&self) -> Dispatch {
+        Dispatch {
+            mosq: self.as_ptr(),
+        }
+    }
+}
+
+/// Turn a handle pointer into a reference, or `None` for NULL.
+///
+/// # Safety
+/// `mosq` must be NULL or a pointer returned by `mosquitto_new` and not yet destroyed.
+pub(crate) unsafe fn handle<'a>(mosq: *mut mosquitto) -> Option<&'a mosquitto> {
+    mosq.as_ref()
+}
+
+/// Get the handle or return `MOSQ_ERR_INVAL` (with a log line) from the enclosing function.
+macro_rules! handle_or_inval {
+    ($mosq:expr) => {
+        match unsafe { $crate::ffi::handle::handle($mosq) } {
+            Some(h) => h,
+            None => {
+                ::log::warn!("{}: mosq is NULL", $crate::ffi::function_name!());
+                return $crate::ffi::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
+            }
+        }
+    };
+}
+pub(crate) use handle_or_inval;
+
+/// Calls the C callbacks of one handle for driver events.
+pub(crate) struct Dispatch {
+    mosq: *mut mosquitto,
+}
+
+// SAFETY: the handle outlives every loop thread (`mosquitto_destroy` stops the thread before it
+// frees the handle), and everything the dispatcher touches in it is thread-safe.
+unsafe impl Send for Dispatch {}
+
+impl Dispatch {
+    fn handle(&self) -> &mosquitto {
+        // SAFETY: see the Send impl: the handle is alive while a dispatcher exists.
+        unsafe { &*self.mosq }
+    }
+}
+
+impl EventSink for Dispatch {
+    fn deliver(&self, _client: &Client, event: ClientEvent) {
+        let h = self.handle();
+        h.flush_logs();
+        let cb = h.callbacks();
+        let (mosq, obj) = (self.mosq, h.userdata());
+        // SAFETY (all calls below): C function pointers supplied by the application for this
+        // handle, called with the handle, its user data and arguments valid for the call.
+        match event {
+            ClientEvent::Session(Event::ConnAck {
+                reason_code,
+                session_present,
+                ..
+            }) => {
+                let rc = c_int::from(reason_code);
+                if let Some(f) = cb.on_connect {
+                    unsafe { f(mosq, obj, rc) };
+                }
+                if let Some(f) = cb.on_connect_with_flags {
+                    unsafe { f(mosq, obj, rc, c_int::from(session_present)) };
+                }
+            }
+            ClientEvent::Session(Event::Published { mid, .. }) => {
+                if let Some(f) = cb.on_publish {
+                    unsafe { f(mosq, obj, c_int::from(mid)) };
+                }
+            }
+            ClientEvent::Session(Event::Message(publish)) => {
+                if let Some(f) = cb.on_message {
+                    let mut topic = publish.topic.into_bytes();
+                    topic.push(0);
+                    let mut payload = publish.payload;
+                    let payloadlen = payload.len() as c_int;
+                    let payload_ptr = if payload.is_empty() {
+                        std::ptr::null_mut()
+                    } else {
+                        payload.push(0);
+                        payload.as_mut_ptr() as *mut c_void
+                    };
+                    let message = mosquitto_message {
+                        mid: c_int::from(publish.packet_id),
+                        topic: topic.as_mut_ptr() as *mut c_char,
+                        payload: payload_ptr,
+                        payloadlen,
+                        qos: c_int::from(publish.qos.as_u8()),
+                        retain: publish.retain,
+                    };
+                    unsafe { f(mosq, obj, &message) };
+                }
+            }
+            ClientEvent::Session(Event::SubAck {
+                mid, reason_codes, ..
+            }) => {
+                if let Some(f) = cb.on_subscribe {
+                    let granted: Vec<c_int> =
+                        reason_codes.iter().map(|&c| c_int::from(c)).collect();
+                    unsafe {
+                        f(
+                            mosq,
+                            obj,
+                            c_int::from(mid),
+                            granted.len() as c_int,
+                            granted.as_ptr(),
+                        )
+                    };
+                }
+            }
+            ClientEvent::Session(Event::UnsubAck { mid, .. }) => {
+                if let Some(f) = cb.on_unsubscribe {
+                    unsafe { f(mosq, obj, c_int::from(mid)) };
+                }
+            }
+            ClientEvent::Disconnected(reason) => {
+                let rc = reason.as_ref().map_or(0, error_code);
+                if let Some(f) = cb.on_disconnect {
+                    unsafe { f(mosq, obj, rc) };
+                }
+            }
+        }
+        h.flush_logs();
+    }
+
+    fn quiet(&self, _client: &Client) {
+        self.handle().flush_logs();
+    }
+}

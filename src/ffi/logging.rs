@@ -1,0 +1,103 @@
+//! Routing the library's `log` records to each client's `on_log` callback.
+//!
+//! Records are produced deep inside the driver and session, often while a lock is held, so they
+//! are never handed to C on the spot. Instead, while a client with an `on_log` callback runs an
+//! API call on this thread, records are captured in a thread-local buffer; the client layer
+//! delivers them once no lock is held. Without a capture in force a record costs one thread-local
+//! check. Setting `CULEX_LOG_STDERR=1` in the environment also prints every record to stderr.
+
+use std::cell::{Cell, RefCell};
+use std::os::raw::c_int;
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+use once_cell::sync::OnceCell;
+
+/// libmosquitto's log levels (`MOSQ_LOG_*`).
+pub const MOSQ_LOG_NONE: c_int = 0;
+pub const MOSQ_LOG_INFO: c_int = 1 << 0;
+pub const MOSQ_LOG_NOTICE: c_int = 1 << 1;
+pub const MOSQ_LOG_WARNING: c_int = 1 << 2;
+pub const MOSQ_LOG_ERR: c_int = 1 << 3;
+pub const MOSQ_LOG_DEBUG: c_int = 1 << 4;
+
+thread_local! {
+    static CAPTURING: Cell<bool> = const { Cell::new(false) };
+    static CAPTURED: RefCell<Vec<(c_int, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+struct Router {
+    stderr: bool,
+}
+
+impl Log for Router {
+    fn enabled(&self, metadata: &Metadata) -> bool {
+        metadata.level() <= Level::Debug
+    }
+
+    fn log(&self, record: &Record) {
+        if record.level() > Level::Debug {
+            return;
+        }
+        if self.stderr {
+            eprintln!("[{}] {}", record.level(), record.args());
+        }
+        if CAPTURING.with(Cell::get) {
+            let level = match record.level() {
+                Level::Error => MOSQ_LOG_ERR,
+                Level::Warn => MOSQ_LOG_WARNING,
+                Level::Info => MOSQ_LOG_NOTICE,
+                Level::Debug | Level::Trace => MOSQ_LOG_DEBUG,
+            };
+            let line = record.args().to_string();
+            let line = line
+                .strip_prefix("culex: ")
+                .map(str::to_owned)
+                .unwrap_or(line);
+            CAPTURED.with(|c| c.borrow_mut().push((level, line)));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static ROUTER: OnceCell<Router> = OnceCell::new();
+
+/// Install the record router as the `log` logger (once per process; later calls do nothing).
+/// If the host program already installed another `log` logger in this library copy, that one stays.
+pub fn install_logger() {
+    let router = ROUTER.get_or_init(|| Router {
+        stderr: std::env::var_os("CULEX_LOG_STDERR").is_some_and(|v| v != "0"),
+    });
+    if log::set_logger(router).is_ok() {
+        log::set_max_level(LevelFilter::Debug);
+    }
+}
+
+/// While alive (and `enabled`), records logged on this thread are captured for [`take`].
+pub struct Capture {
+    previous: bool,
+}
+
+impl Capture {
+    /// Start capturing on this thread if `enabled`.
+    pub fn begin(enabled: bool) -> Capture {
+        let previous = CAPTURING.with(|c| c.replace(enabled || c.get()));
+        Capture { previous }
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        CAPTURING.with(|c| c.set(self.previous));
+    }
+}
+
+/// Take the records captured on this thread so far.
+pub fn take() -> Vec<(c_int, String)> {
+    CAPTURED.with(|c| std::mem::take(&mut *c.borrow_mut()))
+}
+
+/// Whether anything was captured on this thread and not yet taken.
+pub fn pending() -> bool {
+    CAPTURED.with(|c| !c.borrow().is_empty())
+}

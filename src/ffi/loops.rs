@@ -1,0 +1,120 @@
+//! Driving a client from C: `mosquitto_loop`, `loop_forever`, `loop_start`/`loop_stop`, and the
+//! external-loop calls (`socket`, `want_write`, `loop_read`, `loop_write`, `loop_misc`).
+
+use std::os::raw::c_int;
+use std::time::Duration;
+
+use super::errors::*;
+use super::handle::{handle, handle_or_inval, mosquitto};
+
+/// A libmosquitto loop timeout: negative means the default 1000 ms.
+fn loop_timeout(timeout: c_int) -> Duration {
+    if timeout < 0 {
+        Duration::from_millis(1000)
+    } else {
+        Duration::from_millis(timeout as u64)
+    }
+}
+
+/// One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
+/// read, write and run keepalive. Returns an error when the connection is lost; it does not
+/// reconnect. `max_packets` is accepted for compatibility (everything available is handled).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_loop(
+    mosq: *mut mosquitto,
+    timeout: c_int,
+    max_packets: c_int,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        let _ = max_packets;
+        h.with_logs(|h| result_code(h.client.loop_once(loop_timeout(timeout), &h.sink())))
+    })
+}
+
+/// Run the network loop until `mosquitto_disconnect` is called, reconnecting after failures with
+/// the `mosquitto_reconnect_delay_set` backoff.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_loop_forever(
+    mosq: *mut mosquitto,
+    timeout: c_int,
+    max_packets: c_int,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        let _ = max_packets;
+        h.with_logs(|h| result_code(h.client.loop_forever(loop_timeout(timeout), &h.sink())))
+    })
+}
+
+/// Start a thread that runs the network loop (and reconnects) until `mosquitto_loop_stop`.
+/// `MOSQ_ERR_INVAL` if one is already running.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_loop_start(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| result_code(h.client.loop_start(Box::new(h.sink()))))
+    })
+}
+
+/// Stop the thread of `mosquitto_loop_start` and wait for it. It never hangs: with `force`
+/// false a DISCONNECT being written gets a moment to go out first. `MOSQ_ERR_INVAL` when no
+/// thread runs.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_loop_stop(mosq: *mut mosquitto, force: bool) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| result_code(h.client.loop_stop(force)))
+    })
+}
+
+/// External loop: call when the socket is readable.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_loop_read(mosq: *mut mosquitto, max_packets: c_int) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        let _ = max_packets;
+        h.with_logs(|h| result_code(h.client.loop_read(&h.sink())))
+    })
+}
+
+/// External loop: call when the socket is writable and `mosquitto_want_write` is true.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_loop_write(mosq: *mut mosquitto, max_packets: c_int) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        let _ = max_packets;
+        h.with_logs(|h| result_code(h.client.loop_write(&h.sink())))
+    })
+}
+
+/// External loop: call about once a second for keepalive and timeouts.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_loop_misc(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| result_code(h.client.loop_misc(&h.sink())))
+    })
+}
+
+/// The client's socket descriptor, or -1 when there is none. It changes across reconnects.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_socket(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(-1, {
+        match handle(mosq) {
+            Some(h) => h.client.socket(),
+            None => -1,
+        }
+    })
+}
+
+/// Whether the external loop should wait for the socket to be writable.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_want_write(mosq: *mut mosquitto) -> bool {
+    ffi_guard!(false, {
+        match handle(mosq) {
+            Some(h) => h.client.want_write(),
+            None => false,
+        }
+    })
+}
