@@ -15,37 +15,81 @@ impl Client {
     /// queued and sent as soon as the socket allows). Asynchronous: never waits for DNS or TCP;
     /// a loop finishes the job.
     pub fn connect(&self, target: Target, blocking: bool) -> Result<(), Error> {
-        let result = {
-            let mut core = self.lock();
-            core.target = Some(target);
-            core.start(blocking, Instant::now(), &self.wake)
-        };
-        self.nudge();
-        result
+        self.lock().target = Some(target);
+        self.start(blocking)
     }
 
     /// Connect again to the last target, keeping the session.
     pub fn reconnect(&self, blocking: bool) -> Result<(), Error> {
-        let result = {
+        self.start(blocking)
+    }
+
+    fn start(&self, blocking: bool) -> Result<(), Error> {
+        let result = if blocking {
+            self.start_blocking()
+        } else {
             let mut core = self.lock();
-            if core.target.is_none() {
-                return Err(Error::Inval);
-            }
-            core.start(blocking, Instant::now(), &self.wake)
+            core.start_async(Instant::now(), &self.wake)
         };
         self.nudge();
         result
     }
+
+    /// Resolve and connect on this thread without holding the lock, so that other threads'
+    /// commands (and a loop thread) never wait for the network.
+    fn start_blocking(&self) -> Result<(), Error> {
+        let (target, timeout) = {
+            let mut core = self.lock();
+            let target = core.begin_attempt()?;
+            core.conn = Conn::Pending {
+                since: Instant::now(),
+            };
+            (target, core.connect_timeout)
+        };
+        let connected = connect_blocking(&target, timeout);
+        let mut core = self.lock();
+        if !matches!(core.conn, Conn::Pending { .. }) {
+            // Abandoned meanwhile (disconnect, another connect, timeout): drop this stream.
+            return Err(Error::NoConn);
+        }
+        match connected {
+            Ok(stream) => core.opened(stream, Instant::now()),
+            Err(e) => {
+                log::warn!(
+                    "culex: connecting to {}:{} failed: {e}",
+                    target.host,
+                    target.port
+                );
+                core.abandon_attempt();
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Resolve `target` and connect to the first address that answers.
+fn connect_blocking(target: &Target, timeout: Duration) -> Result<std::net::TcpStream, Error> {
+    let addrs = resolve::resolve(&target.host, target.port)?;
+    let bind = Core::bind_ip(target)?;
+    let mut last = Error::ConnLost;
+    for addr in addrs {
+        match connect_one_blocking(addr, bind, timeout) {
+            Ok(stream) => {
+                log::debug!("culex: connected to {addr}");
+                return Ok(stream);
+            }
+            Err(e) => {
+                log::debug!("culex: connect to {addr} failed: {e}");
+                last = e;
+            }
+        }
+    }
+    Err(last)
 }
 
 impl Core {
-    /// Start a connection attempt to the stored target, ending any current connection first.
-    fn start(
-        &mut self,
-        blocking: bool,
-        now: Instant,
-        wake: &crate::net::wake::Wake,
-    ) -> Result<(), Error> {
+    /// End any current connection and mark a new attempt; returns the target.
+    fn begin_attempt(&mut self) -> Result<Target, Error> {
         let target = self.target.clone().ok_or(Error::Inval)?;
         if !matches!(self.conn, Conn::Idle) {
             // A new connect replaces the old connection (as libmosquitto's reconnect does).
@@ -53,11 +97,13 @@ impl Core {
         }
         self.user_disconnect = false;
         self.session.open();
-        let result = if blocking {
-            self.connect_blocking(&target, now)
-        } else {
-            self.connect_async(&target, now, wake)
-        };
+        Ok(target)
+    }
+
+    /// Start an asynchronous connection attempt to the stored target.
+    fn start_async(&mut self, now: Instant, wake: &crate::net::wake::Wake) -> Result<(), Error> {
+        let target = self.begin_attempt()?;
+        let result = self.connect_async(&target, now, wake);
         if let Err(e) = &result {
             log::warn!(
                 "culex: connecting to {}:{} failed: {e}",
@@ -74,25 +120,6 @@ impl Core {
             Some(host) => resolve::bind_address(host).map(Some),
             None => Ok(None),
         }
-    }
-
-    fn connect_blocking(&mut self, target: &Target, now: Instant) -> Result<(), Error> {
-        let addrs = resolve::resolve(&target.host, target.port)?;
-        let bind = Self::bind_ip(target)?;
-        let mut last = Error::ConnLost;
-        for addr in addrs {
-            match connect_one_blocking(addr, bind, self.connect_timeout) {
-                Ok(stream) => {
-                    log::debug!("culex: connected to {addr}");
-                    return self.opened(stream, now);
-                }
-                Err(e) => {
-                    log::debug!("culex: connect to {addr} failed: {e}");
-                    last = e;
-                }
-            }
-        }
-        Err(last)
     }
 
     fn connect_async(
@@ -155,9 +182,9 @@ impl Core {
     /// Advance a connection attempt: resolution results, TCP completion, timeouts.
     pub(crate) fn connect_progress(&mut self, now: Instant) -> Result<(), Error> {
         let timed_out = match &self.conn {
-            Conn::Resolving { since, .. } | Conn::Connecting { since, .. } => {
-                now.duration_since(*since) >= self.connect_timeout
-            }
+            Conn::Resolving { since, .. }
+            | Conn::Connecting { since, .. }
+            | Conn::Pending { since } => now.duration_since(*since) >= self.connect_timeout,
             _ => false,
         };
         let conn = std::mem::replace(&mut self.conn, Conn::Idle);
@@ -183,7 +210,10 @@ impl Core {
                     read: false,
                     write: true,
                 }];
-                tcp::poll(&interest, Some(Duration::ZERO), &mut ready)?;
+                if let Err(e) = tcp::poll(&interest, Some(Duration::ZERO), &mut ready) {
+                    ready[0].error = true;
+                    log::debug!("culex: poll failed: {e}");
+                }
                 if ready[0].writable || ready[0].error {
                     match tcp::connect_result(&stream) {
                         Ok(()) => return self.opened(stream, now),
@@ -204,6 +234,7 @@ impl Core {
                     Ok(())
                 }
             }
+            Conn::Pending { .. } if timed_out => Err(Error::Timeout),
             other => {
                 self.conn = other;
                 Ok(())

@@ -120,7 +120,9 @@ impl Core {
     pub(crate) fn misc(&mut self, now: Instant) -> Result<(), Error> {
         match self.conn {
             Conn::Idle => return Err(Error::NoConn),
-            Conn::Resolving { .. } | Conn::Connecting { .. } => return self.connect_progress(now),
+            Conn::Resolving { .. } | Conn::Connecting { .. } | Conn::Pending { .. } => {
+                return self.connect_progress(now)
+            }
             Conn::Open { .. } => {}
         }
         if let Err(e) = self.session.handle_timeout(now) {
@@ -135,9 +137,9 @@ impl Core {
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match &self.conn {
             Conn::Open { .. } => self.session.poll_timeout(),
-            Conn::Connecting { since, .. } | Conn::Resolving { since, .. } => {
-                Some(*since + self.connect_timeout)
-            }
+            Conn::Connecting { since, .. }
+            | Conn::Resolving { since, .. }
+            | Conn::Pending { since } => Some(*since + self.connect_timeout),
             Conn::Idle => None,
         }
     }

@@ -43,7 +43,7 @@ impl Client {
         let (fd, want_write, wait) = {
             let mut core = self.lock();
             let now = Instant::now();
-            if let Conn::Resolving { .. } = core.conn {
+            if let Conn::Resolving { .. } | Conn::Pending { .. } = core.conn {
                 core.connect_progress(now)?;
             }
             if let Conn::Idle = core.conn {
@@ -132,81 +132,76 @@ impl Client {
         sink: &dyn EventSink,
         wait_for_target: bool,
     ) -> Result<(), Error> {
+        // When the next reconnect attempt is due; kept across wake-ups so that commands from
+        // other threads during an outage cannot postpone it.
+        let mut reconnect_at: Option<Instant> = None;
         loop {
             if self.stop.load(Ordering::SeqCst) {
                 return Ok(());
             }
-            let (idle, has_target, user_disconnect) = {
-                let core = self.lock();
-                (
-                    matches!(core.conn, Conn::Idle),
-                    core.target.is_some(),
-                    core.user_disconnect,
-                )
-            };
-            if idle {
-                if user_disconnect {
-                    // Disconnected on purpose: loop_forever is done. A loop thread stays until
-                    // loop_stop, so that a later connect is served.
+            let now = Instant::now();
+            let wait = {
+                let mut core = self.lock();
+                if !matches!(core.conn, Conn::Idle) {
+                    reconnect_at = None;
+                    None
+                } else if core.user_disconnect || core.target.is_none() {
                     if !wait_for_target {
-                        return Ok(());
+                        // Disconnected on purpose: loop_forever is done. A loop thread stays
+                        // until loop_stop, so that a later connect is served.
+                        return if core.target.is_none() {
+                            Err(Error::NoConn)
+                        } else {
+                            Ok(())
+                        };
                     }
-                    self.sleep(None);
-                    continue;
-                }
-                if !has_target {
-                    if !wait_for_target {
-                        return Err(Error::NoConn);
-                    }
-                    self.sleep(None);
-                    continue;
-                }
-                let delay = self.lock().backoff.next_delay();
-                // The first attempt after a loss waits too, as libmosquitto does.
-                if !self.sleep(Some(delay)) {
-                    continue;
-                }
-                let attempt = {
-                    let core = self.lock();
-                    if core.user_disconnect || !matches!(core.conn, Conn::Idle) {
-                        Ok(())
-                    } else {
+                    Some(None)
+                } else {
+                    // The first attempt after a loss waits too, as libmosquitto does.
+                    let at = *reconnect_at.get_or_insert_with(|| now + core.backoff.next_delay());
+                    if now >= at {
+                        reconnect_at = None;
                         drop(core);
-                        self.reconnect(false)
+                        if let Err(e) = self.reconnect(false) {
+                            log::warn!("culex: reconnect failed: {e}");
+                        }
+                        self.dispatch(sink);
+                        continue;
                     }
-                };
-                if let Err(e) = attempt {
-                    log::warn!("culex: reconnect failed: {e}");
+                    Some(Some(at - now))
                 }
-                self.dispatch(sink);
-                continue;
-            }
-            if let Err(e) = self.loop_once(timeout, sink) {
-                log::debug!("culex: loop: {e}");
+                .inspect(|_| {
+                    // Set under the lock: a command that lands after this point will wake us.
+                    self.polling.store(true, Ordering::SeqCst);
+                })
+            };
+            match wait {
+                Some(delay) => self.sleep(delay),
+                None => {
+                    if let Err(e) = self.loop_once(timeout, sink) {
+                        log::debug!("culex: loop: {e}");
+                    }
+                }
             }
         }
     }
 
-    /// Sleep until woken (or `delay` passes). Returns false when woken by `loop_stop` or a command.
-    fn sleep(&self, delay: Option<Duration>) -> bool {
-        self.polling.store(true, Ordering::SeqCst);
-        if self.stop.load(Ordering::SeqCst) {
-            self.polling.store(false, Ordering::SeqCst);
-            return false;
+    /// Sleep until woken (by a command or `loop_stop`) or until `delay` passes. The caller has
+    /// set `polling` while holding the lock.
+    fn sleep(&self, delay: Option<Duration>) {
+        if !self.stop.load(Ordering::SeqCst) {
+            let mut ready = [Ready::default()];
+            let interest = [Interest {
+                fd: self.wake_fd(),
+                read: true,
+                write: false,
+            }];
+            let _ = tcp::poll(&interest, delay, &mut ready);
+            if ready[0].readable {
+                self.wake.clear();
+            }
         }
-        let mut ready = [Ready::default()];
-        let interest = [Interest {
-            fd: self.wake_fd(),
-            read: true,
-            write: false,
-        }];
-        let _ = tcp::poll(&interest, delay, &mut ready);
         self.polling.store(false, Ordering::SeqCst);
-        if ready[0].readable {
-            self.wake.clear();
-            return false;
-        }
-        true
     }
 
     /// Start a thread that runs the client (connecting when a connect call names a broker,

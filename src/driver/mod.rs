@@ -70,6 +70,8 @@ pub(crate) enum Conn {
         port: u16,
         since: Instant,
     },
+    /// A blocking connect runs on a caller's thread, without the lock.
+    Pending { since: Instant },
     /// TCP connect in progress to `stream`'s address; `rest` are the addresses left to try.
     Connecting {
         stream: TcpStream,

@@ -1,6 +1,9 @@
 //! Creating, configuring and commanding a client: `mosquitto_new` … `mosquitto_disconnect`,
 //! `publish`, `subscribe`, `unsubscribe`, will, credentials and behaviour settings.
 
+// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
+#![allow(clippy::missing_safety_doc)]
+
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};

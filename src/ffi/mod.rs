@@ -9,6 +9,10 @@
 //! - no Rust lock or `&mut` on a session is held while C code (a callback) runs.
 //!
 //! Nothing below this floor knows about C types or error numbers.
+//!
+//! Safety contract of every export (the C API's): pointer arguments are NULL or valid for the
+//! documented access (strings NUL-terminated, buffers of the stated length), and a handle is one
+//! returned by `mosquitto_new` and not yet destroyed. Functions document only what goes beyond.
 
 /// Run `$body` and turn a panic into `$on_panic` plus a log line. Every `#[no_mangle]` function's
 /// body is exactly one `ffi_guard!`.
@@ -44,10 +48,14 @@ macro_rules! function_name {
         fn f() {}
         let name = ::std::any::type_name_of_val(&f);
         let name = name.strip_suffix("::f").unwrap_or(name);
-        name.rsplit("::").next().unwrap_or(name)
+        // Inside ffi_guard! the body is a closure: skip those path segments.
+        name.rsplit("::")
+            .find(|segment| !segment.starts_with('{'))
+            .unwrap_or(name)
     }};
 }
 
+#[allow(unused_imports)]
 pub(crate) use {check_null, ffi_guard, function_name};
 
 pub mod callbacks;
