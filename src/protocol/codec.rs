@@ -123,6 +123,7 @@ impl PacketType {
 /// fixed headers (reserved type, wrong flags, a remaining length longer than 4 bytes) are rejected
 /// as soon as the offending byte is present.
 ///
+/// `max_packet_size` is taken literally (pass `u32::MAX` for no limit beyond MQTT's own).
 /// CONNECT is decoded in the protocol version it names itself; `version` governs every other packet.
 pub fn decode_packet(
     buf: &[u8],

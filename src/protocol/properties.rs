@@ -10,7 +10,6 @@
 //! For MQTT 3.1 and 3.1.1 every [`Properties`] is empty and nothing is written to the wire: the
 //! packet modules never call into this module for those versions.
 
-use super::utf8::MAX_STRING_LEN;
 use super::wire::Reader;
 use super::wire::{check_binary, check_str, field_len, put_binary, put_str, put_u16, put_u32};
 use super::{encode_varint, varint_len, DecodeError, EncodeError, MAX_VARINT};
@@ -597,9 +596,6 @@ impl<'a> IntoIterator for &'a Properties {
         self.0.iter()
     }
 }
-
-// The longest string a property can hold equals the MQTT string limit.
-const _: () = assert!(MAX_STRING_LEN == u16::MAX as usize);
 
 #[cfg(test)]
 mod tests {
