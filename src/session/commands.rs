@@ -8,9 +8,10 @@
 use super::outgoing::{AwaitedAck, Held};
 use super::{Session, State};
 use crate::error::Error;
+use crate::protocol::topic::{validate_topic_filter, validate_topic_name, TopicError};
 use crate::protocol::{
-    varint_len, Disconnect, Packet, PacketId, Properties, Publish, QoS, Subscribe, SubscribeFilter,
-    Unsubscribe, MAX_REMAINING_LENGTH,
+    varint_len, Disconnect, Packet, PacketId, Properties, PropertyContext, Publish, QoS, Subscribe,
+    SubscribeFilter, Unsubscribe, MAX_REMAINING_LENGTH,
 };
 
 impl Session {
@@ -27,8 +28,8 @@ impl Session {
             State::Offline if qos == QoS::AtMostOnce => return Err(Error::NoConn),
             _ => {}
         }
-        self.check_properties(&properties)?;
-        validate::topic_name(topic)?;
+        self.check_properties(&properties, PropertyContext::Publish)?;
+        validate_topic_name(topic).map_err(topic_error)?;
         let remaining = 2
             + topic.len() as u64
             + if qos == QoS::AtMostOnce { 0 } else { 2 }
@@ -69,13 +70,13 @@ impl Session {
         properties: Properties,
     ) -> Result<PacketId, Error> {
         self.check_control_state()?;
-        self.check_properties(&properties)?;
+        self.check_properties(&properties, PropertyContext::Subscribe)?;
         if filters.is_empty() {
             return Err(Error::Inval);
         }
         let mut remaining = 2 + self.properties_len(&properties);
         for f in &filters {
-            validate::topic_filter(&f.filter)?;
+            validate_topic_filter(&f.filter).map_err(topic_error)?;
             remaining += 2 + f.filter.len() as u64 + 1;
         }
         self.check_size(remaining, Error::PayloadSize)?;
@@ -99,13 +100,13 @@ impl Session {
         properties: Properties,
     ) -> Result<PacketId, Error> {
         self.check_control_state()?;
-        self.check_properties(&properties)?;
+        self.check_properties(&properties, PropertyContext::Unsubscribe)?;
         if filters.is_empty() {
             return Err(Error::Inval);
         }
         let mut remaining = 2 + self.properties_len(&properties);
         for f in &filters {
-            validate::topic_filter(f)?;
+            validate_topic_filter(f).map_err(topic_error)?;
             remaining += 2 + f.len() as u64;
         }
         self.check_size(remaining, Error::PayloadSize)?;
@@ -142,7 +143,7 @@ impl Session {
             }
             State::AwaitingConnAck | State::Connected => {}
         }
-        self.check_properties(&properties)?;
+        self.check_properties(&properties, PropertyContext::Disconnect)?;
         let disconnect = Packet::Disconnect(Disconnect {
             reason_code,
             properties,
@@ -162,21 +163,32 @@ impl Session {
         }
     }
 
-    /// Properties exist only in MQTT 5.
-    fn check_properties(&self, properties: &Properties) -> Result<(), Error> {
-        if !properties.0.is_empty() && !self.config.protocol.is_v5() {
+    /// Properties exist only in MQTT 5 (`Error::NotSupported` before), and must be allowed in
+    /// `context` (`Error::Protocol` otherwise, as libmosquitto).
+    fn check_properties(
+        &self,
+        properties: &Properties,
+        context: PropertyContext,
+    ) -> Result<(), Error> {
+        if properties.is_empty() {
+            return Ok(());
+        }
+        if !self.config.protocol.is_v5() {
             return Err(Error::NotSupported);
         }
-        Ok(())
+        properties.validate(context).map_err(|e| {
+            log::debug!("culex: invalid properties: {e:?}");
+            Error::Protocol
+        })
     }
 
     /// Wire size of a property block (length prefix included); 0 before MQTT 5.
     fn properties_len(&self, properties: &Properties) -> u64 {
-        if !self.config.protocol.is_v5() {
-            return 0;
+        if self.config.protocol.is_v5() {
+            properties.encoded_len() as u64
+        } else {
+            0
         }
-        let body: u64 = properties.0.iter().map(property_len).sum();
-        varint_len(body.min(u64::from(u32::MAX)) as u32) as u64 + body
     }
 
     /// A packet with this remaining length must fit MQTT and the server's Maximum Packet Size.
@@ -194,55 +206,13 @@ impl Session {
     }
 }
 
-/// Wire size of one MQTT 5 property (identifier byte included).
-fn property_len(p: &crate::protocol::Property) -> u64 {
-    use crate::protocol::PropertyValue as V;
-    1 + match &p.value {
-        V::Byte(_) => 1,
-        V::TwoByteInteger(_) => 2,
-        V::FourByteInteger(_) => 4,
-        V::VariableByteInteger(v) => varint_len(*v) as u64,
-        V::BinaryData(b) => 2 + b.len() as u64,
-        V::Utf8String(s) => 2 + s.len() as u64,
-        V::Utf8StringPair(k, v) => 4 + k.len() as u64 + v.len() as u64,
-    }
-}
-
-/// Topic name and filter checks for commands, mapped to the crate errors.
-mod validate {
-    use crate::error::Error;
-    use crate::protocol::utf8::validate_str;
-
-    /// A topic name to publish to: non-empty, valid MQTT UTF-8, no wildcards.
-    pub(super) fn topic_name(topic: &str) -> Result<(), Error> {
-        if topic.is_empty() || topic.len() > 65_535 {
-            return Err(Error::Inval);
-        }
-        validate_str(topic).map_err(|_| Error::MalformedUtf8)?;
-        if topic.contains(['+', '#']) {
-            return Err(Error::Inval);
-        }
-        Ok(())
-    }
-
-    /// A topic filter to subscribe to: non-empty, valid MQTT UTF-8, wildcards only as whole levels
-    /// and `#` last.
-    pub(super) fn topic_filter(filter: &str) -> Result<(), Error> {
-        if filter.is_empty() || filter.len() > 65_535 {
-            return Err(Error::Inval);
-        }
-        validate_str(filter).map_err(|_| Error::MalformedUtf8)?;
-        let mut levels = filter.split('/').peekable();
-        while let Some(level) = levels.next() {
-            let wildcard_ok = match level {
-                "#" => levels.peek().is_none(),
-                "+" => true,
-                _ => !level.contains(['+', '#']),
-            };
-            if !wildcard_ok {
-                return Err(Error::Inval);
-            }
-        }
-        Ok(())
+/// The crate error for a topic name or filter that breaks the rules.
+fn topic_error(e: TopicError) -> Error {
+    match e {
+        TopicError::MalformedUtf8(_) => Error::MalformedUtf8,
+        TopicError::Empty
+        | TopicError::TooLong { .. }
+        | TopicError::WildcardInName { .. }
+        | TopicError::MisplacedWildcard { .. } => Error::Inval,
     }
 }

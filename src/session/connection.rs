@@ -316,8 +316,9 @@ impl Session {
     }
 }
 
-/// Above this, the inbound reassembly buffer is freed when a connection ends.
-const RX_KEEP_CAPACITY: usize = 64 * 1024;
+/// Above this, the inbound reassembly buffer is freed once its packet is handled or the connection
+/// ends.
+pub(super) const RX_KEEP_CAPACITY: usize = 64 * 1024;
 
 /// The MQTT 5 DISCONNECT reason code a client sends when the connection fails with `error`.
 fn disconnect_reason(error: &Error) -> Option<u8> {

@@ -56,12 +56,9 @@ impl Session {
                 }
                 Ok(None) => {
                     // Incomplete: keep the tail, but only if its announced size is acceptable.
-                    let total = match self.frame_len(input) {
-                        Ok(total) => total,
-                        Err(e) => return Err(self.fail(e)),
-                    };
-                    if let Some(total) = total {
-                        self.rx.reserve_exact(total);
+                    // The buffer grows with the bytes that actually arrive, never ahead of them.
+                    if let Err(e) = self.frame_len(input) {
+                        return Err(self.fail(e));
                     }
                     self.rx.extend_from_slice(input);
                     return Ok(());
@@ -94,7 +91,6 @@ impl Session {
             *input = rest;
         };
         let take = (total - self.rx.len()).min(input.len());
-        self.rx.reserve_exact(total - self.rx.len());
         self.rx.extend_from_slice(&input[..take]);
         *input = &input[take..];
         if self.rx.len() < total {
@@ -106,6 +102,9 @@ impl Session {
             self.config.max_incoming_packet_size,
         );
         self.rx.clear();
+        if self.rx.capacity() > super::connection::RX_KEEP_CAPACITY {
+            self.rx = Vec::new();
+        }
         match decoded {
             Ok(Some((packet, used))) if used == total => Ok(Some(packet)),
             Ok(_) => Err(Error::MalformedPacket),

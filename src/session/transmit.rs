@@ -46,7 +46,7 @@ impl Transmit {
     ) -> Result<(), EncodeError> {
         log_publish("sending", publish, qos0_mid);
         let start = self.buf.len();
-        let result = encode_publish(publish, version, &mut self.buf);
+        let result = publish.encode(version, &mut self.buf);
         match &result {
             Ok(()) => self.qos0_mids.extend(qos0_mid),
             Err(e) => {
@@ -213,14 +213,4 @@ pub(super) fn packet_name(packet: &Packet) -> &'static str {
         Packet::Disconnect(_) => "DISCONNECT",
         Packet::Auth(_) => "AUTH",
     }
-}
-
-/// Encode one PUBLISH. (Goes through [`Packet::encode`] until the codec offers a borrowing
-/// per-packet encoder.)
-fn encode_publish(
-    publish: &Publish,
-    version: ProtocolVersion,
-    out: &mut Vec<u8>,
-) -> Result<(), EncodeError> {
-    Packet::Publish(publish.clone()).encode(version, out)
 }

@@ -1,0 +1,230 @@
+//! Session: what survives a lost connection, and how Session Present 0/1 decides what is resent.
+
+mod common_session;
+
+use common_session::*;
+use culex::protocol::{Packet, QoS};
+use culex::session::SessionConfig;
+
+/// Connected; m1 q1 "a", m2 q2 "b" (PUBREC received, PUBREL sent), m3 q2 "c", m4 q1 "d" (PUBACKed),
+/// then the connection is lost and m5 q1 "e" is published while offline.
+fn unfinished_session(clean_start: bool) -> Harness {
+    let mut h = Harness::new(SessionConfig {
+        clean_start,
+        ..config(20)
+    });
+    h.connect(false);
+    assert_eq!(pubq(&mut h, "a", QoS::AtLeastOnce), Ok(1));
+    assert_eq!(pubq(&mut h, "b", QoS::ExactlyOnce), Ok(2));
+    assert_eq!(pubq(&mut h, "c", QoS::ExactlyOnce), Ok(3));
+    assert_eq!(pubq(&mut h, "d", QoS::AtLeastOnce), Ok(4));
+    assert_eq!(summary(&h.sent()).len(), 4);
+    h.feed(pubrec(2)).unwrap();
+    assert_eq!(summary(&h.sent()), ["PubRel m2"]);
+    h.feed(puback(4)).unwrap();
+    assert_eq!(h.events(), vec![published(4)]);
+    h.session.connection_lost();
+    assert_eq!(pubq(&mut h, "e", QoS::AtLeastOnce), Ok(5));
+    assert_eq!(h.session.outgoing_count(), 4);
+    assert_eq!(h.session.inflight_count(), 3);
+    h
+}
+
+#[test]
+fn session_present_1_resends_publish_with_dup_and_pubrel_with_original_ids_in_order() {
+    let mut h = unfinished_session(false);
+    h.connect(true);
+    let sent = h.sent();
+    assert_eq!(
+        summary(&sent),
+        [
+            "PUBLISH m1 q1 d1 a",
+            "PubRel m2",
+            "PUBLISH m3 q2 d1 c",
+            "PUBLISH m5 q1 d0 e"
+        ]
+    );
+    assert_eq!(h.events(), vec![]);
+    h.feed(puback(1)).unwrap();
+    h.feed(pubcomp(2)).unwrap();
+    h.feed(pubrec(3)).unwrap();
+    assert_eq!(summary(&h.sent()), ["PubRel m3"]);
+    h.feed(pubcomp(3)).unwrap();
+    h.feed(puback(5)).unwrap();
+    assert_eq!(
+        h.events(),
+        vec![published(1), published(2), published(3), published(5)]
+    );
+    assert_eq!(h.session.outgoing_count(), 0);
+    assert_eq!(h.session.packet_ids_in_use(), 0);
+}
+
+#[test]
+fn resent_publish_bytes_have_the_dup_flag() {
+    let mut h = Harness::new(SessionConfig {
+        clean_start: false,
+        ..config(20)
+    });
+    h.connect(false);
+    h.session
+        .publish("t", b"p", QoS::AtLeastOnce, false, Default::default())
+        .unwrap();
+    assert_eq!(h.sent_bytes(), [0x32, 6, 0, 1, b't', 0, 1, b'p']);
+    h.session.connection_lost();
+    h.connect(true);
+    assert_eq!(h.sent_bytes(), [0x3A, 6, 0, 1, b't', 0, 1, b'p']);
+}
+
+#[test]
+fn session_present_0_sends_unacknowledged_again_as_new_and_completes_pubrel_stage() {
+    let mut h = unfinished_session(true);
+    h.connect(false);
+    assert_eq!(
+        summary(&h.sent()),
+        [
+            "PUBLISH m1 q1 d0 a",
+            "PUBLISH m3 q2 d0 c",
+            "PUBLISH m5 q1 d0 e"
+        ]
+    );
+    assert_eq!(
+        h.events(),
+        vec![published(2)],
+        "past PUBREC counts as delivered"
+    );
+    assert_eq!(h.session.inflight_count(), 3);
+    assert_eq!(h.session.packet_ids_in_use(), 3);
+}
+
+#[test]
+fn broker_claiming_a_session_after_clean_start_is_treated_as_no_session() {
+    let mut h = unfinished_session(true);
+    h.session.open();
+    h.session.transport_ready(h.now);
+    h.sent();
+    h.feed(connack(0, true)).unwrap();
+    let events = h.events();
+    assert!(matches!(
+        events[0],
+        culex::session::Event::ConnAck {
+            session_present: false,
+            ..
+        }
+    ));
+    assert_eq!(events[1..], [published(2)]);
+    assert_eq!(
+        summary(&h.sent()),
+        [
+            "PUBLISH m1 q1 d0 a",
+            "PUBLISH m3 q2 d0 c",
+            "PUBLISH m5 q1 d0 e"
+        ]
+    );
+}
+
+#[test]
+fn inbound_qos2_ids_survive_session_present_1_and_are_forgotten_on_0() {
+    let mut h = Harness::new(SessionConfig {
+        clean_start: false,
+        ..config(20)
+    });
+    h.connect(false);
+    let p = publish("in", b"1", QoS::ExactlyOnce, 9, false);
+    h.feed(Packet::Publish(p.clone())).unwrap();
+    assert_eq!(h.events().len(), 1);
+    assert_eq!(summary(&h.sent()), ["PubRec m9"]);
+
+    // The broker kept the session and resends the PUBLISH: not delivered again.
+    let dup = publish("in", b"1", QoS::ExactlyOnce, 9, true);
+    assert_eq!(h.reconnect(true), vec![]);
+    h.feed(Packet::Publish(dup.clone())).unwrap();
+    assert_eq!(h.events(), vec![]);
+    assert_eq!(summary(&h.sent()), ["PubRec m9"]);
+
+    // The broker lost the session: id 9 is a new message.
+    assert_eq!(h.reconnect(false), vec![]);
+    h.feed(Packet::Publish(p.clone())).unwrap();
+    assert_eq!(h.events(), vec![culex::session::Event::Message(p)]);
+    assert_eq!(summary(&h.sent()), ["PubRec m9"]);
+}
+
+#[test]
+fn unacknowledged_subscribe_and_unsubscribe_are_dropped_on_loss() {
+    let mut h = Harness::connected();
+    let sub = h
+        .session
+        .subscribe(vec![filter("s", QoS::AtLeastOnce)], Default::default())
+        .unwrap();
+    let unsub = h
+        .session
+        .unsubscribe(vec!["u".into()], Default::default())
+        .unwrap();
+    assert_eq!((sub, unsub), (1, 2));
+    assert_eq!(summary(&h.sent()), ["SUBSCRIBE m1", "UNSUBSCRIBE m2"]);
+    assert_eq!(h.session.packet_ids_in_use(), 2);
+    assert_eq!(h.reconnect(true), vec![], "not resent");
+    assert_eq!(h.session.packet_ids_in_use(), 0);
+    h.feed(suback(1, &[1])).unwrap();
+    h.feed(unsuback(2)).unwrap();
+    assert_eq!(h.events(), vec![], "late acknowledgements are ignored");
+}
+
+#[test]
+fn inflight_accounting_is_exact_across_reconnects() {
+    let mut h = Harness::new(SessionConfig {
+        clean_start: false,
+        ..config(2)
+    });
+    h.connect(false);
+    for i in 1..=5 {
+        assert_eq!(pub1(&mut h, "t"), i);
+    }
+    assert_eq!(
+        summary(&h.sent()),
+        ["PUBLISH m1 q1 d0 t", "PUBLISH m2 q1 d0 t"]
+    );
+    assert_eq!(
+        (h.session.inflight_count(), h.session.queued_count()),
+        (2, 3)
+    );
+    h.session.connection_lost();
+    assert_eq!(pub1(&mut h, "t"), 6);
+    assert_eq!(
+        (h.session.inflight_count(), h.session.queued_count()),
+        (2, 4)
+    );
+
+    // Twice in a row without any acknowledgement: nothing is counted twice.
+    for _ in 0..2 {
+        let sent = h.reconnect(true);
+        assert_eq!(summary(&sent), ["PUBLISH m1 q1 d1 t", "PUBLISH m2 q1 d1 t"]);
+        assert_eq!(
+            (h.session.inflight_count(), h.session.queued_count()),
+            (2, 4)
+        );
+    }
+    h.feed(puback(2)).unwrap();
+    assert_eq!(summary(&h.sent()), ["PUBLISH m3 q1 d0 t"]);
+    let sent = h.reconnect(false);
+    assert_eq!(summary(&sent), ["PUBLISH m1 q1 d0 t", "PUBLISH m3 q1 d0 t"]);
+    assert_eq!(
+        (h.session.inflight_count(), h.session.queued_count()),
+        (2, 3)
+    );
+    let mut done = Vec::new();
+    for id in [1, 3, 4, 5, 6] {
+        h.feed(puback(id)).unwrap();
+        done.extend(summary(&h.sent()));
+    }
+    assert_eq!(
+        done,
+        [
+            "PUBLISH m4 q1 d0 t",
+            "PUBLISH m5 q1 d0 t",
+            "PUBLISH m6 q1 d0 t"
+        ]
+    );
+    assert_eq!(h.session.outgoing_count(), 0);
+    assert_eq!(h.session.packet_ids_in_use(), 0);
+    assert_eq!(h.events(), [2, 1, 3, 4, 5, 6].map(published).to_vec());
+}
