@@ -183,3 +183,61 @@ fn server_keep_alive_overrides_the_requested_one() {
         Some(h.t0 + std::time::Duration::from_secs(5))
     );
 }
+
+fn aliased(topic: &str, alias: u16) -> Packet {
+    let mut p = publish(topic, b"x", QoS::AtMostOnce, 0, false);
+    p.properties
+        .add(PropertyId::TopicAlias, PropertyValue::TwoByteInteger(alias));
+    Packet::Publish(p)
+}
+
+fn connected_with_alias_maximum(maximum: u16) -> Harness {
+    let mut connect_properties = Properties::default();
+    connect_properties.add(
+        PropertyId::TopicAliasMaximum,
+        PropertyValue::TwoByteInteger(maximum),
+    );
+    let mut h = Harness::new(SessionConfig {
+        connect_properties,
+        ..v5_config()
+    });
+    h.connect(false);
+    h
+}
+
+#[test]
+fn inbound_topic_aliases_are_resolved() {
+    let mut h = connected_with_alias_maximum(5);
+    h.feed(aliased("a/b", 5)).unwrap();
+    h.feed(aliased("", 5)).unwrap();
+    h.feed(aliased("c", 5)).unwrap();
+    h.feed(aliased("", 5)).unwrap();
+    let topics: Vec<String> = h
+        .events()
+        .into_iter()
+        .map(|e| match e {
+            Event::Message(p) => p.topic,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(topics, ["a/b", "a/b", "c", "c"]);
+}
+
+#[test]
+fn invalid_topic_aliases_end_the_connection() {
+    for (maximum, packets) in [
+        (5, vec![aliased("a", 6)]),
+        (5, vec![aliased("", 2)]),
+        (0, vec![aliased("a", 1)]),
+    ] {
+        let mut h = connected_with_alias_maximum(maximum);
+        let mut result = Ok(());
+        for p in packets {
+            result = h.feed(p);
+        }
+        assert_eq!(result, Err(Error::TopicAliasInvalid));
+        assert_eq!(h.session.state(), State::Offline);
+        assert_eq!(sent_disconnect_reason(&mut h), [0x94]);
+        assert_eq!(h.events(), vec![]);
+    }
+}

@@ -39,6 +39,12 @@ impl Session {
         self.connack_received = false;
         self.server_receive_maximum = u16::MAX;
         self.server_max_packet_size = None;
+        let alias_maximum = self
+            .config
+            .connect_properties
+            .get_u16(PropertyId::TopicAliasMaximum)
+            .unwrap_or(0);
+        self.topic_aliases.reset(alias_maximum);
         let keep_alive = self.config.keep_alive;
         let connack_timeout = if keep_alive > 0 {
             Duration::from_secs(u64::from(keep_alive))

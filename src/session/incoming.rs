@@ -153,10 +153,7 @@ impl Session {
         }
         match packet {
             Packet::ConnAck(connack) => self.on_connack(now, connack),
-            Packet::Publish(publish) => {
-                self.on_publish(publish);
-                Ok(())
-            }
+            Packet::Publish(publish) => self.on_publish(publish),
             Packet::Ack(ack) => {
                 self.on_ack(ack);
                 Ok(())
@@ -218,8 +215,11 @@ impl Session {
     }
 
     /// An application message: deliver it (once), acknowledge it.
-    fn on_publish(&mut self, publish: Publish) {
+    fn on_publish(&mut self, mut publish: Publish) -> Result<(), Error> {
         let version = self.config.protocol;
+        if version.is_v5() {
+            self.topic_aliases.resolve(&mut publish)?;
+        }
         let id = publish.packet_id;
         // After DISCONNECT is queued nothing more may be sent: leave QoS 1/2 unacknowledged so the
         // broker sends them again in the next session.
@@ -228,14 +228,14 @@ impl Session {
             QoS::AtMostOnce => self.events.push_back(Event::Message(publish)),
             QoS::AtLeastOnce => {
                 if !can_ack {
-                    return;
+                    return Ok(());
                 }
                 self.events.push_back(Event::Message(publish));
                 self.tx.ack(AckKind::PubAck, id, 0, version);
             }
             QoS::ExactlyOnce => {
                 if !can_ack {
-                    return;
+                    return Ok(());
                 }
                 if self.inbound_qos2.insert(id) {
                     self.events.push_back(Event::Message(publish));
@@ -245,6 +245,7 @@ impl Session {
                 self.tx.ack(AckKind::PubRec, id, 0, version);
             }
         }
+        Ok(())
     }
 
     /// PUBACK, PUBREC, PUBREL or PUBCOMP.

@@ -19,6 +19,21 @@
 //!    [`Session::is_closing`] then tells the driver to close the socket once its buffer is written.
 //! 5. [`Session::connection_lost`]: the byte stream ended, for whatever reason. State that must
 //!    survive (unacknowledged QoS 1/2 messages, queued messages) is kept for the next connection.
+//!
+//! Rules worth knowing (details in the submodules):
+//! - One packet-id space (1..=65535, wrapping) for PUBLISH, SUBSCRIBE and UNSUBSCRIBE; an id held
+//!   by a message in flight or queued, or by a request awaiting its acknowledgement, is skipped.
+//!   QoS 0 messages get a message id from the same counter without holding it.
+//! - At most `max_inflight` QoS 1/2 PUBLISH (capped by an MQTT 5 Receive Maximum) are un-acked at
+//!   once; the rest wait in FIFO order. QoS 0 PUBLISH, SUBSCRIBE and UNSUBSCRIBE are not limited.
+//! - Session Present 1 resends unacknowledged PUBLISH with DUP=1 and PUBREL, original ids and
+//!   order, before anything new. Session Present 0: messages past PUBREC count as delivered, the
+//!   other unacknowledged ones go out again as new (DUP=0), inbound QoS 2 ids are forgotten.
+//! - Only QoS 1/2 PUBLISH survive a lost connection; pending bytes, QoS 0 PUBLISH and
+//!   SUBSCRIBE/UNSUBSCRIBE not yet acknowledged are dropped (logged, ids freed, no event).
+//! - Keepalive K: PINGREQ when nothing was sent or nothing was received for K; with a PINGREQ
+//!   outstanding, K of silence from the broker is `Error::Keepalive`. CONNACK is due within K
+//!   (`Error::Keepalive`), or within [`DEFAULT_CONNACK_TIMEOUT`] when K is 0 (`Error::Timeout`).
 
 mod commands;
 mod connection;
@@ -26,6 +41,7 @@ mod incoming;
 mod keepalive;
 mod outgoing;
 mod packet_id;
+mod topic_alias;
 mod transmit;
 
 use std::collections::{HashSet, VecDeque};
@@ -39,6 +55,7 @@ use crate::protocol::{
 use keepalive::{Keepalive, KeepaliveAction};
 use outgoing::Outgoing;
 use packet_id::PacketIdPool;
+use topic_alias::InboundTopicAliases;
 use transmit::Transmit;
 
 /// How long to wait for CONNACK when keepalive is off (with keepalive on, the keepalive interval
@@ -142,6 +159,8 @@ pub struct Session {
     outgoing: Outgoing,
     /// Inbound QoS 2 packet ids delivered and awaiting PUBREL.
     inbound_qos2: HashSet<PacketId>,
+    /// MQTT 5 inbound topic aliases of the current connection.
+    topic_aliases: InboundTopicAliases,
     /// Bytes waiting for the transport.
     tx: Transmit,
     /// The incomplete tail of the last read (never more than one partial packet).
@@ -169,6 +188,7 @@ impl Session {
             ids: PacketIdPool::new(),
             outgoing: Outgoing::default(),
             inbound_qos2: HashSet::new(),
+            topic_aliases: InboundTopicAliases::default(),
             tx: Transmit::default(),
             rx: Vec::new(),
             keepalive: Keepalive::default(),
