@@ -13,6 +13,41 @@
 #include <stdint.h>
 
 /**
+ * Major version of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_MAJOR 2
+
+/**
+ * Minor version of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_MINOR 0
+
+/**
+ * Revision of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_REVISION 11
+
+/**
+ * `major * 1000000 + minor * 1000 + revision`, as returned by `mosquitto_lib_version`.
+ */
+#define LIBMOSQUITTO_VERSION_NUMBER (((LIBMOSQUITTO_MAJOR * 1000000) + (LIBMOSQUITTO_MINOR * 1000)) + LIBMOSQUITTO_REVISION)
+
+/**
+ * libmosquitto's log levels (`MOSQ_LOG_*`).
+ */
+#define MOSQ_LOG_NONE 0
+
+#define MOSQ_LOG_INFO (1 << 0)
+
+#define MOSQ_LOG_NOTICE (1 << 1)
+
+#define MOSQ_LOG_WARNING (1 << 2)
+
+#define MOSQ_LOG_ERR (1 << 3)
+
+#define MOSQ_LOG_DEBUG (1 << 4)
+
+/**
  * Error values returned by the library (libmosquitto's `enum mosq_err_t`).
  */
 enum mosq_err_t {
@@ -53,5 +88,555 @@ enum mosq_err_t {
     MOSQ_ERR_ADMINISTRATIVE_ACTION = 30,
     MOSQ_ERR_ALREADY_EXISTS = 31,
 };
+
+/**
+ * A client instance. Opaque to C: created by `mosquitto_new`, freed by `mosquitto_destroy`.
+ */
+struct mosquitto;
+
+/**
+ * An MQTT 5 property list (opaque to C).
+ */
+struct mqtt5__property;
+
+/**
+ * A received or copied application message. Layout identical to libmosquitto's.
+ */
+struct mosquitto_message {
+    /**
+     * Message (packet) identifier; 0 for QoS 0.
+     */
+    int mid;
+    /**
+     * NUL-terminated topic name, allocated with `malloc`.
+     */
+    char *topic;
+    /**
+     * Payload bytes, allocated with `malloc` with one NUL byte after the end; NULL when empty.
+     */
+    void *payload;
+    /**
+     * Number of payload bytes (not counting the trailing NUL).
+     */
+    int payloadlen;
+    /**
+     * Quality of service: 0, 1 or 2.
+     */
+    int qos;
+    /**
+     * Whether the message was a retained message.
+     */
+    bool retain;
+};
+
+/**
+ * The C name of an MQTT 5 property list.
+ */
+typedef struct mqtt5__property mosquitto_property;
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/**
+ * Set the function called when the broker answers CONNECT (rc: the CONNACK code, 0 = accepted).
+ * NULL removes it.
+ */
+void mosquitto_connect_callback_set(struct mosquitto *mosq, void (*on_connect)(struct mosquitto*,
+                                                                               void*,
+                                                                               int));
+
+/**
+ * Like `mosquitto_connect_callback_set`, with the CONNACK flags (bit 0: session present).
+ */
+void mosquitto_connect_with_flags_callback_set(struct mosquitto *mosq,
+                                               void (*on_connect)(struct mosquitto*, void*, int, int));
+
+/**
+ * Set the function called when an established connection ends (rc 0: after
+ * `mosquitto_disconnect`; otherwise the error that ended it).
+ */
+void mosquitto_disconnect_callback_set(struct mosquitto *mosq,
+                                       void (*on_disconnect)(struct mosquitto*, void*, int));
+
+/**
+ * Set the function called when a message sent with `mosquitto_publish` is done: QoS 0 once
+ * written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. The argument is the message id.
+ */
+void mosquitto_publish_callback_set(struct mosquitto *mosq, void (*on_publish)(struct mosquitto*,
+                                                                               void*,
+                                                                               int));
+
+/**
+ * Set the function called for each message received. The message belongs to the library and
+ * is freed when the callback returns: copy it with `mosquitto_message_copy` to keep it.
+ */
+void mosquitto_message_callback_set(struct mosquitto *mosq,
+                                    void (*on_message)(struct mosquitto*,
+                                                       void*,
+                                                       const struct mosquitto_message*));
+
+/**
+ * Set the function called on SUBACK: message id, number of filters, granted QoS per filter
+ * (128 for a refused filter).
+ */
+void mosquitto_subscribe_callback_set(struct mosquitto *mosq,
+                                      void (*on_subscribe)(struct mosquitto*,
+                                                           void*,
+                                                           int,
+                                                           int,
+                                                           const int*));
+
+/**
+ * Set the function called on UNSUBACK, with the message id of the UNSUBSCRIBE.
+ */
+void mosquitto_unsubscribe_callback_set(struct mosquitto *mosq,
+                                        void (*on_unsubscribe)(struct mosquitto*, void*, int));
+
+/**
+ * Set the function that receives the library's log lines (level: a `MOSQ_LOG_*` value). It is
+ * always called without any library lock held, so it may call the library.
+ */
+void mosquitto_log_callback_set(struct mosquitto *mosq, void (*on_log)(struct mosquitto*,
+                                                                       void*,
+                                                                       int,
+                                                                       const char*));
+
+/**
+ * Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
+ * `obj` is passed to every callback (the handle itself when NULL). Returns NULL with errno set
+ * (EINVAL, ENOMEM) on failure. Free with `mosquitto_destroy`.
+ */
+struct mosquitto *mosquitto_new(const char *id, bool clean_session, void *obj);
+
+/**
+ * Free a client: stops its loop thread, closes its socket, frees everything. NULL is ignored.
+ * Must not be called from inside one of the client's own callbacks.
+ */
+void mosquitto_destroy(struct mosquitto *mosq);
+
+/**
+ * Return a client to the state `mosquitto_new` gives, with a new id, session flag and user
+ * data; callbacks are cleared, the connection closed and all queued messages dropped.
+ */
+int mosquitto_reinitialise(struct mosquitto *mosq, const char *id, bool clean_session, void *obj);
+
+/**
+ * Set the will: a message the broker publishes for this client if the connection ends without
+ * DISCONNECT. Takes effect at the next connect.
+ */
+int mosquitto_will_set(struct mosquitto *mosq,
+                       const char *topic,
+                       int payloadlen,
+                       const void *payload,
+                       int qos,
+                       bool retain);
+
+/**
+ * Remove the will. Takes effect at the next connect.
+ */
+int mosquitto_will_clear(struct mosquitto *mosq);
+
+/**
+ * Set the username and password sent in CONNECT; a NULL username removes both. Takes effect at
+ * the next connect.
+ */
+int mosquitto_username_pw_set(struct mosquitto *mosq, const char *username, const char *password);
+
+/**
+ * Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
+ * keepalive is 0 (off) or 5..=65535 seconds.
+ */
+int mosquitto_connect(struct mosquitto *mosq, const char *host, int port, int keepalive);
+
+/**
+ * `mosquitto_connect` from a given local address (NULL: any).
+ */
+int mosquitto_connect_bind(struct mosquitto *mosq,
+                           const char *host,
+                           int port,
+                           int keepalive,
+                           const char *bind_address);
+
+/**
+ * Start connecting without waiting: name resolution and TCP connect happen in the background
+ * and are completed by whichever loop drives the client.
+ */
+int mosquitto_connect_async(struct mosquitto *mosq, const char *host, int port, int keepalive);
+
+/**
+ * `mosquitto_connect_async` from a given local address (NULL: any).
+ */
+int mosquitto_connect_bind_async(struct mosquitto *mosq,
+                                 const char *host,
+                                 int port,
+                                 int keepalive,
+                                 const char *bind_address);
+
+/**
+ * Connect again to the broker of the last connect call (waits for TCP).
+ */
+int mosquitto_reconnect(struct mosquitto *mosq);
+
+/**
+ * Connect again to the broker of the last connect call, without waiting.
+ */
+int mosquitto_reconnect_async(struct mosquitto *mosq);
+
+/**
+ * Disconnect: DISCONNECT is sent after everything already queued, then the connection closes
+ * and `on_disconnect` gets rc 0. Loops stop reconnecting. `MOSQ_ERR_NO_CONN` when not connected.
+ */
+int mosquitto_disconnect(struct mosquitto *mosq);
+
+/**
+ * Publish a message. `mid` (may be NULL) receives its message id, also passed to
+ * `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
+ * needs a connection (`MOSQ_ERR_NO_CONN`); QoS 1 and 2 are queued while offline.
+ */
+int mosquitto_publish(struct mosquitto *mosq,
+                      int *mid,
+                      const char *topic,
+                      int payloadlen,
+                      const void *payload,
+                      int qos,
+                      bool retain);
+
+/**
+ * Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed
+ * to `on_subscribe`.
+ */
+int mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos);
+
+/**
+ * Subscribe to several topic filters in one SUBSCRIBE, all at `qos` with the MQTT 5 `options`
+ * bits (no-local 0x04, retain-as-published 0x08, retain handling 0x10/0x20).
+ */
+int mosquitto_subscribe_multiple(struct mosquitto *mosq,
+                                 int *mid,
+                                 int sub_count,
+                                 const char *const *sub,
+                                 int qos,
+                                 int options,
+                                 const mosquitto_property *properties);
+
+/**
+ * Unsubscribe from one topic filter. `mid` (may be NULL) receives the message id passed to
+ * `on_unsubscribe`.
+ */
+int mosquitto_unsubscribe(struct mosquitto *mosq, int *mid, const char *sub);
+
+/**
+ * Unsubscribe from several topic filters in one UNSUBSCRIBE.
+ */
+int mosquitto_unsubscribe_multiple(struct mosquitto *mosq,
+                                   int *mid,
+                                   int sub_count,
+                                   const char *const *sub,
+                                   const mosquitto_property *properties);
+
+/**
+ * Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
+ * seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
+ * `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
+ */
+int mosquitto_reconnect_delay_set(struct mosquitto *mosq,
+                                  unsigned int reconnect_delay,
+                                  unsigned int reconnect_delay_max,
+                                  bool reconnect_exponential_backoff);
+
+/**
+ * Most QoS 1 and 2 messages in flight at once (default 20; 0 = no limit). Messages beyond it
+ * wait in order.
+ */
+int mosquitto_max_inflight_messages_set(struct mosquitto *mosq, unsigned int max_inflight_messages);
+
+/**
+ * Kept for compatibility; it has no effect (as in libmosquitto 2.0, messages are retried on
+ * reconnect, not on a timer).
+ */
+void mosquitto_message_retry_set(struct mosquitto *mosq, unsigned int message_retry);
+
+/**
+ * Set the user data pointer passed to callbacks.
+ */
+void mosquitto_user_data_set(struct mosquitto *mosq, void *obj);
+
+/**
+ * The user data pointer passed to callbacks (NULL for a NULL handle).
+ */
+void *mosquitto_userdata(struct mosquitto *mosq);
+
+/**
+ * Tell the library the application drives this client from threads of its own. Culex is safe
+ * from any thread either way; the call is accepted for compatibility.
+ */
+int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
+
+/**
+ * Reports the version of the libmosquitto API this library implements.
+ *
+ * Each of `major`, `minor` and `revision` that is not NULL receives the matching part of the
+ * version. Returns the combined number `major * 1000000 + minor * 1000 + revision` (the value of
+ * `LIBMOSQUITTO_VERSION_NUMBER`), so a program can compare it with the header it was built with.
+ *
+ * # Safety
+ * Each pointer must be NULL or point to a writable `int`.
+ */
+int mosquitto_lib_version(int *major, int *minor, int *revision);
+
+/**
+ * Prepares the library for use; call it once before any other function.
+ *
+ * Installs the routing of the library's log messages to `on_log` callbacks. Calling it again is
+ * harmless. Always returns `MOSQ_ERR_SUCCESS`.
+ *
+ * # Safety
+ * No pointer arguments; not safe to run concurrently with other calls into the library.
+ */
+int mosquitto_lib_init(void);
+
+/**
+ * Releases process-wide resources of the library; call it once when done with the library.
+ *
+ * Calling it more than once, or without `mosquitto_lib_init`, is harmless. Always returns
+ * `MOSQ_ERR_SUCCESS`.
+ *
+ * # Safety
+ * No pointer arguments; no client may be in use when it is called.
+ */
+int mosquitto_lib_cleanup(void);
+
+/**
+ * One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
+ * read, write and run keepalive. Returns an error when the connection is lost; it does not
+ * reconnect. `max_packets` is accepted for compatibility (everything available is handled).
+ */
+int mosquitto_loop(struct mosquitto *mosq, int timeout, int max_packets);
+
+/**
+ * Run the network loop until `mosquitto_disconnect` is called, reconnecting after failures with
+ * the `mosquitto_reconnect_delay_set` backoff.
+ */
+int mosquitto_loop_forever(struct mosquitto *mosq, int timeout, int max_packets);
+
+/**
+ * Start a thread that runs the network loop (and reconnects) until `mosquitto_loop_stop`.
+ * `MOSQ_ERR_INVAL` if one is already running.
+ */
+int mosquitto_loop_start(struct mosquitto *mosq);
+
+/**
+ * Stop the thread of `mosquitto_loop_start` and wait for it. It never hangs: with `force`
+ * false a DISCONNECT being written gets a moment to go out first. `MOSQ_ERR_INVAL` when no
+ * thread runs.
+ */
+int mosquitto_loop_stop(struct mosquitto *mosq, bool force);
+
+/**
+ * External loop: call when the socket is readable.
+ */
+int mosquitto_loop_read(struct mosquitto *mosq, int max_packets);
+
+/**
+ * External loop: call when the socket is writable and `mosquitto_want_write` is true.
+ */
+int mosquitto_loop_write(struct mosquitto *mosq, int max_packets);
+
+/**
+ * External loop: call about once a second for keepalive and timeouts.
+ */
+int mosquitto_loop_misc(struct mosquitto *mosq);
+
+/**
+ * The client's socket descriptor, or -1 when there is none. It changes across reconnects.
+ */
+int mosquitto_socket(struct mosquitto *mosq);
+
+/**
+ * Whether the external loop should wait for the socket to be writable.
+ */
+bool mosquitto_want_write(struct mosquitto *mosq);
+
+/**
+ * Copies the message `src` into `dst`, duplicating its topic and payload.
+ *
+ * The copy's topic and payload are newly allocated and belong to the caller (free them with
+ * `mosquitto_message_free_contents`, or free `dst` itself with `mosquitto_message_free` if it was
+ * heap-allocated). Anything `dst` pointed to before is overwritten, not freed. The payload copy
+ * is followed by a NUL byte. Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` if either pointer is
+ * NULL, `src` has no topic, a negative `payloadlen`, or a NULL payload with a non-zero length;
+ * `MOSQ_ERR_NOMEM` if memory runs out (then `dst` is left unchanged).
+ *
+ * # Safety
+ * `dst` must be NULL or writable; `src` must be NULL or a message whose `topic` is NULL or a NUL-
+ * terminated string and whose `payload` holds `payloadlen` readable bytes.
+ */
+int mosquitto_message_copy(struct mosquitto_message *dst, const struct mosquitto_message *src);
+
+/**
+ * Frees a heap-allocated message completely (topic, payload and the struct) and sets `*message`
+ * to NULL.
+ *
+ * Use it for messages obtained from the library with ownership (for example from
+ * `mosquitto_subscribe_simple`), never for the message passed to an `on_message` callback,
+ * which the library frees itself. Does nothing if `message` or `*message` is NULL.
+ *
+ * # Safety
+ * `message` must be NULL or point to NULL or to a message whose struct, topic and payload were
+ * allocated with `malloc` (as the library allocates them) and are not used afterwards.
+ */
+void mosquitto_message_free(struct mosquitto_message **message);
+
+/**
+ * Frees the topic and payload of a message and sets both pointers to NULL, leaving the struct
+ * itself to the caller (for example a message filled by `mosquitto_message_copy` on the stack).
+ * Does nothing if `message` is NULL.
+ *
+ * # Safety
+ * `message` must be NULL or a message whose `topic` and `payload` are NULL or were allocated with
+ * `malloc` and are not used afterwards.
+ */
+void mosquitto_message_free_contents(struct mosquitto_message *message);
+
+/**
+ * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
+ *
+ * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's
+ * current `errno`. Numbers that are not error values give "Unknown error.". The returned string
+ * must not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_strerror(int mosq_errno);
+
+/**
+ * Returns a constant, NUL-terminated English description of a CONNACK result: an MQTT 3.1/3.1.1
+ * return code (0 to 5) or an MQTT 5 CONNACK reason code (0x80 and above).
+ *
+ * Codes that CONNACK cannot carry give a generic "unknown reason" text. The returned string must
+ * not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_connack_string(int connack_code);
+
+/**
+ * Checks whether the topic name `topic` matches the subscription filter `sub`, honouring the
+ * `+` and `#` wildcards and the rule that a filter starting with a wildcard does not match topics
+ * starting with `$`.
+ *
+ * `*result` is set to true on a match and false otherwise (also on error). Returns
+ * `MOSQ_ERR_SUCCESS`, or `MOSQ_ERR_INVAL` if any argument is NULL, either string is empty, `sub`
+ * misplaces a wildcard, or `topic` contains one.
+ *
+ * # Safety
+ * `sub` and `topic` must be NULL or NUL-terminated strings; `result` must be NULL or writable.
+ */
+int mosquitto_topic_matches_sub(const char *sub, const char *topic, bool *result);
+
+/**
+ * Like `mosquitto_topic_matches_sub`, but with explicit lengths in bytes instead of NUL
+ * terminators (the strings may contain NUL bytes and need not be terminated).
+ *
+ * # Safety
+ * `sub` and `topic` must be NULL or point to `sublen` and `topiclen` readable bytes; `result` must
+ * be NULL or writable.
+ */
+int mosquitto_topic_matches_sub2(const char *sub,
+                                 size_t sublen,
+                                 const char *topic,
+                                 size_t topiclen,
+                                 bool *result);
+
+/**
+ * Checks whether `topic` may be used to publish: no `+` or `#`, at most 65535 bytes, and valid
+ * MQTT UTF-8. An empty string passes this check (publishing still refuses it).
+ *
+ * Returns `MOSQ_ERR_SUCCESS`, `MOSQ_ERR_INVAL` (NULL, wildcard or too long) or
+ * `MOSQ_ERR_MALFORMED_UTF8`.
+ *
+ * # Safety
+ * `topic` must be NULL or a NUL-terminated string.
+ */
+int mosquitto_pub_topic_check(const char *topic);
+
+/**
+ * Like `mosquitto_pub_topic_check`, for the `topiclen` bytes at `topic` (no NUL terminator
+ * needed).
+ *
+ * # Safety
+ * `topic` must be NULL or point to `topiclen` readable bytes.
+ */
+int mosquitto_pub_topic_check2(const char *topic, size_t topiclen);
+
+/**
+ * Checks whether `topic` may be used to subscribe or unsubscribe: `+` only as a whole level, `#`
+ * only as the whole last level, at most 65535 bytes, and valid MQTT UTF-8. An empty string passes
+ * this check.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`, `MOSQ_ERR_INVAL` (NULL, misplaced wildcard or too long) or
+ * `MOSQ_ERR_MALFORMED_UTF8`.
+ *
+ * # Safety
+ * `topic` must be NULL or a NUL-terminated string.
+ */
+int mosquitto_sub_topic_check(const char *topic);
+
+/**
+ * Like `mosquitto_sub_topic_check`, for the `topiclen` bytes at `topic` (no NUL terminator
+ * needed).
+ *
+ * # Safety
+ * `topic` must be NULL or point to `topiclen` readable bytes.
+ */
+int mosquitto_sub_topic_check2(const char *topic, size_t topiclen);
+
+/**
+ * Splits a topic or subscription into its levels (separated by `/`).
+ *
+ * On success `*topics` receives a newly allocated array of `*count` strings, one per level; an
+ * empty level (before a leading `/`, after a trailing one, or between two adjacent ones) is a
+ * NULL entry, so `"/a//b/"` gives NULL, "a", NULL, "b", NULL. Free the result with
+ * `mosquitto_sub_topic_tokens_free`. Returns `MOSQ_ERR_SUCCESS`, `MOSQ_ERR_INVAL` (a NULL
+ * argument or more than 65535 bytes), `MOSQ_ERR_MALFORMED_UTF8` or `MOSQ_ERR_NOMEM`; on error
+ * `*topics` and `*count` are left unchanged.
+ *
+ * # Safety
+ * `subtopic` must be NULL or a NUL-terminated string; `topics` and `count` must be NULL or
+ * writable.
+ */
+int mosquitto_sub_topic_tokenise(const char *subtopic, char ***topics, int *count);
+
+/**
+ * Frees an array produced by `mosquitto_sub_topic_tokenise` (pass the same `count`) and sets
+ * `*topics` to NULL.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`, or `MOSQ_ERR_INVAL` (freeing nothing) if `topics` or `*topics` is
+ * NULL or `count` is negative.
+ *
+ * # Safety
+ * `topics` must be NULL or point to NULL or to an array returned by `mosquitto_sub_topic_tokenise`
+ * together with the `count` it returned; the array is not used afterwards.
+ */
+int mosquitto_sub_topic_tokens_free(char ***topics, int count);
+
+/**
+ * Checks whether the `len` bytes at `str` are valid UTF-8 under the MQTT rules: well-formed, no
+ * U+0000, no UTF-16 surrogates, no control characters and no Unicode non-characters.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`, `MOSQ_ERR_INVAL` if `str` is NULL, `len` is negative or `len` is
+ * above 65536, or `MOSQ_ERR_MALFORMED_UTF8`.
+ *
+ * # Safety
+ * `str` must be NULL or point to `len` readable bytes.
+ */
+int mosquitto_validate_utf8(const char *str, int len);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
 
 #endif  /* MOSQUITTO_H */
