@@ -1,0 +1,1468 @@
+//! Bad input at the C boundary: every exported `mosquitto_*` function is called with NULL
+//! handles, NULL pointer arguments and out-of-range values, and must answer with libmosquitto's
+//! error code (or its neutral value: NULL, -1, false, nothing) instead of crashing, hanging or
+//! silently accepting the call.
+//!
+//! - `every_export_has_a_bad_input_case` scans `src/ffi/*.rs` for exported functions and fails
+//!   when one of them has no row in the table below, so a new export needs a bad-input case.
+//! - `bad_input_returns_libmosquitto_codes` runs every row on a fresh, never-connected handle
+//!   (each on its own thread with a deadline, so a hang is a failure, not a stuck test run).
+//! - `rejected_calls_log_why` checks that each call rejected for a bad argument on a valid handle
+//!   delivered at least one warning to the handle's `on_log` callback.
+//! - `same_bad_input_from_many_threads_on_one_handle` runs the rows that leave the handle as it
+//!   was from several threads at once on one handle: same codes, no panic, no deadlock.
+//!
+//! The expected codes were checked against Debian's libmosquitto 2.0.11 with small C programs.
+//! Where libmosquitto differs (it crashes on a NULL handle, or accepts input that MQTT forbids),
+//! the row says so in `reference`; Culex then follows the documented contract in `mosquitto.h`
+//! and the project's rule that bad input gives an error, never a crash or silent acceptance.
+
+#![allow(clippy::missing_safety_doc)]
+
+use std::collections::BTreeSet;
+use std::ffi::CStr;
+use std::net::TcpListener;
+use std::os::raw::{c_char, c_int, c_uint, c_void};
+use std::ptr::{null, null_mut, NonNull};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use culex::ffi::callbacks::*;
+use culex::ffi::client::*;
+use culex::ffi::errors::*;
+use culex::ffi::handle::mosquitto;
+use culex::ffi::library::*;
+use culex::ffi::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
+use culex::ffi::loops::*;
+use culex::ffi::message::*;
+use culex::ffi::property::mosquitto_property;
+use culex::ffi::strings::*;
+use culex::ffi::topic::*;
+
+const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;
+const INVAL: c_int = MOSQ_ERR_INVAL as c_int;
+const NO_CONN: c_int = MOSQ_ERR_NO_CONN as c_int;
+const PAYLOAD_SIZE: c_int = MOSQ_ERR_PAYLOAD_SIZE as c_int;
+const NOT_SUPPORTED: c_int = MOSQ_ERR_NOT_SUPPORTED as c_int;
+const MALFORMED_UTF8: c_int = MOSQ_ERR_MALFORMED_UTF8 as c_int;
+
+/// `MQTT_MAX_PAYLOAD` + 1: the smallest payload length libmosquitto refuses.
+const OVERSIZE: c_int = 268_435_456;
+
+/// How long one call may take before it counts as hung.
+const DEADLINE: Duration = Duration::from_secs(5);
+
+/// What a call gave back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Got {
+    /// An `int` return value (error code, socket, version number).
+    Code(c_int),
+    /// A pointer return value that must be NULL, with the `errno` it left.
+    Null {
+        errno: c_int,
+    },
+    /// A pointer return value that must not be NULL.
+    NonNull,
+    Bool(bool),
+    /// A `void` function returned (did not crash or hang).
+    Unit,
+    /// A returned C string.
+    Text(String),
+    /// A check inside the call failed.
+    Broken(String),
+}
+
+/// When a row may run, and whether a rejection must be logged.
+#[derive(Clone, Copy)]
+struct Kind {
+    /// The call was given a valid handle and refused an argument: `on_log` must get a warning.
+    logs: bool,
+    /// The call leaves the shared handle as it was, so it may run from many threads at once.
+    concurrent: bool,
+}
+
+/// A bad argument on a valid handle: rejected, logged, state untouched.
+const ARG: Kind = Kind {
+    logs: true,
+    concurrent: true,
+};
+/// Like `ARG`, but the call changes (or would change, if wrongly accepted) the handle.
+const ARG_SOLO: Kind = Kind {
+    logs: true,
+    concurrent: false,
+};
+/// Refused because of the client's state (not connected) or no handle to log to.
+const QUIET: Kind = Kind {
+    logs: false,
+    concurrent: true,
+};
+/// A call that changes the handle or process state (positive controls, loop threads).
+const SOLO: Kind = Kind {
+    logs: false,
+    concurrent: false,
+};
+
+/// What each call gets: a valid, never-connected client and a local port that accepts TCP.
+struct Env {
+    m: *mut mosquitto,
+    port: c_int,
+}
+
+/// One row of the table.
+struct Case {
+    export: &'static str,
+    input: &'static str,
+    expect: Got,
+    kind: Kind,
+    /// libmosquitto 2.0.11's answer where it differs from `expect`; empty when the same.
+    reference: &'static str,
+    call: unsafe fn(&Env) -> Got,
+}
+
+macro_rules! case {
+    ($export:ident, $input:expr, $expect:expr, $kind:expr, |$env:ident| $body:expr) => {
+        case! { $export, $input, $expect, $kind, "", |$env| $body }
+    };
+    ($export:ident, $input:expr, $expect:expr, $kind:expr, $reference:expr, |$env:ident| $body:expr) => {
+        Case {
+            export: stringify!($export),
+            input: $input,
+            expect: $expect,
+            kind: $kind,
+            reference: $reference,
+            call: {
+                unsafe fn call($env: &Env) -> Got {
+                    #[allow(unused_unsafe)]
+                    unsafe {
+                        let _ = &$env;
+                        $body
+                    }
+                }
+                call
+            },
+        }
+    };
+}
+
+fn code(rc: c_int) -> Got {
+    Got::Code(rc)
+}
+
+fn errno() -> c_int {
+    // SAFETY: the calling thread's errno slot is always valid.
+    unsafe { *libc::__errno_location() }
+}
+
+fn set_errno(value: c_int) {
+    // SAFETY: the calling thread's errno slot is always valid.
+    unsafe { *libc::__errno_location() = value }
+}
+
+/// `mosquitto_new`'s result as a `Got`, freeing a handle it should not have made.
+unsafe fn new_result(id: *const c_char, clean: bool) -> Got {
+    set_errno(0);
+    let m = mosquitto_new(id, clean, null_mut());
+    let errno = errno();
+    if m.is_null() {
+        Got::Null { errno }
+    } else {
+        mosquitto_destroy(m);
+        Got::NonNull
+    }
+}
+
+unsafe fn text(p: *const c_char) -> Got {
+    if p.is_null() {
+        Got::Broken("NULL string".into())
+    } else {
+        Got::Text(CStr::from_ptr(p).to_string_lossy().into_owned())
+    }
+}
+
+/// A NUL-terminated string of `len` 'a' bytes.
+fn long_string(len: usize) -> Vec<u8> {
+    let mut s = vec![b'a'; len];
+    s.push(0);
+    s
+}
+
+static BIG: [u8; 70_000] = [b'a'; 70_000];
+
+fn big() -> *const c_char {
+    BIG.as_ptr().cast()
+}
+
+/// A non-NULL property list pointer (never dereferenced: properties are refused before use on
+/// an MQTT 3.1.1 client).
+fn some_properties() -> *const mosquitto_property {
+    NonNull::<mosquitto_property>::dangling().as_ptr()
+}
+
+unsafe extern "C" fn cb_int(_: *mut mosquitto, _: *mut c_void, _: c_int) {}
+unsafe extern "C" fn cb_flags(_: *mut mosquitto, _: *mut c_void, _: c_int, _: c_int) {}
+unsafe extern "C" fn cb_message(_: *mut mosquitto, _: *mut c_void, _: *const mosquitto_message) {}
+unsafe extern "C" fn cb_subscribe(
+    _: *mut mosquitto,
+    _: *mut c_void,
+    _: c_int,
+    _: c_int,
+    _: *const c_int,
+) {
+}
+unsafe extern "C" fn cb_log(_: *mut mosquitto, _: *mut c_void, _: c_int, _: *const c_char) {}
+
+fn message(topic: *mut c_char, payload: *mut c_void, payloadlen: c_int) -> mosquitto_message {
+    mosquitto_message {
+        mid: 1,
+        topic,
+        payload,
+        payloadlen,
+        qos: 0,
+        retain: false,
+    }
+}
+
+/// The table. Every exported function appears at least once.
+fn cases() -> Vec<Case> {
+    vec![
+        // ---- library ----
+        case! { mosquitto_lib_version, "all out-pointers NULL", code(2_000_011), QUIET,
+        |e| code(mosquitto_lib_version(null_mut(), null_mut(), null_mut())) },
+        case! { mosquitto_lib_init, "called again", code(SUCCESS), SOLO,
+        |e| code(mosquitto_lib_init()) },
+        case! { mosquitto_lib_cleanup, "no client created by it, then init again", code(SUCCESS), SOLO,
+        |e| {
+            let rc = mosquitto_lib_cleanup();
+            mosquitto_lib_init();
+            code(rc)
+        } },
+        // ---- new / destroy / reinitialise ----
+        case! { mosquitto_new, "id NULL, clean_session false", Got::Null { errno: libc::EINVAL }, QUIET,
+        |e| new_result(null(), false) },
+        case! { mosquitto_new, "id \"\"", Got::Null { errno: libc::EINVAL }, QUIET,
+        |e| new_result(c"".as_ptr(), true) },
+        case! { mosquitto_new, "id C0 80 (overlong NUL)", Got::Null { errno: libc::EINVAL }, QUIET, "NULL, errno left unset",
+        |e| new_result(c"\xC0\x80".as_ptr(), true) },
+        case! { mosquitto_new, "id of 65536 bytes", Got::Null { errno: libc::EINVAL }, QUIET, "accepted; fails later at connect",
+        |e| {
+            let id = long_string(65_536);
+            new_result(id.as_ptr().cast(), true)
+        } },
+        case! { mosquitto_destroy, "NULL", Got::Unit, QUIET,
+        |e| { mosquitto_destroy(null_mut()); Got::Unit } },
+        case! { mosquitto_reinitialise, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_reinitialise(null_mut(), c"x".as_ptr(), true, null_mut())) },
+        case! { mosquitto_reinitialise, "id NULL, clean_session false", code(INVAL), ARG_SOLO,
+        |e| code(mosquitto_reinitialise(e.m, null(), false, null_mut())) },
+        case! { mosquitto_reinitialise, "id \"\"", code(INVAL), ARG_SOLO,
+        |e| code(mosquitto_reinitialise(e.m, c"".as_ptr(), true, null_mut())) },
+        case! { mosquitto_reinitialise, "id C0 80", code(MALFORMED_UTF8), ARG_SOLO,
+        |e| code(mosquitto_reinitialise(e.m, c"\xC0\x80".as_ptr(), true, null_mut())) },
+        // ---- will ----
+        case! { mosquitto_will_set, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_will_set(null_mut(), c"t".as_ptr(), 0, null(), 0, false)) },
+        case! { mosquitto_will_set, "topic NULL", code(INVAL), ARG,
+        |e| code(mosquitto_will_set(e.m, null(), 0, null(), 0, false)) },
+        case! { mosquitto_will_set, "topic \"\"", code(INVAL), ARG, "SUCCESS (empty topic name is not MQTT)",
+        |e| code(mosquitto_will_set(e.m, c"".as_ptr(), 0, null(), 0, false)) },
+        case! { mosquitto_will_set, "topic a/+", code(INVAL), ARG,
+        |e| code(mosquitto_will_set(e.m, c"a/+".as_ptr(), 0, null(), 0, false)) },
+        case! { mosquitto_will_set, "topic a/#", code(INVAL), ARG,
+        |e| code(mosquitto_will_set(e.m, c"a/#".as_ptr(), 0, null(), 0, false)) },
+        case! { mosquitto_will_set, "topic C0 80", code(MALFORMED_UTF8), ARG,
+        |e| code(mosquitto_will_set(e.m, c"\xC0\x80".as_ptr(), 0, null(), 0, false)) },
+        case! { mosquitto_will_set, "topic ED A0 80 (surrogate)", code(MALFORMED_UTF8), ARG,
+        |e| code(mosquitto_will_set(e.m, c"\xED\xA0\x80".as_ptr(), 0, null(), 0, false)) },
+        case! { mosquitto_will_set, "payloadlen -1", code(PAYLOAD_SIZE), ARG,
+        |e| code(mosquitto_will_set(e.m, c"t".as_ptr(), -1, null(), 0, false)) },
+        case! { mosquitto_will_set, "payloadlen 268435456", code(PAYLOAD_SIZE), ARG,
+        |e| code(mosquitto_will_set(
+            e.m,
+            c"t".as_ptr(),
+            OVERSIZE,
+            c"x".as_ptr().cast(),
+            0,
+            false
+        )) },
+        case! { mosquitto_will_set, "payloadlen INT_MAX", code(PAYLOAD_SIZE), ARG,
+        |e| code(mosquitto_will_set(
+            e.m,
+            c"t".as_ptr(),
+            c_int::MAX,
+            c"x".as_ptr().cast(),
+            0,
+            false
+        )) },
+        case! { mosquitto_will_set, "payload NULL, payloadlen 5", code(INVAL), ARG,
+        |e| code(mosquitto_will_set(e.m, c"t".as_ptr(), 5, null(), 0, false)) },
+        case! { mosquitto_will_set, "qos -1", code(INVAL), ARG, "SUCCESS (QoS not checked)",
+        |e| code(mosquitto_will_set(e.m, c"t".as_ptr(), 0, null(), -1, false)) },
+        case! { mosquitto_will_set, "qos 3", code(INVAL), ARG, "SUCCESS (QoS not checked)",
+        |e| code(mosquitto_will_set(e.m, c"t".as_ptr(), 0, null(), 3, false)) },
+        case! { mosquitto_will_clear, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_will_clear(null_mut())) },
+        // ---- credentials ----
+        case! { mosquitto_username_pw_set, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_username_pw_set(null_mut(), c"u".as_ptr(), c"p".as_ptr())) },
+        case! { mosquitto_username_pw_set, "password without username (MQTT 3.1.1)", code(INVAL), ARG,
+        |e| code(mosquitto_username_pw_set(e.m, null(), c"p".as_ptr())) },
+        case! { mosquitto_username_pw_set, "username C0 80", code(MALFORMED_UTF8), ARG,
+        |e| code(mosquitto_username_pw_set(e.m, c"\xC0\x80".as_ptr(), c"p".as_ptr())) },
+        // ---- connect ----
+        case! { mosquitto_connect, "mosq NULL", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| code(mosquitto_connect(null_mut(), c"127.0.0.1".as_ptr(), e.port, 60)) },
+        case! { mosquitto_connect, "host NULL", code(INVAL), ARG,
+        |e| code(mosquitto_connect(e.m, null(), e.port, 60)) },
+        case! { mosquitto_connect, "host \"\"", code(INVAL), ARG, "MOSQ_ERR_EAI",
+        |e| code(mosquitto_connect(e.m, c"".as_ptr(), e.port, 60)) },
+        case! { mosquitto_connect, "host C0 80", code(MALFORMED_UTF8), ARG, "MOSQ_ERR_EAI",
+        |e| code(mosquitto_connect(e.m, c"\xC0\x80".as_ptr(), e.port, 60)) },
+        case! { mosquitto_connect, "port -1", code(INVAL), ARG,
+        |e| code(mosquitto_connect(e.m, c"127.0.0.1".as_ptr(), -1, 60)) },
+        case! { mosquitto_connect, "port 65536", code(INVAL), ARG,
+        |e| code(mosquitto_connect(e.m, c"127.0.0.1".as_ptr(), 65_536, 60)) },
+        case! { mosquitto_connect, "keepalive 1", code(INVAL), ARG,
+        |e| code(mosquitto_connect(e.m, c"127.0.0.1".as_ptr(), e.port, 1)) },
+        case! { mosquitto_connect, "keepalive 4", code(INVAL), ARG,
+        |e| code(mosquitto_connect(e.m, c"127.0.0.1".as_ptr(), e.port, 4)) },
+        case! { mosquitto_connect, "keepalive -1", code(INVAL), ARG,
+        |e| code(mosquitto_connect(e.m, c"127.0.0.1".as_ptr(), e.port, -1)) },
+        case! { mosquitto_connect, "keepalive 65536", code(INVAL), ARG,
+        |e| code(mosquitto_connect(e.m, c"127.0.0.1".as_ptr(), e.port, 65_536)) },
+        case! { mosquitto_connect, "keepalive 0 is valid (control)", code(SUCCESS), SOLO,
+        |e| code(mosquitto_connect(e.m, c"127.0.0.1".as_ptr(), e.port, 0)) },
+        case! { mosquitto_connect_bind, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_connect_bind(
+            null_mut(),
+            c"127.0.0.1".as_ptr(),
+            e.port,
+            60,
+            null()
+        )) },
+        case! { mosquitto_connect_bind, "host NULL", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind(e.m, null(), e.port, 60, null())) },
+        case! { mosquitto_connect_bind, "keepalive 1", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind(e.m, c"127.0.0.1".as_ptr(), e.port, 1, null())) },
+        case! { mosquitto_connect_bind, "port 65536", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind(e.m, c"127.0.0.1".as_ptr(), 65_536, 60, null())) },
+        case! { mosquitto_connect_bind, "bind_address C0 80", code(MALFORMED_UTF8), ARG, "MOSQ_ERR_EAI",
+        |e| code(mosquitto_connect_bind(
+            e.m,
+            c"127.0.0.1".as_ptr(),
+            e.port,
+            60,
+            c"\xC0\x80".as_ptr()
+        )) },
+        case! { mosquitto_connect_bind, "bind_address NULL, keepalive 0 (control)", code(SUCCESS), SOLO,
+        |e| code(mosquitto_connect_bind(
+            e.m,
+            c"127.0.0.1".as_ptr(),
+            e.port,
+            0,
+            null()
+        )) },
+        case! { mosquitto_connect_async, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_connect_async(null_mut(), c"127.0.0.1".as_ptr(), e.port, 60)) },
+        case! { mosquitto_connect_async, "host NULL", code(INVAL), ARG,
+        |e| code(mosquitto_connect_async(e.m, null(), e.port, 60)) },
+        case! { mosquitto_connect_async, "port -1", code(INVAL), ARG,
+        |e| code(mosquitto_connect_async(e.m, c"127.0.0.1".as_ptr(), -1, 60)) },
+        case! { mosquitto_connect_async, "keepalive 4", code(INVAL), ARG,
+        |e| code(mosquitto_connect_async(e.m, c"127.0.0.1".as_ptr(), e.port, 4)) },
+        case! { mosquitto_connect_async, "keepalive 5 (control)", code(SUCCESS), SOLO,
+        |e| code(mosquitto_connect_async(e.m, c"127.0.0.1".as_ptr(), e.port, 5)) },
+        case! { mosquitto_connect_bind_async, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_connect_bind_async(
+            null_mut(),
+            c"127.0.0.1".as_ptr(),
+            e.port,
+            60,
+            null()
+        )) },
+        case! { mosquitto_connect_bind_async, "host NULL", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind_async(e.m, null(), e.port, 60, null())) },
+        case! { mosquitto_connect_bind_async, "keepalive 3", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind_async(e.m, c"127.0.0.1".as_ptr(), e.port, 3, null())) },
+        case! { mosquitto_connect_bind_async, "port 65536", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind_async(e.m, c"127.0.0.1".as_ptr(), 65_536, 60, null())) },
+        case! { mosquitto_reconnect, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_reconnect(null_mut())) },
+        case! { mosquitto_reconnect, "never connected (no broker known)", code(INVAL), ARG,
+        |e| code(mosquitto_reconnect(e.m)) },
+        case! { mosquitto_reconnect_async, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_reconnect_async(null_mut())) },
+        case! { mosquitto_reconnect_async, "never connected (no broker known)", code(INVAL), ARG,
+        |e| code(mosquitto_reconnect_async(e.m)) },
+        case! { mosquitto_disconnect, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_disconnect(null_mut())) },
+        case! { mosquitto_disconnect, "not connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_disconnect(e.m)) },
+        // ---- publish ----
+        case! { mosquitto_publish, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_publish(
+            null_mut(),
+            null_mut(),
+            c"t".as_ptr(),
+            0,
+            null(),
+            0,
+            false
+        )) },
+        case! { mosquitto_publish, "topic NULL", code(INVAL), ARG,
+        |e| code(mosquitto_publish(e.m, null_mut(), null(), 0, null(), 0, false)) },
+        case! { mosquitto_publish, "topic \"\"", code(INVAL), ARG,
+        |e| code(mosquitto_publish(e.m, null_mut(), c"".as_ptr(), 0, null(), 1, false)) },
+        case! { mosquitto_publish, "topic a/+", code(INVAL), ARG,
+        |e| code(mosquitto_publish(e.m, null_mut(), c"a/+".as_ptr(), 0, null(), 1, false)) },
+        case! { mosquitto_publish, "topic #", code(INVAL), ARG,
+        |e| code(mosquitto_publish(e.m, null_mut(), c"#".as_ptr(), 0, null(), 1, false)) },
+        case! { mosquitto_publish, "topic C0 80", code(MALFORMED_UTF8), ARG,
+        |e| code(mosquitto_publish(
+            e.m,
+            null_mut(),
+            c"\xC0\x80".as_ptr(),
+            0,
+            null(),
+            1,
+            false
+        )) },
+        case! { mosquitto_publish, "topic ED A0 80", code(MALFORMED_UTF8), ARG,
+        |e| code(mosquitto_publish(
+            e.m,
+            null_mut(),
+            c"\xED\xA0\x80".as_ptr(),
+            0,
+            null(),
+            1,
+            false
+        )) },
+        case! { mosquitto_publish, "payloadlen -1", code(PAYLOAD_SIZE), ARG,
+        |e| code(mosquitto_publish(e.m, null_mut(), c"t".as_ptr(), -1, null(), 1, false)) },
+        case! { mosquitto_publish, "payloadlen INT_MIN", code(PAYLOAD_SIZE), ARG,
+        |e| code(mosquitto_publish(
+            e.m,
+            null_mut(),
+            c"t".as_ptr(),
+            c_int::MIN,
+            c"x".as_ptr().cast(),
+            1,
+            false
+        )) },
+        case! { mosquitto_publish, "payloadlen 268435456", code(PAYLOAD_SIZE), ARG,
+        |e| code(mosquitto_publish(
+            e.m,
+            null_mut(),
+            c"t".as_ptr(),
+            OVERSIZE,
+            c"x".as_ptr().cast(),
+            1,
+            false
+        )) },
+        case! { mosquitto_publish, "payload NULL, payloadlen 5", code(INVAL), ARG, "MOSQ_ERR_NO_CONN (checks the connection first)",
+        |e| code(mosquitto_publish(
+            e.m,
+            null_mut(),
+            c"t".as_ptr(),
+            5,
+            null(),
+            1,
+            false
+        )) },
+        case! { mosquitto_publish, "qos -1", code(INVAL), ARG,
+        |e| code(mosquitto_publish(e.m, null_mut(), c"t".as_ptr(), 0, null(), -1, false)) },
+        case! { mosquitto_publish, "qos 3", code(INVAL), ARG,
+        |e| code(mosquitto_publish(e.m, null_mut(), c"t".as_ptr(), 0, null(), 3, false)) },
+        case! { mosquitto_publish, "qos 0 while not connected, mid NULL", code(NO_CONN), QUIET,
+        |e| code(mosquitto_publish(
+            e.m,
+            null_mut(),
+            c"t".as_ptr(),
+            1,
+            c"x".as_ptr().cast(),
+            0,
+            false
+        )) },
+        case! { mosquitto_publish, "rejected call leaves *mid alone", code(-7), ARG,
+        |e| {
+            let mut mid = -7;
+            let rc = mosquitto_publish(e.m, &mut mid, c"t".as_ptr(), 0, null(), 3, false);
+            if rc != INVAL {
+                return Got::Broken(format!("rc {rc}"));
+            }
+            code(mid)
+        } },
+        // ---- subscribe ----
+        case! { mosquitto_subscribe, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_subscribe(null_mut(), null_mut(), c"t".as_ptr(), 0)) },
+        case! { mosquitto_subscribe, "sub NULL", code(INVAL), ARG, "MOSQ_ERR_NO_CONN (checks the connection first)",
+        |e| code(mosquitto_subscribe(e.m, null_mut(), null(), 0)) },
+        case! { mosquitto_subscribe, "sub \"\"", code(INVAL), ARG, "MOSQ_ERR_NO_CONN (checks the connection first)",
+        |e| code(mosquitto_subscribe(e.m, null_mut(), c"".as_ptr(), 0)) },
+        case! { mosquitto_subscribe, "sub a/#/b", code(INVAL), ARG, "MOSQ_ERR_NO_CONN (checks the connection first)",
+        |e| code(mosquitto_subscribe(e.m, null_mut(), c"a/#/b".as_ptr(), 0)) },
+        case! { mosquitto_subscribe, "sub a+", code(INVAL), ARG, "MOSQ_ERR_NO_CONN (checks the connection first)",
+        |e| code(mosquitto_subscribe(e.m, null_mut(), c"a+".as_ptr(), 0)) },
+        case! { mosquitto_subscribe, "sub C0 80", code(MALFORMED_UTF8), ARG, "MOSQ_ERR_NO_CONN (checks the connection first)",
+        |e| code(mosquitto_subscribe(
+            e.m,
+            null_mut(),
+            c"\xC0\x80".as_ptr(),
+            0
+        )) },
+        case! { mosquitto_subscribe, "sub ED A0 80", code(MALFORMED_UTF8), ARG, "MOSQ_ERR_NO_CONN (checks the connection first)",
+        |e| code(mosquitto_subscribe(
+            e.m,
+            null_mut(),
+            c"\xED\xA0\x80".as_ptr(),
+            0
+        )) },
+        case! { mosquitto_subscribe, "qos -1", code(INVAL), ARG,
+        |e| code(mosquitto_subscribe(e.m, null_mut(), c"t".as_ptr(), -1)) },
+        case! { mosquitto_subscribe, "qos 3", code(INVAL), ARG,
+        |e| code(mosquitto_subscribe(e.m, null_mut(), c"t".as_ptr(), 3)) },
+        case! { mosquitto_subscribe, "valid, not connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_subscribe(e.m, null_mut(), c"t".as_ptr(), 0)) },
+        case! { mosquitto_subscribe_multiple, "mosq NULL", code(INVAL), QUIET,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                null_mut(),
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                0,
+                0,
+                null(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "sub_count 0", code(INVAL), ARG,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                0,
+                subs.as_ptr(),
+                0,
+                0,
+                null(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "sub_count -1", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                -1,
+                subs.as_ptr(),
+                0,
+                0,
+                null(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "sub NULL", code(INVAL), ARG,
+        |e| code(mosquitto_subscribe_multiple(e.m, null_mut(), 2, null(), 0, 0, null())) },
+        case! { mosquitto_subscribe_multiple, "sub[1] NULL", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| {
+            let subs = [c"a".as_ptr(), null()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                0,
+                0,
+                null(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "sub[1] a/#/b", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| {
+            let subs = [c"a".as_ptr(), c"a/#/b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                0,
+                0,
+                null(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "qos 3", code(INVAL), ARG,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                3,
+                0,
+                null(),
+            ))
+        } },
+        // libmosquitto 2.0.11 refuses retain-handling 3 (0x30) and the reserved bits 0x40/0x80
+        // with MOSQ_ERR_INVAL before looking at the connection; 0x04..0x20 pass.
+        case! { mosquitto_subscribe_multiple, "options 0x30 (retain handling 3)", code(INVAL), ARG,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                0,
+                0x30,
+                null(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "options 0xC0 (reserved bits)", code(INVAL), ARG,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                0,
+                0xC0,
+                null(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "properties on an MQTT 3.1.1 client", code(NOT_SUPPORTED), ARG,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                0,
+                0,
+                some_properties(),
+            ))
+        } },
+        case! { mosquitto_subscribe_multiple, "valid, not connected", code(NO_CONN), QUIET,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b/+".as_ptr()];
+            code(mosquitto_subscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                1,
+                0,
+                null(),
+            ))
+        } },
+        // ---- unsubscribe ----
+        case! { mosquitto_unsubscribe, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_unsubscribe(null_mut(), null_mut(), c"t".as_ptr())) },
+        case! { mosquitto_unsubscribe, "sub NULL", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| code(mosquitto_unsubscribe(e.m, null_mut(), null())) },
+        case! { mosquitto_unsubscribe, "sub \"\"", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| code(mosquitto_unsubscribe(e.m, null_mut(), c"".as_ptr())) },
+        case! { mosquitto_unsubscribe, "sub a/#/b", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| code(mosquitto_unsubscribe(e.m, null_mut(), c"a/#/b".as_ptr())) },
+        case! { mosquitto_unsubscribe, "sub ED A0 80", code(MALFORMED_UTF8), ARG, "MOSQ_ERR_NO_CONN",
+        |e| code(mosquitto_unsubscribe(
+            e.m,
+            null_mut(),
+            c"\xED\xA0\x80".as_ptr()
+        )) },
+        case! { mosquitto_unsubscribe, "valid, not connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_unsubscribe(e.m, null_mut(), c"t".as_ptr())) },
+        case! { mosquitto_unsubscribe_multiple, "mosq NULL", code(INVAL), QUIET,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_unsubscribe_multiple(
+                null_mut(),
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                null(),
+            ))
+        } },
+        case! { mosquitto_unsubscribe_multiple, "sub_count 0", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_unsubscribe_multiple(
+                e.m,
+                null_mut(),
+                0,
+                subs.as_ptr(),
+                null(),
+            ))
+        } },
+        case! { mosquitto_unsubscribe_multiple, "sub_count -1", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_unsubscribe_multiple(
+                e.m,
+                null_mut(),
+                -1,
+                subs.as_ptr(),
+                null(),
+            ))
+        } },
+        case! { mosquitto_unsubscribe_multiple, "sub NULL", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| code(mosquitto_unsubscribe_multiple(e.m, null_mut(), 2, null(), null())) },
+        case! { mosquitto_unsubscribe_multiple, "sub[1] NULL", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| {
+            let subs = [c"a".as_ptr(), null()];
+            code(mosquitto_unsubscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                null(),
+            ))
+        } },
+        case! { mosquitto_unsubscribe_multiple, "sub[1] a+", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
+        |e| {
+            let subs = [c"a".as_ptr(), c"a+".as_ptr()];
+            code(mosquitto_unsubscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                null(),
+            ))
+        } },
+        case! { mosquitto_unsubscribe_multiple, "properties on an MQTT 3.1.1 client", code(NOT_SUPPORTED), ARG,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_unsubscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                some_properties(),
+            ))
+        } },
+        case! { mosquitto_unsubscribe_multiple, "valid, not connected", code(NO_CONN), QUIET,
+        |e| {
+            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            code(mosquitto_unsubscribe_multiple(
+                e.m,
+                null_mut(),
+                2,
+                subs.as_ptr(),
+                null(),
+            ))
+        } },
+        // ---- settings ----
+        case! { mosquitto_reconnect_delay_set, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_reconnect_delay_set(null_mut(), 1, 1, false)) },
+        case! { mosquitto_reconnect_delay_set, "delay 0", code(INVAL), ARG, "SUCCESS",
+        |e| code(mosquitto_reconnect_delay_set(e.m, 0, 10, false)) },
+        case! { mosquitto_reconnect_delay_set, "max < delay", code(INVAL), ARG, "SUCCESS",
+        |e| code(mosquitto_reconnect_delay_set(e.m, 10, 5, true)) },
+        case! { mosquitto_max_inflight_messages_set, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_max_inflight_messages_set(null_mut(), 1)) },
+        case! { mosquitto_max_inflight_messages_set, "UINT_MAX", code(SUCCESS), QUIET,
+        |e| code(mosquitto_max_inflight_messages_set(e.m, c_uint::MAX)) },
+        case! { mosquitto_message_retry_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_message_retry_set(null_mut(), 5); Got::Unit } },
+        case! { mosquitto_user_data_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_user_data_set(null_mut(), 1 as *mut c_void); Got::Unit } },
+        case! { mosquitto_userdata, "mosq NULL", Got::Null { errno: 0 }, QUIET, "crashes (SIGSEGV)",
+        |e| {
+            set_errno(0);
+            let p = mosquitto_userdata(null_mut());
+            if p.is_null() {
+                Got::Null { errno: errno() }
+            } else {
+                Got::NonNull
+            }
+        } },
+        case! { mosquitto_threaded_set, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_threaded_set(null_mut(), true)) },
+        // ---- loops ----
+        case! { mosquitto_loop, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_loop(null_mut(), 0, 1)) },
+        case! { mosquitto_loop, "never connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_loop(e.m, 0, 1)) },
+        case! { mosquitto_loop, "never connected, timeout -1", code(NO_CONN), QUIET,
+        |e| code(mosquitto_loop(e.m, -1, 1)) },
+        case! { mosquitto_loop, "max_packets 0", code(INVAL), ARG,
+        |e| code(mosquitto_loop(e.m, 0, 0)) },
+        case! { mosquitto_loop_forever, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_loop_forever(null_mut(), 0, 1)) },
+        case! { mosquitto_loop_forever, "never connected", code(NO_CONN), QUIET, "hangs forever",
+        |e| code(mosquitto_loop_forever(e.m, 10, 1)) },
+        case! { mosquitto_loop_start, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_loop_start(null_mut())) },
+        case! { mosquitto_loop_start, "already running", code(INVAL), ARG_SOLO,
+        |e| {
+            let first = mosquitto_loop_start(e.m);
+            let second = mosquitto_loop_start(e.m);
+            let stop = mosquitto_loop_stop(e.m, true);
+            if first != SUCCESS || stop != SUCCESS {
+                return Got::Broken(format!("loop_start {first}, loop_stop {stop}"));
+            }
+            code(second)
+        } },
+        case! { mosquitto_loop_stop, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_loop_stop(null_mut(), false)) },
+        case! { mosquitto_loop_stop, "no loop thread", code(INVAL), ARG,
+        |e| code(mosquitto_loop_stop(e.m, false)) },
+        case! { mosquitto_loop_stop, "no loop thread, force", code(INVAL), ARG,
+        |e| code(mosquitto_loop_stop(e.m, true)) },
+        case! { mosquitto_loop_read, "mosq NULL", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| code(mosquitto_loop_read(null_mut(), 1)) },
+        case! { mosquitto_loop_read, "never connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_loop_read(e.m, 1)) },
+        case! { mosquitto_loop_read, "max_packets 0", code(INVAL), ARG,
+        |e| code(mosquitto_loop_read(e.m, 0)) },
+        case! { mosquitto_loop_write, "mosq NULL", code(INVAL), QUIET, "aborts (assertion)",
+        |e| code(mosquitto_loop_write(null_mut(), 1)) },
+        case! { mosquitto_loop_write, "never connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_loop_write(e.m, 1)) },
+        case! { mosquitto_loop_write, "max_packets -1", code(INVAL), ARG,
+        |e| code(mosquitto_loop_write(e.m, -1)) },
+        case! { mosquitto_loop_misc, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_loop_misc(null_mut())) },
+        case! { mosquitto_loop_misc, "never connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_loop_misc(e.m)) },
+        case! { mosquitto_socket, "mosq NULL", code(-1), QUIET,
+        |e| code(mosquitto_socket(null_mut())) },
+        case! { mosquitto_socket, "never connected", code(-1), QUIET,
+        |e| code(mosquitto_socket(e.m)) },
+        case! { mosquitto_want_write, "mosq NULL", Got::Bool(false), QUIET, "crashes (SIGSEGV)",
+        |e| Got::Bool(mosquitto_want_write(null_mut())) },
+        case! { mosquitto_want_write, "never connected", Got::Bool(false), QUIET,
+        |e| Got::Bool(mosquitto_want_write(e.m)) },
+        // ---- callback setters (libmosquitto crashes on a NULL handle) ----
+        case! { mosquitto_connect_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_connect_callback_set(null_mut(), Some(cb_int));
+            mosquitto_connect_callback_set(null_mut(), None);
+            mosquitto_connect_callback_set(e.m, None);
+            Got::Unit
+        } },
+        case! { mosquitto_connect_with_flags_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_connect_with_flags_callback_set(null_mut(), Some(cb_flags));
+            mosquitto_connect_with_flags_callback_set(null_mut(), None);
+            mosquitto_connect_with_flags_callback_set(e.m, None);
+            Got::Unit
+        } },
+        case! { mosquitto_disconnect_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_disconnect_callback_set(null_mut(), Some(cb_int));
+            mosquitto_disconnect_callback_set(null_mut(), None);
+            mosquitto_disconnect_callback_set(e.m, None);
+            Got::Unit
+        } },
+        case! { mosquitto_publish_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_publish_callback_set(null_mut(), Some(cb_int));
+            mosquitto_publish_callback_set(null_mut(), None);
+            mosquitto_publish_callback_set(e.m, None);
+            Got::Unit
+        } },
+        case! { mosquitto_message_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_message_callback_set(null_mut(), Some(cb_message));
+            mosquitto_message_callback_set(null_mut(), None);
+            mosquitto_message_callback_set(e.m, None);
+            Got::Unit
+        } },
+        case! { mosquitto_subscribe_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_subscribe_callback_set(null_mut(), Some(cb_subscribe));
+            mosquitto_subscribe_callback_set(null_mut(), None);
+            mosquitto_subscribe_callback_set(e.m, None);
+            Got::Unit
+        } },
+        case! { mosquitto_unsubscribe_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_unsubscribe_callback_set(null_mut(), Some(cb_int));
+            mosquitto_unsubscribe_callback_set(null_mut(), None);
+            mosquitto_unsubscribe_callback_set(e.m, None);
+            Got::Unit
+        } },
+        case! { mosquitto_log_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_log_callback_set(null_mut(), Some(cb_log));
+            mosquitto_log_callback_set(null_mut(), None);
+            Got::Unit
+        } },
+        // ---- messages ----
+        case! { mosquitto_message_copy, "dst and src NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_message_copy(null_mut(), null())) },
+        case! { mosquitto_message_copy, "src NULL", code(INVAL), QUIET,
+        |e| {
+            let mut dst = message(null_mut(), null_mut(), 0);
+            code(mosquitto_message_copy(&mut dst, null()))
+        } },
+        case! { mosquitto_message_copy, "dst NULL", code(INVAL), QUIET,
+        |e| {
+            let src = message(c"t".as_ptr() as *mut c_char, null_mut(), 0);
+            code(mosquitto_message_copy(null_mut(), &src))
+        } },
+        case! { mosquitto_message_copy, "src->topic NULL", code(INVAL), QUIET,
+        |e| {
+            let mut dst = message(null_mut(), null_mut(), 0);
+            let src = message(null_mut(), null_mut(), 0);
+            code(mosquitto_message_copy(&mut dst, &src))
+        } },
+        case! { mosquitto_message_copy, "src->payloadlen -1", code(INVAL), QUIET,
+        |e| {
+            let mut dst = message(null_mut(), null_mut(), 0);
+            let src = message(
+                c"t".as_ptr() as *mut c_char,
+                c"x".as_ptr() as *mut c_void,
+                -1,
+            );
+            code(mosquitto_message_copy(&mut dst, &src))
+        } },
+        case! { mosquitto_message_copy, "src->payload NULL, payloadlen 3", code(INVAL), QUIET,
+        |e| {
+            let mut dst = message(null_mut(), null_mut(), 0);
+            let src = message(c"t".as_ptr() as *mut c_char, null_mut(), 3);
+            code(mosquitto_message_copy(&mut dst, &src))
+        } },
+        case! { mosquitto_message_free, "NULL and &NULL", Got::Unit, QUIET,
+        |e| {
+            mosquitto_message_free(null_mut());
+            let mut none: *mut mosquitto_message = null_mut();
+            mosquitto_message_free(&mut none);
+            Got::Unit
+        } },
+        case! { mosquitto_message_free_contents, "NULL, and a message with NULL topic and payload", Got::Unit, QUIET,
+        |e| {
+            mosquitto_message_free_contents(null_mut());
+            let mut empty = message(null_mut(), null_mut(), 0);
+            mosquitto_message_free_contents(&mut empty);
+            Got::Unit
+        } },
+        // ---- strings (libmosquitto's wording differs; Culex has its own) ----
+        case! { mosquitto_strerror, "-100", Got::Text("Unknown error.".into()), QUIET,
+        |e| text(mosquitto_strerror(-100)) },
+        case! { mosquitto_strerror, "1000", Got::Text("Unknown error.".into()), QUIET,
+        |e| text(mosquitto_strerror(1000)) },
+        case! { mosquitto_strerror, "INT_MIN", Got::Text("Unknown error.".into()), QUIET,
+        |e| text(mosquitto_strerror(c_int::MIN)) },
+        case! { mosquitto_strerror, "INT_MAX", Got::Text("Unknown error.".into()), QUIET,
+        |e| text(mosquitto_strerror(c_int::MAX)) },
+        case! { mosquitto_connack_string, "-1", Got::Text("Connection refused: unknown reason.".into()), QUIET,
+        |e| text(mosquitto_connack_string(-1)) },
+        case! { mosquitto_connack_string, "6", Got::Text("Connection refused: unknown reason.".into()), QUIET,
+        |e| text(mosquitto_connack_string(6)) },
+        case! { mosquitto_connack_string, "256", Got::Text("Connection refused: unknown reason.".into()), QUIET,
+        |e| text(mosquitto_connack_string(256)) },
+        case! { mosquitto_connack_string, "INT_MIN", Got::Text("Connection refused: unknown reason.".into()), QUIET,
+        |e| text(mosquitto_connack_string(c_int::MIN)) },
+        // ---- topics ----
+        case! { mosquitto_topic_matches_sub, "sub NULL (and *result set to false)", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            let rc = mosquitto_topic_matches_sub(null(), c"a".as_ptr(), &mut r);
+            if r {
+                Got::Broken("*result left true".into())
+            } else {
+                code(rc)
+            }
+        } },
+        case! { mosquitto_topic_matches_sub, "topic NULL", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub(c"a".as_ptr(), null(), &mut r))
+        } },
+        case! { mosquitto_topic_matches_sub, "result NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_topic_matches_sub(c"a".as_ptr(), c"a".as_ptr(), null_mut())) },
+        case! { mosquitto_topic_matches_sub, "sub a/#/b", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub(
+                c"a/#/b".as_ptr(),
+                c"a/x/b".as_ptr(),
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_topic_matches_sub, "sub a+", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub(
+                c"a+".as_ptr(),
+                c"a".as_ptr(),
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_topic_matches_sub, "topic with wildcard", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub(
+                c"a/+".as_ptr(),
+                c"a/+".as_ptr(),
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_topic_matches_sub, "empty sub", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub(
+                c"".as_ptr(),
+                c"a".as_ptr(),
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_topic_matches_sub2, "sub NULL", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub2(
+                null(),
+                1,
+                c"a".as_ptr(),
+                1,
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_topic_matches_sub2, "topic NULL", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub2(
+                c"a".as_ptr(),
+                1,
+                null(),
+                1,
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_topic_matches_sub2, "result NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_topic_matches_sub2(c"a".as_ptr(), 1, c"a".as_ptr(), 1, null_mut())) },
+        case! { mosquitto_topic_matches_sub2, "sub a/#/b", code(INVAL), QUIET,
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub2(
+                c"a/#/b".as_ptr(),
+                5,
+                c"a".as_ptr(),
+                1,
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_topic_matches_sub2, "sublen SIZE_MAX", code(INVAL), QUIET, "reads only up to the NUL: SUCCESS",
+        |e| {
+            let mut r = true;
+            code(mosquitto_topic_matches_sub2(
+                c"a".as_ptr(),
+                usize::MAX,
+                c"a".as_ptr(),
+                1,
+                &mut r,
+            ))
+        } },
+        case! { mosquitto_pub_topic_check, "NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_pub_topic_check(null())) },
+        case! { mosquitto_pub_topic_check, "a/+", code(INVAL), QUIET,
+        |e| code(mosquitto_pub_topic_check(c"a/+".as_ptr())) },
+        case! { mosquitto_pub_topic_check, "#", code(INVAL), QUIET,
+        |e| code(mosquitto_pub_topic_check(c"#".as_ptr())) },
+        // mosquitto.h documents MOSQ_ERR_MALFORMED_UTF8 here; libmosquitto 2.0.11 returns SUCCESS.
+        case! { mosquitto_pub_topic_check, "C0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| code(mosquitto_pub_topic_check(c"\xC0\x80".as_ptr())) },
+        case! { mosquitto_pub_topic_check, "ED A0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| code(mosquitto_pub_topic_check(c"\xED\xA0\x80".as_ptr())) },
+        case! { mosquitto_pub_topic_check2, "NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_pub_topic_check2(null(), 1)) },
+        case! { mosquitto_pub_topic_check2, "a/+", code(INVAL), QUIET,
+        |e| code(mosquitto_pub_topic_check2(c"a/+".as_ptr(), 3)) },
+        case! { mosquitto_pub_topic_check2, "65536 bytes", code(INVAL), QUIET,
+        |e| code(mosquitto_pub_topic_check2(big(), 65_536)) },
+        case! { mosquitto_pub_topic_check2, "C0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| code(mosquitto_pub_topic_check2(c"\xC0\x80".as_ptr(), 2)) },
+        case! { mosquitto_sub_topic_check, "NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check(null())) },
+        case! { mosquitto_sub_topic_check, "a/#/b", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check(c"a/#/b".as_ptr())) },
+        case! { mosquitto_sub_topic_check, "a+", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check(c"a+".as_ptr())) },
+        case! { mosquitto_sub_topic_check, "+a", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check(c"+a".as_ptr())) },
+        case! { mosquitto_sub_topic_check, "#a", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check(c"#a".as_ptr())) },
+        case! { mosquitto_sub_topic_check, "C0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| code(mosquitto_sub_topic_check(c"\xC0\x80".as_ptr())) },
+        case! { mosquitto_sub_topic_check, "ED A0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| code(mosquitto_sub_topic_check(c"\xED\xA0\x80".as_ptr())) },
+        case! { mosquitto_sub_topic_check2, "NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check2(null(), 1)) },
+        case! { mosquitto_sub_topic_check2, "a/#/b", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check2(c"a/#/b".as_ptr(), 5)) },
+        case! { mosquitto_sub_topic_check2, "65536 bytes", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_check2(big(), 65_536)) },
+        case! { mosquitto_sub_topic_check2, "ED A0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| code(mosquitto_sub_topic_check2(c"\xED\xA0\x80".as_ptr(), 3)) },
+        case! { mosquitto_sub_topic_tokenise, "subtopic NULL", code(INVAL), QUIET,
+        |e| {
+            let (mut t, mut n) = (null_mut(), 0);
+            code(mosquitto_sub_topic_tokenise(null(), &mut t, &mut n))
+        } },
+        case! { mosquitto_sub_topic_tokenise, "topics NULL", code(INVAL), QUIET,
+        |e| {
+            let mut n = 0;
+            code(mosquitto_sub_topic_tokenise(
+                c"a/b".as_ptr(),
+                null_mut(),
+                &mut n,
+            ))
+        } },
+        case! { mosquitto_sub_topic_tokenise, "count NULL", code(INVAL), QUIET,
+        |e| {
+            let mut t = null_mut();
+            code(mosquitto_sub_topic_tokenise(
+                c"a/b".as_ptr(),
+                &mut t,
+                null_mut(),
+            ))
+        } },
+        case! { mosquitto_sub_topic_tokenise, "C0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| {
+            let (mut t, mut n) = (null_mut(), 0);
+            let rc = mosquitto_sub_topic_tokenise(c"\xC0\x80".as_ptr(), &mut t, &mut n);
+            if rc == SUCCESS {
+                mosquitto_sub_topic_tokens_free(&mut t, n);
+            }
+            code(rc)
+        } },
+        // libmosquitto 2.0.11: "" gives SUCCESS with *count 0 and *topics NULL.
+        case! { mosquitto_sub_topic_tokenise, "\"\" gives no tokens", code(0), QUIET,
+        |e| {
+            let (mut t, mut n) = (null_mut(), -5);
+            let rc = mosquitto_sub_topic_tokenise(c"".as_ptr(), &mut t, &mut n);
+            if rc != SUCCESS {
+                return Got::Broken(format!("rc {rc}"));
+            }
+            if !t.is_null() {
+                mosquitto_sub_topic_tokens_free(&mut t, n);
+            }
+            code(n)
+        } },
+        case! { mosquitto_sub_topic_tokens_free, "topics NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_sub_topic_tokens_free(null_mut(), 1)) },
+        case! { mosquitto_sub_topic_tokens_free, "*topics NULL", code(INVAL), QUIET,
+        |e| {
+            let mut t: *mut *mut c_char = null_mut();
+            code(mosquitto_sub_topic_tokens_free(&mut t, 1))
+        } },
+        case! { mosquitto_sub_topic_tokens_free, "count -1 (frees nothing, keeps *topics)", code(INVAL), QUIET,
+        |e| {
+            let (mut t, mut n) = (null_mut(), 0);
+            if mosquitto_sub_topic_tokenise(c"a/b".as_ptr(), &mut t, &mut n) != SUCCESS {
+                return Got::Broken("tokenise failed".into());
+            }
+            let rc = mosquitto_sub_topic_tokens_free(&mut t, -1);
+            if t.is_null() {
+                return Got::Broken("*topics cleared by a refused call".into());
+            }
+            if mosquitto_sub_topic_tokens_free(&mut t, n) != SUCCESS || !t.is_null() {
+                return Got::Broken("real free failed".into());
+            }
+            code(rc)
+        } },
+        case! { mosquitto_validate_utf8, "NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_validate_utf8(null(), 1)) },
+        case! { mosquitto_validate_utf8, "len -1", code(INVAL), QUIET,
+        |e| code(mosquitto_validate_utf8(c"a".as_ptr(), -1)) },
+        case! { mosquitto_validate_utf8, "len 65537", code(INVAL), QUIET,
+        |e| code(mosquitto_validate_utf8(big(), 65_537)) },
+        case! { mosquitto_validate_utf8, "len 65536 (largest allowed)", code(SUCCESS), QUIET,
+        |e| code(mosquitto_validate_utf8(big(), 65_536)) },
+        case! { mosquitto_validate_utf8, "C0 80", code(MALFORMED_UTF8), QUIET,
+        |e| code(mosquitto_validate_utf8(c"\xC0\x80".as_ptr(), 2)) },
+        case! { mosquitto_validate_utf8, "ED A0 80", code(MALFORMED_UTF8), QUIET,
+        |e| code(mosquitto_validate_utf8(c"\xED\xA0\x80".as_ptr(), 3)) },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log capture: one `on_log` for all handles, lines kept per handle address.
+
+type LogLine = (usize, c_int, String);
+
+fn log_lines() -> &'static Mutex<Vec<LogLine>> {
+    static LINES: OnceLock<Mutex<Vec<LogLine>>> = OnceLock::new();
+    LINES.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+unsafe extern "C" fn record_log(
+    mosq: *mut mosquitto,
+    _: *mut c_void,
+    level: c_int,
+    line: *const c_char,
+) {
+    let line = if line.is_null() {
+        "(NULL)".to_owned()
+    } else {
+        CStr::from_ptr(line).to_string_lossy().into_owned()
+    };
+    log_lines()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((mosq as usize, level, line));
+}
+
+/// Take the warning (or error) lines logged for `mosq` so far.
+fn take_warnings(mosq: *mut mosquitto) -> Vec<String> {
+    let mut lines = log_lines().lock().unwrap_or_else(|p| p.into_inner());
+    let mut mine = Vec::new();
+    lines.retain(|(m, level, line)| {
+        if *m != mosq as usize {
+            return true;
+        }
+        if *level == MOSQ_LOG_WARNING || *level == MOSQ_LOG_ERR {
+            mine.push(line.clone());
+        }
+        false
+    });
+    mine
+}
+
+/// A fresh client with the recording `on_log` callback.
+fn new_client(id: &CStr) -> *mut mosquitto {
+    // SAFETY: valid NUL-terminated id; the handle is destroyed by the caller.
+    let m = unsafe { mosquitto_new(id.as_ptr(), true, null_mut()) };
+    assert!(!m.is_null(), "mosquitto_new failed");
+    take_warnings(m); // a recycled address must not inherit old lines
+                      // SAFETY: valid handle and callback.
+    unsafe { mosquitto_log_callback_set(m, Some(record_log)) };
+    m
+}
+
+/// A local port that accepts TCP connections (the kernel completes the handshake from the
+/// backlog; nothing is ever read).
+fn listener_port() -> c_int {
+    static LISTENER: OnceLock<TcpListener> = OnceLock::new();
+    let l = LISTENER.get_or_init(|| TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1"));
+    c_int::from(l.local_addr().expect("local addr").port())
+}
+
+/// What running one row gave.
+struct Outcome {
+    got: Got,
+    warnings: Vec<String>,
+}
+
+/// Run one row on a fresh handle on its own thread. `None`: it did not return within the deadline
+/// (the thread and handle are leaked).
+fn run_row(case: &Case) -> Option<Outcome> {
+    let call = case.call;
+    let port = listener_port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let m = new_client(c"bad-input");
+        let env = Env { m, port };
+        // SAFETY: the row's call only uses the pointers it builds and the live handle in `env`.
+        let got = unsafe { call(&env) };
+        let warnings = take_warnings(m);
+        // SAFETY: the handle came from mosquitto_new and is not used afterwards.
+        unsafe { mosquitto_destroy(m) };
+        let _ = tx.send(Outcome { got, warnings });
+    });
+    rx.recv_timeout(DEADLINE).ok()
+}
+
+fn describe(case: &Case) -> String {
+    let reference = if case.reference.is_empty() {
+        String::new()
+    } else {
+        format!(" [libmosquitto 2.0.11: {}]", case.reference)
+    };
+    format!("{}({}){}", case.export, case.input, reference)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The exports, from the source.
+
+/// Names of the `#[no_mangle]` / `#[unsafe(no_mangle)]` / `#[export_name]` functions in
+/// `src/ffi/*.rs`.
+fn exports_in_source() -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).expect("read src/ffi") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().map_or(true, |e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).expect("read source");
+        let mut pending_export = false;
+        for line in source.lines() {
+            let line = line.trim();
+            if line.starts_with("//") {
+                continue;
+            }
+            if line.starts_with("#[no_mangle]")
+                || line.starts_with("#[unsafe(no_mangle)]")
+                || line.starts_with("#[export_name")
+            {
+                pending_export = true;
+                continue;
+            }
+            if pending_export {
+                if let Some(pos) = line.find("fn ") {
+                    let name: String = line[pos + 3..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    names.insert(name);
+                    pending_export = false;
+                }
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_export_has_a_bad_input_case() {
+    let exports = exports_in_source();
+    assert!(
+        exports.len() >= 50,
+        "only {} exports found in src/ffi: is the scan broken?",
+        exports.len()
+    );
+    let covered: BTreeSet<String> = cases().iter().map(|c| c.export.to_owned()).collect();
+    let missing: Vec<_> = exports.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "exports without a bad-input row in tests/bad_input.rs: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&exports).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for functions that are not exported: {stale:?}"
+    );
+}
+
+#[test]
+fn bad_input_returns_libmosquitto_codes() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        match run_row(&case) {
+            None => failures.push(format!(
+                "{}: did not return within {DEADLINE:?}",
+                describe(&case)
+            )),
+            Some(out) if out.got != case.expect => failures.push(format!(
+                "{}: expected {:?}, got {:?}",
+                describe(&case),
+                case.expect,
+                out.got
+            )),
+            Some(_) => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} bad-input calls misbehaved:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+#[test]
+fn rejected_calls_log_why() {
+    let mut failures = Vec::new();
+    for case in cases().into_iter().filter(|c| c.kind.logs) {
+        match run_row(&case) {
+            None => failures.push(format!(
+                "{}: did not return within {DEADLINE:?}",
+                describe(&case)
+            )),
+            Some(out) if out.got == case.expect && out.warnings.is_empty() => {
+                failures.push(format!(
+                    "{}: refused with {:?} but no warning reached on_log",
+                    describe(&case),
+                    out.got
+                ))
+            }
+            // A wrong code is reported by `bad_input_returns_libmosquitto_codes`.
+            Some(_) => {}
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} rejected calls did not say why:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+#[test]
+fn same_bad_input_from_many_threads_on_one_handle() {
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 20;
+
+    struct Shared(*mut mosquitto);
+    // SAFETY: the C API allows calls on one handle from any thread; the handle outlives the
+    // threads (destroyed only after all of them reported back).
+    unsafe impl Send for Shared {}
+    unsafe impl Sync for Shared {}
+
+    let m = new_client(c"bad-input-threads");
+    let shared = Arc::new(Shared(m));
+    let port = listener_port();
+    let (tx, rx) = mpsc::channel::<Vec<String>>();
+    for t in 0..THREADS {
+        let shared = Arc::clone(&shared);
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let env = Env { m: shared.0, port };
+            let rows: Vec<Case> = cases().into_iter().filter(|c| c.kind.concurrent).collect();
+            let mut failures = Vec::new();
+            for round in 0..ROUNDS {
+                // Each thread walks the table from a different starting row.
+                let start = (t * 7 + round) % rows.len();
+                for case in rows.iter().cycle().skip(start).take(rows.len()) {
+                    // SAFETY: as in `run_row`; the handle stays alive until every thread reported.
+                    let got = unsafe { (case.call)(&env) };
+                    if got != case.expect {
+                        failures.push(format!(
+                            "thread {t}: {}: expected {:?}, got {:?}",
+                            describe(case),
+                            case.expect,
+                            got
+                        ));
+                    }
+                }
+            }
+            let _ = tx.send(failures);
+        });
+    }
+    drop(tx);
+    let mut failures = Vec::new();
+    for _ in 0..THREADS {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(f) => failures.extend(f),
+            Err(_) => panic!("a thread did not finish within 20 s: deadlock?"),
+        }
+    }
+    // SAFETY: every thread has finished with the handle.
+    unsafe { mosquitto_destroy(m) };
+    // The rows whose code is already wrong single-threaded are reported by
+    // `bad_input_returns_libmosquitto_codes`; here only new, concurrency-caused differences count.
+    let single: BTreeSet<String> = cases()
+        .iter()
+        .filter(|c| c.kind.concurrent)
+        .filter(|c| run_row(c).is_some_and(|o| o.got != c.expect))
+        .map(describe)
+        .collect();
+    failures.retain(|f| !single.iter().any(|d| f.contains(d.as_str())));
+    failures.sort();
+    failures.dedup();
+    assert!(
+        failures.is_empty(),
+        "concurrent bad input behaved differently:\n  {}",
+        failures.join("\n  ")
+    );
+    let lines = take_warnings(m);
+    assert!(
+        !lines.is_empty(),
+        "no warning reached on_log from the concurrent calls"
+    );
+}
