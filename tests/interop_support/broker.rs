@@ -99,6 +99,12 @@ impl Broker {
                 self.dir.path.join("passwd").display()
             ));
         }
+        // SAFETY: geteuid(2) has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            // mosquitto started as root drops to user "mosquitto", which cannot write the
+            // persistence file into our temporary directory.
+            conf.push_str("user root\n");
+        }
         if self.options.persistence {
             conf.push_str(&format!(
                 "persistence true\npersistence_location {}/\n",
