@@ -90,7 +90,10 @@ fn connect_blocking(target: &Target, timeout: Duration) -> Result<std::net::TcpS
 impl Core {
     /// End any current connection and mark a new attempt; returns the target.
     fn begin_attempt(&mut self) -> Result<Target, Error> {
-        let target = self.target.clone().ok_or(Error::Inval)?;
+        let Some(target) = self.target.clone() else {
+            log::warn!("culex: no broker to connect to: call a connect function first");
+            return Err(Error::Inval);
+        };
         if !matches!(self.conn, Conn::Idle) {
             // A new connect replaces the old connection (as libmosquitto's reconnect does).
             self.close(Some(Error::ConnLost));

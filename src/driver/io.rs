@@ -19,8 +19,10 @@ const OUT_KEEP: usize = 64 * 1024;
 impl Core {
     /// Read what the socket has and feed it to the session, then send what that produced.
     pub(crate) fn read_ready(&mut self, now: Instant) -> Result<(), Error> {
-        if let Conn::Connecting { .. } = self.conn {
-            return self.connect_progress(now);
+        match self.conn {
+            Conn::Connecting { .. } => return self.connect_progress(now),
+            Conn::Open { .. } => {}
+            _ => return Err(Error::NoConn),
         }
         let mut buf = [0u8; READ_CHUNK];
         let mut total = 0;

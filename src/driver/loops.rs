@@ -209,6 +209,7 @@ impl Client {
     pub fn loop_start(self: &Arc<Self>, sink: Box<dyn EventSink + Send>) -> Result<(), Error> {
         let mut slot = self.loop_thread.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() {
+            log::warn!("culex: loop_start: a loop thread is already running");
             return Err(Error::Inval);
         }
         self.stop.store(false, Ordering::SeqCst);
@@ -234,6 +235,7 @@ impl Client {
         let handle = {
             let mut slot = self.loop_thread.lock().unwrap_or_else(|p| p.into_inner());
             let Some(handle) = slot.as_ref() else {
+                log::warn!("culex: loop_stop: no loop thread is running");
                 return Err(Error::Inval);
             };
             if handle.thread().id() == std::thread::current().id() {

@@ -139,6 +139,10 @@ unsafe fn new_args(id: *const c_char, clean_session: bool) -> Result<Option<&'st
         log::warn!("culex: a client without an id must use a clean session");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
+    if id == Some("") {
+        log::warn!("culex: the client id must not be empty (pass NULL for a random one)");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
     if id.is_some_and(|s| s.len() > 65535) {
         log::warn!("culex: client id is too long");
         return Err(MOSQ_ERR_INVAL as c_int);
@@ -226,8 +230,9 @@ pub unsafe extern "C" fn mosquitto_reinitialise(
     obj: *mut c_void,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_null!(mosq);
-        let id = match new_args(id, clean_session) {
+        let h = handle_or_inval!(mosq);
+        let checked = h.with_logs(|_| new_args(id, clean_session));
+        let id = match checked {
             Ok(id) => id,
             Err(code) => return code,
         };
@@ -316,7 +321,14 @@ pub unsafe extern "C" fn mosquitto_username_pw_set(
                 Ok(u) => u.map(str::to_owned),
                 Err(code) => return code,
             };
-            let password = if username.is_some() && !password.is_null() {
+            let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
+            if username.is_none() && !password.is_null() && !v5 {
+                log::warn!(
+                    "mosquitto_username_pw_set: MQTT 3.1/3.1.1 need a username to send a password"
+                );
+                return MOSQ_ERR_INVAL as c_int;
+            }
+            let password = if (username.is_some() || v5) && !password.is_null() {
                 Some(CStr::from_ptr(password).to_bytes().to_vec())
             } else {
                 None
@@ -564,6 +576,10 @@ unsafe fn subscribe_common(
         Ok(q) => q,
         Err(code) => return code,
     };
+    if options & !0x3C != 0 || options & 0x30 == 0x30 {
+        log::warn!("culex: subscription options 0x{options:x} are invalid");
+        return MOSQ_ERR_INVAL as c_int;
+    }
     let opts = subscription_options(qos, options);
     let filters = filters
         .into_iter()
@@ -690,18 +706,20 @@ pub unsafe extern "C" fn mosquitto_reconnect_delay_set(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        if reconnect_delay == 0 || reconnect_delay_max < reconnect_delay {
-            log::warn!(
-                "mosquitto_reconnect_delay_set: need 0 < delay ({reconnect_delay}) <= max ({reconnect_delay_max})"
+        h.with_logs(|h| {
+            if reconnect_delay == 0 || reconnect_delay_max < reconnect_delay {
+                log::warn!(
+                    "mosquitto_reconnect_delay_set: need 0 < delay ({reconnect_delay}) <= max ({reconnect_delay_max})"
+                );
+                return MOSQ_ERR_INVAL as c_int;
+            }
+            h.client.set_reconnect_delay(
+                Duration::from_secs(u64::from(reconnect_delay)),
+                Duration::from_secs(u64::from(reconnect_delay_max)),
+                reconnect_exponential_backoff,
             );
-            return MOSQ_ERR_INVAL as c_int;
-        }
-        h.client.set_reconnect_delay(
-            Duration::from_secs(u64::from(reconnect_delay)),
-            Duration::from_secs(u64::from(reconnect_delay_max)),
-            reconnect_exponential_backoff,
-        );
-        MOSQ_ERR_SUCCESS as c_int
+            MOSQ_ERR_SUCCESS as c_int
+        })
     })
 }
 

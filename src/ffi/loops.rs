@@ -30,7 +30,12 @@ pub unsafe extern "C" fn mosquitto_loop(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        let _ = max_packets;
+        if max_packets < 1 {
+            return h.with_logs(|_| {
+                log::warn!("culex: max_packets must be at least 1");
+                MOSQ_ERR_INVAL as c_int
+            });
+        }
         h.with_logs(|h| result_code(h.client.loop_once(loop_timeout(timeout), &h.sink())))
     })
 }
@@ -76,7 +81,12 @@ pub unsafe extern "C" fn mosquitto_loop_stop(mosq: *mut mosquitto, force: bool) 
 pub unsafe extern "C" fn mosquitto_loop_read(mosq: *mut mosquitto, max_packets: c_int) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        let _ = max_packets;
+        if max_packets < 1 {
+            return h.with_logs(|_| {
+                log::warn!("culex: max_packets must be at least 1");
+                MOSQ_ERR_INVAL as c_int
+            });
+        }
         h.with_logs(|h| result_code(h.client.loop_read(&h.sink())))
     })
 }
@@ -86,7 +96,12 @@ pub unsafe extern "C" fn mosquitto_loop_read(mosq: *mut mosquitto, max_packets: 
 pub unsafe extern "C" fn mosquitto_loop_write(mosq: *mut mosquitto, max_packets: c_int) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        let _ = max_packets;
+        if max_packets < 1 {
+            return h.with_logs(|_| {
+                log::warn!("culex: max_packets must be at least 1");
+                MOSQ_ERR_INVAL as c_int
+            });
+        }
         h.with_logs(|h| result_code(h.client.loop_write(&h.sink())))
     })
 }

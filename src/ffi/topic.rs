@@ -297,6 +297,15 @@ pub unsafe extern "C" fn mosquitto_sub_topic_tokenise(
                 return MOSQ_ERR_MALFORMED_UTF8 as c_int;
             }
         };
+        if text.is_empty() {
+            // No levels at all: an empty array, as libmosquitto reports it.
+            // SAFETY: both are non-NULL and writable per the API contract.
+            unsafe {
+                topics.write(std::ptr::null_mut());
+                count.write(0);
+            }
+            return MOSQ_ERR_SUCCESS as c_int;
+        }
         let level_count = topic_rules::levels(text).count();
         // SAFETY: malloc may be called with any size; the result is checked for NULL.
         let array = unsafe { libc::calloc(level_count, std::mem::size_of::<*mut c_char>()) }
