@@ -1,0 +1,360 @@
+//! Threads and re-entrancy against a real broker: publishing from several threads while
+//! `loop_start` runs, calling the API from inside every callback in `loop_start` and
+//! `loop_forever` modes, and `loop_stop` returning promptly while the loop is stuck connecting.
+
+mod interop_support;
+
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use culex::ffi::handle::mosquitto;
+use culex::ffi::loops::mosquitto_loop_forever;
+use interop_support::broker::Broker;
+use interop_support::client::{
+    install_callbacks, messages, publish_raw, subscribe_raw, unsubscribe_raw, Client, Ev,
+};
+use interop_support::fake::read_packet;
+use interop_support::{free_port, unique, PROMPT};
+
+fn started(port: u16, id: &str) -> Client {
+    let c = Client::new(Some(id), true);
+    assert_eq!(c.loop_start(), 0);
+    assert_eq!(c.connect(port, 60), 0);
+    assert_eq!(c.wait_connect(PROMPT), Some(0), "{id} connected");
+    c
+}
+
+#[test]
+fn publish_from_four_threads_while_loop_start_runs() {
+    const THREADS: usize = 4;
+    const PER_THREAD: usize = 500;
+    let broker = Broker::start();
+    let topic = unique("mt");
+    let sub = started(broker.port, &unique("mt-sub"));
+    let mid = sub.subscribe(&topic, 1).unwrap();
+    assert_eq!(sub.wait_suback(mid, PROMPT), Some(vec![1]));
+    let publisher = Arc::new(started(broker.port, &unique("mt-pub")));
+
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let p = Arc::clone(&publisher);
+            let topic = topic.clone();
+            std::thread::spawn(move || {
+                (0..PER_THREAD)
+                    .map(|i| {
+                        p.publish(&topic, format!("t{t}-{i}").as_bytes(), 1, false)
+                            .unwrap_or_else(|rc| panic!("publish from thread {t}: rc {rc}"))
+                    })
+                    .collect::<Vec<i32>>()
+            })
+        })
+        .collect();
+    let mids: Vec<i32> = workers
+        .into_iter()
+        .flat_map(|w| w.join().expect("publisher thread"))
+        .collect();
+    let total = THREADS * PER_THREAD;
+    let unique_mids: HashSet<i32> = mids.iter().copied().collect();
+    assert_eq!(unique_mids.len(), total, "every mid unique");
+
+    let all_acked = publisher
+        .events()
+        .wait_until(Duration::from_secs(20), |evs| {
+            evs.iter().filter(|e| matches!(e, Ev::Publish(_))).count() >= total
+        });
+    let acked: Vec<i32> = publisher
+        .events()
+        .snapshot()
+        .iter()
+        .filter_map(|e| match e {
+            Ev::Publish(m) => Some(*m),
+            _ => None,
+        })
+        .collect();
+    assert!(all_acked, "{} of {total} on_publish", acked.len());
+    assert_eq!(acked.len(), total, "one on_publish per message");
+    assert_eq!(acked.iter().copied().collect::<HashSet<_>>(), unique_mids);
+
+    let expected: HashSet<Vec<u8>> = (0..THREADS)
+        .flat_map(|t| (0..PER_THREAD).map(move |i| format!("t{t}-{i}").into_bytes()))
+        .collect();
+    let all_in = sub.events().wait_until(Duration::from_secs(20), |evs| {
+        messages(evs)
+            .into_iter()
+            .map(|m| m.payload)
+            .collect::<HashSet<_>>()
+            == expected
+    });
+    assert!(all_in, "subscriber got {} messages", sub.messages().len());
+    // Per thread, the broker relays one connection's QoS 1 messages in order.
+    for t in 0..THREADS {
+        let prefix = format!("t{t}-");
+        let order: Vec<usize> = sub
+            .messages()
+            .iter()
+            .filter_map(|m| {
+                let s = String::from_utf8(m.payload.clone()).ok()?;
+                s.strip_prefix(&prefix)?.parse().ok()
+            })
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(order, sorted, "thread {t}'s messages out of order");
+    }
+    for c in [&sub, &*publisher] {
+        assert_eq!(c.disconnect(), 0);
+        assert_eq!(c.loop_stop(false), 0);
+    }
+}
+
+thread_local! {
+    static IN_LOG: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A hook that calls the API from inside every callback, and disconnects once a "final" message
+/// (sent after messages triggered from on_connect, on_subscribe and on_unsubscribe arrived)
+/// comes back.
+fn reentrant_hook(base: String) -> interop_support::client::Hook {
+    let seen_messages = Arc::new(AtomicUsize::new(0));
+    let logs = Arc::new(AtomicUsize::new(0));
+    let published = Arc::new(AtomicUsize::new(0));
+    Arc::new(move |mosq: *mut mosquitto, ev: &Ev| {
+        let all = format!("{base}/#");
+        // SAFETY: called with the live handle of the callback; user data is the test's Shared.
+        let reinstall = || unsafe { install_callbacks(mosq, true) };
+        match ev {
+            Ev::Connect(0) => {
+                reinstall();
+                subscribe_raw(mosq, &all, 1).expect("subscribe in on_connect");
+                unsubscribe_raw(mosq, &format!("{base}/none")).expect("unsubscribe in on_connect");
+                publish_raw(mosq, &format!("{base}/a"), b"connect", 1, false)
+                    .expect("publish in on_connect");
+            }
+            Ev::Subscribe { .. } => {
+                reinstall();
+                publish_raw(mosq, &format!("{base}/b"), b"subscribe", 2, false)
+                    .expect("publish in on_subscribe");
+            }
+            Ev::Unsubscribe(_) => {
+                reinstall();
+                publish_raw(mosq, &format!("{base}/c"), b"unsubscribe", 0, false)
+                    .expect("publish in on_unsubscribe");
+            }
+            Ev::Publish(_) => {
+                reinstall();
+                if published.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let other = format!("{base}-other/x");
+                    subscribe_raw(mosq, &other, 0).expect("subscribe in on_publish");
+                    unsubscribe_raw(mosq, &other).expect("unsubscribe in on_publish");
+                }
+            }
+            Ev::Message(m) => {
+                reinstall();
+                if m.payload == b"final" {
+                    let rc = unsafe { culex::ffi::client::mosquitto_disconnect(mosq) };
+                    assert_eq!(rc, 0, "disconnect in on_message");
+                } else if m.topic.starts_with(&base)
+                    && seen_messages.fetch_add(1, Ordering::SeqCst) + 1 == 3
+                {
+                    publish_raw(mosq, &format!("{base}/final"), b"final", 1, false)
+                        .expect("publish in on_message");
+                }
+            }
+            Ev::Disconnect(_) => {
+                reinstall();
+                // Offline: QoS 1 is queued, QoS 0 refused; neither may block.
+                let _ = publish_raw(mosq, &format!("{base}/offline"), b"q", 1, false);
+                let _ = publish_raw(mosq, &format!("{base}/offline"), b"q", 0, false);
+                let _ = subscribe_raw(mosq, &all, 1);
+            }
+            Ev::Log(..) => {
+                if IN_LOG.with(|f| f.replace(true)) {
+                    return;
+                }
+                if logs.fetch_add(1, Ordering::SeqCst) < 20 {
+                    reinstall();
+                    let _ = publish_raw(mosq, &format!("{base}/log"), b"l", 0, false);
+                }
+                IN_LOG.with(|f| f.set(false));
+            }
+            Ev::Connect(_) => {}
+        }
+    })
+}
+
+fn check_reentrant_events(c: &Client) {
+    let evs = c.events().snapshot();
+    let has = |f: &dyn Fn(&Ev) -> bool| evs.iter().any(f);
+    assert!(has(&|e| *e == Ev::Connect(0)));
+    assert!(has(&|e| matches!(e, Ev::Subscribe { .. })));
+    assert!(has(&|e| matches!(e, Ev::Unsubscribe(_))));
+    assert!(has(&|e| matches!(e, Ev::Publish(_))));
+    assert!(has(
+        &|e| matches!(e, Ev::Message(m) if m.payload == b"final")
+    ));
+    assert!(has(&|e| matches!(e, Ev::Log(..))), "on_log was called");
+    assert!(has(&|e| *e == Ev::Disconnect(0)));
+}
+
+#[test]
+fn api_calls_from_every_callback_with_loop_start() {
+    let broker = Broker::start();
+    let base = unique("reent-start");
+    let c = Client::new(Some(&unique("reent-start")), true);
+    c.enable_log(true);
+    c.set_hook(reentrant_hook(base));
+    assert_eq!(c.loop_start(), 0);
+    assert_eq!(c.connect(broker.port, 60), 0);
+    let done = c.wait_disconnect(Duration::from_secs(10));
+    if done.is_none() {
+        let evs = c.events().snapshot();
+        c.leak();
+        panic!("no on_disconnect within 10 s (deadlock?); events {evs:?}");
+    }
+    assert_eq!(done, Some(0));
+    let (tx, rx) = mpsc::channel();
+    let c = Arc::new(c);
+    let c2 = Arc::clone(&c);
+    std::thread::spawn(move || {
+        let _ = tx.send(c2.loop_stop(false));
+    });
+    assert_eq!(rx.recv_timeout(PROMPT), Ok(0), "loop_stop returned");
+    check_reentrant_events(&c);
+}
+
+#[test]
+fn api_calls_from_every_callback_with_loop_forever() {
+    let broker = Broker::start();
+    let base = unique("reent-forever");
+    let c = Arc::new(Client::new(Some(&unique("reent-forever")), true));
+    c.enable_log(true);
+    c.set_hook(reentrant_hook(base));
+    assert_eq!(c.connect(broker.port, 60), 0);
+    let (tx, rx) = mpsc::channel();
+    let c2 = Arc::clone(&c);
+    std::thread::spawn(move || {
+        // SAFETY: live handle.
+        let _ = tx.send(unsafe { mosquitto_loop_forever(c2.mosq, 1000, 1) });
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(rc) => assert_eq!(rc, 0, "loop_forever rc"),
+        Err(_) => {
+            let evs = c.events().snapshot();
+            std::mem::forget(c);
+            panic!("loop_forever did not return within 10 s (deadlock?); events {evs:?}");
+        }
+    }
+    check_reentrant_events(&c);
+}
+
+/// `loop_stop(force)` on another thread, failing (not hanging) the test after `limit`.
+fn timed_loop_stop(c: &Arc<Client>, force: bool, limit: Duration) -> Duration {
+    let (tx, rx) = mpsc::channel();
+    let c2 = Arc::clone(c);
+    let start = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(c2.loop_stop(force));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(rc) => {
+            assert_eq!(rc, 0, "loop_stop({force}) rc");
+            start.elapsed()
+        }
+        Err(_) => panic!("loop_stop({force}) still blocked after {limit:?}"),
+    }
+}
+
+#[test]
+fn loop_stop_returns_while_connections_are_refused() {
+    let port = free_port(); // nothing listens there
+    let c = Arc::new(Client::new(Some(&unique("refused")), true));
+    assert_eq!(c.reconnect_delay_set(1, 1, false), 0);
+    for force in [true, false] {
+        assert_eq!(c.loop_start(), 0);
+        let _ = c.connect_async(port, 60); // may report the refusal at once; the loop retries
+                                           // Not a synchronisation: let the loop go through its refuse-wait-retry cycle (the
+                                           // library does not report failed attempts through any callback), then stop it.
+        std::thread::sleep(Duration::from_millis(1500));
+        let took = timed_loop_stop(&c, force, Duration::from_secs(5));
+        assert!(
+            took < Duration::from_secs(2),
+            "loop_stop({force}) took {took:?}"
+        );
+    }
+    assert!(
+        c.events().snapshot().is_empty(),
+        "no callbacks without a broker"
+    );
+}
+
+#[test]
+fn loop_stop_returns_when_the_broker_never_answers() {
+    // A "broker" that accepts TCP and reads CONNECT but never answers: CONNACK never comes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let first = read_packet(&mut stream).map(|(b, _)| b);
+            held.push(stream);
+            if tx.send(first).is_err() {
+                break;
+            }
+        }
+    });
+    let c = Arc::new(Client::new(Some(&unique("silent")), true));
+    for force in [true, false] {
+        assert_eq!(c.loop_start(), 0);
+        assert_eq!(c.connect_async(port, 60), 0);
+        match rx.recv_timeout(PROMPT) {
+            Ok(Ok(0x10)) => {}
+            other => panic!("expected CONNECT, got {other:?}"),
+        }
+        let took = timed_loop_stop(&c, force, Duration::from_secs(5));
+        assert!(
+            took < Duration::from_secs(2),
+            "loop_stop({force}) took {took:?}"
+        );
+    }
+    assert!(
+        !c.events()
+            .snapshot()
+            .iter()
+            .any(|e| matches!(e, Ev::Connect(_))),
+        "no on_connect without CONNACK"
+    );
+}
+
+/// on_log must get the lines of the loop_start thread too (libmosquitto logs e.g. "Client …
+/// sending CONNECT" there), not only those logged during API calls.
+#[test]
+fn on_log_receives_lines_from_the_loop_start_thread() {
+    let broker = Broker::start();
+    let c = Client::new(Some(&unique("logthread")), true);
+    c.enable_log(true);
+    assert_eq!(c.loop_start(), 0);
+    assert_eq!(c.connect_async(broker.port, 60), 0);
+    assert_eq!(c.wait_connect(PROMPT), Some(0));
+    let got = c.events().wait_until(PROMPT, |evs| {
+        evs.iter()
+            .any(|e| matches!(e, Ev::Log(_, l) if l.contains("CONNACK")))
+    });
+    let logs: Vec<_> = c
+        .events()
+        .snapshot()
+        .into_iter()
+        .filter(|e| matches!(e, Ev::Log(..)))
+        .collect();
+    assert!(
+        got,
+        "no on_log line about CONNECT/CONNACK from the loop thread; on_log got {logs:?}"
+    );
+    assert_eq!(c.disconnect(), 0);
+    assert_eq!(c.loop_stop(false), 0);
+}
