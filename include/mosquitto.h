@@ -315,7 +315,7 @@ int mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int q
 int mosquitto_subscribe_multiple(struct mosquitto *mosq,
                                  int *mid,
                                  int sub_count,
-                                 const char *const *sub,
+                                 char *const *sub,
                                  int qos,
                                  int options,
                                  const mosquitto_property *properties);
@@ -332,7 +332,7 @@ int mosquitto_unsubscribe(struct mosquitto *mosq, int *mid, const char *sub);
 int mosquitto_unsubscribe_multiple(struct mosquitto *mosq,
                                    int *mid,
                                    int sub_count,
-                                   const char *const *sub,
+                                   char *const *sub,
                                    const mosquitto_property *properties);
 
 /**

@@ -525,7 +525,7 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_subscribe(e.m, null_mut(), c"t".as_ptr(), 0)) },
         case! { mosquitto_subscribe_multiple, "mosq NULL", code(INVAL), QUIET,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 null_mut(),
                 null_mut(),
@@ -538,7 +538,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_subscribe_multiple, "sub_count 0", code(INVAL), ARG,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -551,7 +551,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_subscribe_multiple, "sub_count -1", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -566,7 +566,7 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_subscribe_multiple(e.m, null_mut(), 2, null(), 0, 0, null())) },
         case! { mosquitto_subscribe_multiple, "sub[1] NULL", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
         |e| {
-            let subs = [c"a".as_ptr(), null()];
+            let subs = [c"a".as_ptr() as *mut c_char, null_mut()];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -579,7 +579,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_subscribe_multiple, "sub[1] a/#/b", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
         |e| {
-            let subs = [c"a".as_ptr(), c"a/#/b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"a/#/b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -592,7 +592,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_subscribe_multiple, "qos 3", code(INVAL), ARG,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -607,7 +607,7 @@ fn cases() -> Vec<Case> {
         // with MOSQ_ERR_INVAL before looking at the connection; 0x04..0x20 pass.
         case! { mosquitto_subscribe_multiple, "options 0x30 (retain handling 3)", code(INVAL), ARG,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -620,7 +620,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_subscribe_multiple, "options 0xC0 (reserved bits)", code(INVAL), ARG,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -633,7 +633,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_subscribe_multiple, "properties on an MQTT 3.1.1 client", code(NOT_SUPPORTED), ARG,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -646,7 +646,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_subscribe_multiple, "valid, not connected", code(NO_CONN), QUIET,
         |e| {
-            let subs = [c"a".as_ptr(), c"b/+".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b/+".as_ptr() as *mut c_char];
             code(mosquitto_subscribe_multiple(
                 e.m,
                 null_mut(),
@@ -676,7 +676,7 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_unsubscribe(e.m, null_mut(), c"t".as_ptr())) },
         case! { mosquitto_unsubscribe_multiple, "mosq NULL", code(INVAL), QUIET,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_unsubscribe_multiple(
                 null_mut(),
                 null_mut(),
@@ -687,7 +687,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_unsubscribe_multiple, "sub_count 0", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_unsubscribe_multiple(
                 e.m,
                 null_mut(),
@@ -698,7 +698,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_unsubscribe_multiple, "sub_count -1", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_unsubscribe_multiple(
                 e.m,
                 null_mut(),
@@ -711,7 +711,7 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_unsubscribe_multiple(e.m, null_mut(), 2, null(), null())) },
         case! { mosquitto_unsubscribe_multiple, "sub[1] NULL", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
         |e| {
-            let subs = [c"a".as_ptr(), null()];
+            let subs = [c"a".as_ptr() as *mut c_char, null_mut()];
             code(mosquitto_unsubscribe_multiple(
                 e.m,
                 null_mut(),
@@ -722,7 +722,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_unsubscribe_multiple, "sub[1] a+", code(INVAL), ARG, "MOSQ_ERR_NO_CONN",
         |e| {
-            let subs = [c"a".as_ptr(), c"a+".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"a+".as_ptr() as *mut c_char];
             code(mosquitto_unsubscribe_multiple(
                 e.m,
                 null_mut(),
@@ -733,7 +733,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_unsubscribe_multiple, "properties on an MQTT 3.1.1 client", code(NOT_SUPPORTED), ARG,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_unsubscribe_multiple(
                 e.m,
                 null_mut(),
@@ -744,7 +744,7 @@ fn cases() -> Vec<Case> {
         } },
         case! { mosquitto_unsubscribe_multiple, "valid, not connected", code(NO_CONN), QUIET,
         |e| {
-            let subs = [c"a".as_ptr(), c"b".as_ptr()];
+            let subs = [c"a".as_ptr() as *mut c_char, c"b".as_ptr() as *mut c_char];
             code(mosquitto_unsubscribe_multiple(
                 e.m,
                 null_mut(),

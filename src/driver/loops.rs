@@ -54,6 +54,10 @@ impl Client {
                 if core.want_write() {
                     core.write_ready(now)?;
                 }
+                if let Conn::Idle = core.conn {
+                    // That flush completed a DISCONNECT: nothing left to wait for.
+                    return Ok(());
+                }
             }
             self.polling.store(true, Ordering::SeqCst);
             let wait = match core.deadline() {

@@ -543,7 +543,7 @@ fn subscription_options(qos: QoS, options: c_int) -> SubscriptionOptions {
 }
 
 /// Read `count` C strings as topic filters.
-unsafe fn filters(count: c_int, subs: *const *const c_char) -> Result<Vec<String>, c_int> {
+unsafe fn filters(count: c_int, subs: *const *mut c_char) -> Result<Vec<String>, c_int> {
     if count <= 0 || subs.is_null() {
         log::warn!("culex: need at least one topic filter");
         return Err(MOSQ_ERR_INVAL as c_int);
@@ -564,7 +564,7 @@ unsafe fn subscribe_common(
     h: &mosquitto,
     mid: *mut c_int,
     count: c_int,
-    subs: *const *const c_char,
+    subs: *const *mut c_char,
     qos: c_int,
     options: c_int,
 ) -> c_int {
@@ -611,7 +611,7 @@ pub unsafe extern "C" fn mosquitto_subscribe(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        h.with_logs(|h| subscribe_common(h, mid, 1, &sub, qos, 0))
+        h.with_logs(|h| subscribe_common(h, mid, 1, &(sub as *mut c_char), qos, 0))
     })
 }
 
@@ -622,7 +622,7 @@ pub unsafe extern "C" fn mosquitto_subscribe_multiple(
     mosq: *mut mosquitto,
     mid: *mut c_int,
     sub_count: c_int,
-    sub: *const *const c_char,
+    sub: *const *mut c_char,
     qos: c_int,
     options: c_int,
     properties: *const mosquitto_property,
@@ -642,7 +642,7 @@ unsafe fn unsubscribe_common(
     h: &mosquitto,
     mid: *mut c_int,
     count: c_int,
-    subs: *const *const c_char,
+    subs: *const *mut c_char,
 ) -> c_int {
     let filters = match filters(count, subs) {
         Ok(f) => f,
@@ -670,7 +670,7 @@ pub unsafe extern "C" fn mosquitto_unsubscribe(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        h.with_logs(|h| unsubscribe_common(h, mid, 1, &sub))
+        h.with_logs(|h| unsubscribe_common(h, mid, 1, &(sub as *mut c_char)))
     })
 }
 
@@ -680,7 +680,7 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_multiple(
     mosq: *mut mosquitto,
     mid: *mut c_int,
     sub_count: c_int,
-    sub: *const *const c_char,
+    sub: *const *mut c_char,
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {

@@ -60,11 +60,10 @@ impl Log for Router {
     fn flush(&self) {}
 }
 
-static ROUTER: OnceCell<Router> = OnceCell::new();
-
 /// Install the record router as the `log` logger (once per process; later calls do nothing).
 /// If the host program already installed another `log` logger in this library copy, that one stays.
 pub fn install_logger() {
+    static ROUTER: OnceCell<Router> = OnceCell::new();
     let router = ROUTER.get_or_init(|| Router {
         stderr: std::env::var_os("CULEX_LOG_STDERR").is_some_and(|v| v != "0"),
     });
