@@ -221,7 +221,9 @@ impl Client {
         let handle = std::thread::Builder::new()
             .name("culex-loop".into())
             .spawn(move || {
-                let _ = client.run(Duration::from_secs(1), sink.as_ref(), true);
+                sink.scope(&mut || {
+                    let _ = client.run(Duration::from_secs(1), sink.as_ref(), true);
+                });
             })
             .map_err(Error::from)?;
         *self

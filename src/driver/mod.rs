@@ -57,6 +57,10 @@ pub trait EventSink {
     fn deliver(&self, client: &Client, event: ClientEvent);
     /// Called when the driver holds no lock and has no event pending (e.g. to flush log lines).
     fn quiet(&self, _client: &Client) {}
+    /// Runs the whole body of a loop thread (e.g. to set up per-thread log capture).
+    fn scope(&self, body: &mut dyn FnMut()) {
+        body()
+    }
 }
 
 /// The state of the transport under the session.

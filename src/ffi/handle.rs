@@ -67,7 +67,7 @@ impl mosquitto {
     /// Run `f` with log capture on if `on_log` is set, then deliver the captured lines.
     pub(crate) fn with_logs<R>(&self, f: impl FnOnce(&mosquitto) -> R) -> R {
         let result = {
-            let _capture = capture::Capture::begin(self.wants_log.load(Ordering::Relaxed));
+            let _capture = capture::Capture::begin(&self.wants_log);
             f(self)
         };
         self.flush_logs();
@@ -204,5 +204,10 @@ impl EventSink for Dispatch {
 
     fn quiet(&self, _client: &Client) {
         self.handle().flush_logs();
+    }
+
+    fn scope(&self, body: &mut dyn FnMut()) {
+        let _capture = capture::Capture::begin(&self.handle().wants_log);
+        body();
     }
 }

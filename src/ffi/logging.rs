@@ -8,6 +8,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::os::raw::c_int;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use once_cell::sync::OnceCell;
@@ -21,7 +22,8 @@ pub const MOSQ_LOG_ERR: c_int = 1 << 3;
 pub const MOSQ_LOG_DEBUG: c_int = 1 << 4;
 
 thread_local! {
-    static CAPTURING: Cell<bool> = const { Cell::new(false) };
+    /// The `wants_log` flag of the client whose call runs on this thread, if any.
+    static CAPTURING: Cell<*const AtomicBool> = const { Cell::new(std::ptr::null()) };
     static CAPTURED: RefCell<Vec<(c_int, String)>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -41,7 +43,7 @@ impl Log for Router {
         if self.stderr {
             eprintln!("[{}] {}", record.level(), record.args());
         }
-        if CAPTURING.with(Cell::get) {
+        if capturing() {
             let level = match record.level() {
                 Level::Error => MOSQ_LOG_ERR,
                 Level::Warn => MOSQ_LOG_WARNING,
@@ -72,15 +74,24 @@ pub fn install_logger() {
     }
 }
 
-/// While alive (and `enabled`), records logged on this thread are captured for [`take`].
+/// Whether records on this thread are wanted by a client's `on_log` right now.
+fn capturing() -> bool {
+    let flag = CAPTURING.with(Cell::get);
+    // SAFETY: a non-null flag belongs to a client whose `Capture` guard is alive on this thread,
+    // and the guard never outlives the client.
+    !flag.is_null() && unsafe { (*flag).load(Ordering::Relaxed) }
+}
+
+/// While alive, records logged on this thread are captured for [`take`] whenever `wants_log`
+/// is set (it is read at each record, so setting `on_log` later takes effect at once).
 pub struct Capture {
-    previous: bool,
+    previous: *const AtomicBool,
 }
 
 impl Capture {
-    /// Start capturing on this thread if `enabled`.
-    pub fn begin(enabled: bool) -> Capture {
-        let previous = CAPTURING.with(|c| c.replace(enabled || c.get()));
+    /// Capture on this thread for the client owning `wants_log`, which must outlive the guard.
+    pub fn begin(wants_log: &AtomicBool) -> Capture {
+        let previous = CAPTURING.with(|c| c.replace(wants_log as *const AtomicBool));
         Capture { previous }
     }
 }
