@@ -48,6 +48,28 @@
 #define MOSQ_LOG_DEBUG (1 << 4)
 
 /**
+ * The MQTT specification (3.1) limits client identifiers to this many bytes; MQTT 3.1.1 and 5
+ * brokers usually accept longer ones. Culex, like libmosquitto, does not enforce it: with MQTT
+ * 3.1 a longer identifier is sent as it is and the broker decides.
+ */
+#define MOSQ_MQTT_ID_MAX_LENGTH 23
+
+/**
+ * `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 3.1 (protocol name "MQIsdp", level 3).
+ */
+#define MQTT_PROTOCOL_V31 3
+
+/**
+ * `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 3.1.1 (level 4), the default.
+ */
+#define MQTT_PROTOCOL_V311 4
+
+/**
+ * `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 5.0 (level 5).
+ */
+#define MQTT_PROTOCOL_V5 5
+
+/**
  * Error values returned by the library (libmosquitto's `enum mosq_err_t`).
  */
 enum mosq_err_t {
@@ -87,6 +109,65 @@ enum mosq_err_t {
     MOSQ_ERR_TOPIC_ALIAS_INVALID = 29,
     MOSQ_ERR_ADMINISTRATIVE_ACTION = 30,
     MOSQ_ERR_ALREADY_EXISTS = 31,
+};
+
+/**
+ * Option numbers for `mosquitto_int_option`, `mosquitto_string_option`, `mosquitto_void_option`
+ * and `mosquitto_opts_set`. Each option belongs to one of those functions (see each function).
+ */
+enum mosq_opt_t {
+    /**
+     * int: `MQTT_PROTOCOL_V31`, `MQTT_PROTOCOL_V311` (default) or `MQTT_PROTOCOL_V5`.
+     */
+    MOSQ_OPT_PROTOCOL_VERSION = 1,
+    /**
+     * void: an OpenSSL `SSL_CTX` to use for TLS (TLS is not supported yet).
+     */
+    MOSQ_OPT_SSL_CTX = 2,
+    /**
+     * int: apply the default settings to a user `SSL_CTX` (TLS is not supported yet).
+     */
+    MOSQ_OPT_SSL_CTX_WITH_DEFAULTS = 3,
+    /**
+     * int: MQTT 5 Receive Maximum sent in CONNECT (1..65535; 0 means 65535).
+     */
+    MOSQ_OPT_RECEIVE_MAXIMUM = 4,
+    /**
+     * int: most outgoing QoS 1/2 messages in flight at once (1..65535; 0 means 65535).
+     */
+    MOSQ_OPT_SEND_MAXIMUM = 5,
+    /**
+     * string: "pem" or "engine", how the TLS key file is read (TLS is not supported yet).
+     */
+    MOSQ_OPT_TLS_KEYFORM = 6,
+    /**
+     * string: an OpenSSL engine id for TLS (TLS is not supported yet).
+     */
+    MOSQ_OPT_TLS_ENGINE = 7,
+    /**
+     * string: hex SHA-1 of the TLS key password, for an engine (TLS is not supported yet).
+     */
+    MOSQ_OPT_TLS_ENGINE_KPASS_SHA1 = 8,
+    /**
+     * int: require OCSP stapling on TLS connections (TLS is not supported yet).
+     */
+    MOSQ_OPT_TLS_OCSP_REQUIRED = 9,
+    /**
+     * string: the ALPN protocol to offer in the TLS handshake (TLS is not supported yet).
+     */
+    MOSQ_OPT_TLS_ALPN = 10,
+    /**
+     * int: non-zero turns Nagle's algorithm off on the client socket (default 0: on).
+     */
+    MOSQ_OPT_TCP_NODELAY = 11,
+    /**
+     * string: local address to connect from by default (not supported yet).
+     */
+    MOSQ_OPT_BIND_ADDRESS = 12,
+    /**
+     * int: trust the operating system's CA certificates (TLS is not supported yet).
+     */
+    MOSQ_OPT_TLS_USE_OS_CERTS = 13,
 };
 
 /**
@@ -500,6 +581,66 @@ void mosquitto_message_free(struct mosquitto_message **message);
 void mosquitto_message_free_contents(struct mosquitto_message *message);
 
 /**
+ * Set an option that takes an `int` value. Options set before connecting apply to the next
+ * connection; `MOSQ_OPT_SEND_MAXIMUM` and `MOSQ_OPT_TCP_NODELAY` also apply at once.
+ *
+ * - `MOSQ_OPT_PROTOCOL_VERSION`: `MQTT_PROTOCOL_V31`, `MQTT_PROTOCOL_V311` (the default) or
+ *   `MQTT_PROTOCOL_V5`; anything else is `MOSQ_ERR_INVAL`. With MQTT 3.1 the client id is sent
+ *   even when longer than `MOSQ_MQTT_ID_MAX_LENGTH`; the broker may refuse it.
+ * - `MOSQ_OPT_RECEIVE_MAXIMUM`: 1 to 65535 (0 means 65535), the most incoming QoS 1 and 2
+ *   messages this client lets the broker have in flight; sent as the Receive Maximum property of
+ *   an MQTT 5 CONNECT, replacing an earlier one (3.1.x have no such field).
+ * - `MOSQ_OPT_SEND_MAXIMUM`: 1 to 65535 (0 means 65535), the most outgoing QoS 1 and 2
+ *   messages in flight at once, the same setting as `mosquitto_max_inflight_messages_set`
+ *   (default 20). A smaller Receive Maximum from an MQTT 5 broker takes precedence.
+ * - `MOSQ_OPT_TCP_NODELAY`: non-zero disables Nagle's algorithm on the socket; 0 (the default)
+ *   leaves it on.
+ * - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`, `MOSQ_OPT_TLS_OCSP_REQUIRED`,
+ *   `MOSQ_OPT_TLS_USE_OS_CERTS`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+ *
+ * Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
+ */
+int mosquitto_int_option(struct mosquitto *mosq, enum mosq_opt_t option, int value);
+
+/**
+ * Set an option that takes a string value (copied; the caller keeps its string).
+ *
+ * - `MOSQ_OPT_BIND_ADDRESS`: a default local address to connect from is not supported yet:
+ *   `MOSQ_ERR_NOT_SUPPORTED` (use `mosquitto_connect_bind`). NULL or "" (no default address)
+ *   succeed, as that is already the case.
+ * - `MOSQ_OPT_TLS_ENGINE`, `MOSQ_OPT_TLS_KEYFORM`, `MOSQ_OPT_TLS_ENGINE_KPASS_SHA1`,
+ *   `MOSQ_OPT_TLS_ALPN`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+ *
+ * Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
+ */
+int mosquitto_string_option(struct mosquitto *mosq, enum mosq_opt_t option, const char *value);
+
+/**
+ * Set an option that takes a pointer value.
+ *
+ * - `MOSQ_OPT_SSL_CTX`: an OpenSSL `SSL_CTX *`; `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet), or
+ *   `MOSQ_ERR_INVAL` for NULL.
+ *
+ * Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
+ */
+int mosquitto_void_option(struct mosquitto *mosq, enum mosq_opt_t option, void *value);
+
+/**
+ * The older form of the option setters, kept for existing programs; prefer
+ * `mosquitto_int_option`, `mosquitto_string_option` and `mosquitto_void_option`.
+ *
+ * - `MOSQ_OPT_PROTOCOL_VERSION`: `value` points to an `int` holding the version, handled as by
+ *   `mosquitto_int_option`.
+ * - `MOSQ_OPT_SSL_CTX`: `value` is the `SSL_CTX *`, handled as by `mosquitto_void_option`.
+ * - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: `value` points to an `int`; `MOSQ_ERR_NOT_SUPPORTED`
+ *   (no TLS yet).
+ *
+ * A NULL `value` for an option that reads an `int` through it, other option numbers and a NULL
+ * `mosq` are `MOSQ_ERR_INVAL`.
+ */
+int mosquitto_opts_set(struct mosquitto *mosq, enum mosq_opt_t option, void *value);
+
+/**
  * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
  *
  * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's
@@ -522,6 +663,19 @@ const char *mosquitto_strerror(int mosq_errno);
  * Any value may be passed. The result must not be freed or written.
  */
 const char *mosquitto_connack_string(int connack_code);
+
+/**
+ * Returns a constant, NUL-terminated English name of an MQTT 5 reason code (the values of
+ * `enum mqtt5_return_codes`, as found in CONNACK, PUBACK, SUBACK, DISCONNECT and the other
+ * acknowledgements).
+ *
+ * Numbers that are not reason codes give "Unknown reason". Never NULL; the returned string must
+ * not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_reason_string(int reason_code);
 
 /**
  * Checks whether the topic name `topic` matches the subscription filter `sub`, honouring the

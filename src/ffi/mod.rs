@@ -66,6 +66,9 @@ pub mod library;
 pub mod logging;
 pub mod loops;
 pub mod message;
+/// cbindgen:ignore
+pub mod mqtt_protocol;
+pub mod options;
 pub mod property;
 pub mod strings;
 pub mod topic;

@@ -1,0 +1,329 @@
+//! Client options by number: `enum mosq_opt_t`, `mosquitto_int_option`,
+//! `mosquitto_string_option`, `mosquitto_void_option` and the older `mosquitto_opts_set`.
+//!
+//! What Culex can do today is done for real (protocol version, receive and send maximum,
+//! TCP_NODELAY). Options that need TLS answer `MOSQ_ERR_NOT_SUPPORTED`, as a libmosquitto built
+//! without TLS does, and a default bind address is not available yet either; both log why, so a
+//! program never mistakes them for success. Unknown option numbers, and options given to the
+//! function of the wrong value type, are `MOSQ_ERR_INVAL`.
+//!
+//! The option argument crosses the boundary as a plain `int` (see [`raw`]): C may pass any number
+//! in an enum, and a Rust enum must never hold a value outside its variants.
+
+// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
+#![allow(clippy::missing_safety_doc, non_camel_case_types)]
+
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int, c_void};
+
+use super::errors::*;
+use super::handle::{handle_or_inval, mosquitto};
+use crate::protocol::{PropertyId, PropertyValue, ProtocolVersion};
+
+/// The MQTT specification (3.1) limits client identifiers to this many bytes; MQTT 3.1.1 and 5
+/// brokers usually accept longer ones. Culex, like libmosquitto, does not enforce it: with MQTT
+/// 3.1 a longer identifier is sent as it is and the broker decides.
+pub const MOSQ_MQTT_ID_MAX_LENGTH: c_int = 23;
+
+/// `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 3.1 (protocol name "MQIsdp", level 3).
+pub const MQTT_PROTOCOL_V31: c_int = 3;
+
+/// `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 3.1.1 (level 4), the default.
+pub const MQTT_PROTOCOL_V311: c_int = 4;
+
+/// `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 5.0 (level 5).
+pub const MQTT_PROTOCOL_V5: c_int = 5;
+
+/// Option numbers for `mosquitto_int_option`, `mosquitto_string_option`, `mosquitto_void_option`
+/// and `mosquitto_opts_set`. Each option belongs to one of those functions (see each function).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mosq_opt_t {
+    /// int: `MQTT_PROTOCOL_V31`, `MQTT_PROTOCOL_V311` (default) or `MQTT_PROTOCOL_V5`.
+    MOSQ_OPT_PROTOCOL_VERSION = 1,
+    /// void: an OpenSSL `SSL_CTX` to use for TLS (TLS is not supported yet).
+    MOSQ_OPT_SSL_CTX = 2,
+    /// int: apply the default settings to a user `SSL_CTX` (TLS is not supported yet).
+    MOSQ_OPT_SSL_CTX_WITH_DEFAULTS = 3,
+    /// int: MQTT 5 Receive Maximum sent in CONNECT (1..65535; 0 means 65535).
+    MOSQ_OPT_RECEIVE_MAXIMUM = 4,
+    /// int: most outgoing QoS 1/2 messages in flight at once (1..65535; 0 means 65535).
+    MOSQ_OPT_SEND_MAXIMUM = 5,
+    /// string: "pem" or "engine", how the TLS key file is read (TLS is not supported yet).
+    MOSQ_OPT_TLS_KEYFORM = 6,
+    /// string: an OpenSSL engine id for TLS (TLS is not supported yet).
+    MOSQ_OPT_TLS_ENGINE = 7,
+    /// string: hex SHA-1 of the TLS key password, for an engine (TLS is not supported yet).
+    MOSQ_OPT_TLS_ENGINE_KPASS_SHA1 = 8,
+    /// int: require OCSP stapling on TLS connections (TLS is not supported yet).
+    MOSQ_OPT_TLS_OCSP_REQUIRED = 9,
+    /// string: the ALPN protocol to offer in the TLS handshake (TLS is not supported yet).
+    MOSQ_OPT_TLS_ALPN = 10,
+    /// int: non-zero turns Nagle's algorithm off on the client socket (default 0: on).
+    MOSQ_OPT_TCP_NODELAY = 11,
+    /// string: local address to connect from by default (not supported yet).
+    MOSQ_OPT_BIND_ADDRESS = 12,
+    /// int: trust the operating system's CA certificates (TLS is not supported yet).
+    MOSQ_OPT_TLS_USE_OS_CERTS = 13,
+}
+
+use mosq_opt_t::*;
+
+/// How an option number crosses the C boundary.
+///
+/// The C prototypes take `enum mosq_opt_t`; the exports take this `int` instead, which has the
+/// same size and calling convention, so that any number C passes is a valid Rust value and can be
+/// refused with `MOSQ_ERR_INVAL`. cbindgen names a type by its last path segment, so the header
+/// still says `enum mosq_opt_t` (the `mod` line keeps this alias itself out of the header).
+///
+/// cbindgen:ignore
+pub(crate) mod raw {
+    /// An option number as received from C (any `int`).
+    pub type mosq_opt_t = std::os::raw::c_int;
+}
+
+/// The option with number `option`, if there is one.
+fn option_from(option: c_int) -> Option<mosq_opt_t> {
+    const ALL: [mosq_opt_t; 13] = [
+        MOSQ_OPT_PROTOCOL_VERSION,
+        MOSQ_OPT_SSL_CTX,
+        MOSQ_OPT_SSL_CTX_WITH_DEFAULTS,
+        MOSQ_OPT_RECEIVE_MAXIMUM,
+        MOSQ_OPT_SEND_MAXIMUM,
+        MOSQ_OPT_TLS_KEYFORM,
+        MOSQ_OPT_TLS_ENGINE,
+        MOSQ_OPT_TLS_ENGINE_KPASS_SHA1,
+        MOSQ_OPT_TLS_OCSP_REQUIRED,
+        MOSQ_OPT_TLS_ALPN,
+        MOSQ_OPT_TCP_NODELAY,
+        MOSQ_OPT_BIND_ADDRESS,
+        MOSQ_OPT_TLS_USE_OS_CERTS,
+    ];
+    ALL.into_iter().find(|o| *o as c_int == option)
+}
+
+/// `MOSQ_ERR_NOT_SUPPORTED`, logged: a TLS option before TLS exists.
+fn tls_not_supported(function: &str, option: mosq_opt_t) -> c_int {
+    log::warn!("{function}: {option:?} needs TLS, which Culex does not support yet");
+    MOSQ_ERR_NOT_SUPPORTED as c_int
+}
+
+/// `MOSQ_ERR_INVAL`, logged: an unknown option number, or one `function` does not take (`what`
+/// says what it takes).
+fn wrong_option(function: &str, option: c_int, what: &str) -> c_int {
+    match option_from(option) {
+        Some(known) => log::warn!("{function}: {known:?} is not {what}"),
+        None => log::warn!("{function}: {option} is not an option number"),
+    }
+    MOSQ_ERR_INVAL as c_int
+}
+
+/// A 0..=65535 maximum as libmosquitto reads it (0 means 65535), or `None` when out of range.
+fn maximum(value: c_int) -> Option<u16> {
+    match u16::try_from(value) {
+        Ok(0) => Some(u16::MAX),
+        Ok(n) => Some(n),
+        Err(_) => None,
+    }
+}
+
+/// The work of `mosquitto_int_option`, on a valid handle.
+fn int_option(h: &mosquitto, option: c_int, value: c_int) -> c_int {
+    const F: &str = "mosquitto_int_option";
+    let Some(opt) = option_from(option) else {
+        return wrong_option(F, option, "an integer option");
+    };
+    match opt {
+        MOSQ_OPT_PROTOCOL_VERSION => {
+            let protocol = match value {
+                MQTT_PROTOCOL_V31 => ProtocolVersion::V31,
+                MQTT_PROTOCOL_V311 => ProtocolVersion::V311,
+                MQTT_PROTOCOL_V5 => ProtocolVersion::V5,
+                _ => {
+                    log::warn!("{F}: protocol version {value} is not 3 (3.1), 4 (3.1.1) or 5");
+                    return MOSQ_ERR_INVAL as c_int;
+                }
+            };
+            h.client
+                .with_session(|s| s.config_mut().protocol = protocol);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        MOSQ_OPT_RECEIVE_MAXIMUM => {
+            let Some(n) = maximum(value) else {
+                log::warn!("{F}: receive maximum {value} is not between 0 and 65535");
+                return MOSQ_ERR_INVAL as c_int;
+            };
+            h.client.with_session(|s| {
+                let props = &mut s.config_mut().connect_properties;
+                props.0.retain(|p| p.id != PropertyId::ReceiveMaximum);
+                props.add(PropertyId::ReceiveMaximum, PropertyValue::TwoByteInteger(n));
+            });
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        MOSQ_OPT_SEND_MAXIMUM => {
+            let Some(n) = maximum(value) else {
+                log::warn!("{F}: send maximum {value} is not between 0 and 65535");
+                return MOSQ_ERR_INVAL as c_int;
+            };
+            h.client.with_session(|s| s.set_max_inflight(n));
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        MOSQ_OPT_TCP_NODELAY => {
+            h.client.set_tcp_nodelay(value != 0);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        MOSQ_OPT_SSL_CTX_WITH_DEFAULTS | MOSQ_OPT_TLS_OCSP_REQUIRED | MOSQ_OPT_TLS_USE_OS_CERTS => {
+            tls_not_supported(F, opt)
+        }
+        _ => wrong_option(F, option, "an integer option"),
+    }
+}
+
+/// The work of `mosquitto_string_option`, on a valid handle.
+///
+/// # Safety
+/// `value` is NULL or a NUL-terminated string.
+unsafe fn string_option(option: c_int, value: *const c_char) -> c_int {
+    const F: &str = "mosquitto_string_option";
+    match option_from(option) {
+        Some(
+            opt @ (MOSQ_OPT_TLS_KEYFORM
+            | MOSQ_OPT_TLS_ENGINE
+            | MOSQ_OPT_TLS_ENGINE_KPASS_SHA1
+            | MOSQ_OPT_TLS_ALPN),
+        ) => tls_not_supported(F, opt),
+        Some(MOSQ_OPT_BIND_ADDRESS) => {
+            // NULL or "" ask for no default bind address, which is the only state there is.
+            if value.is_null() || CStr::from_ptr(value).is_empty() {
+                return MOSQ_ERR_SUCCESS as c_int;
+            }
+            log::warn!(
+                "{F}: a default bind address is not supported yet; pass it to \
+                 mosquitto_connect_bind() instead"
+            );
+            MOSQ_ERR_NOT_SUPPORTED as c_int
+        }
+        _ => wrong_option(F, option, "a string option"),
+    }
+}
+
+/// The work of `mosquitto_void_option`, on a valid handle.
+fn void_option(option: c_int, value: *mut c_void) -> c_int {
+    const F: &str = "mosquitto_void_option";
+    match option_from(option) {
+        Some(MOSQ_OPT_SSL_CTX) if value.is_null() => {
+            log::warn!("{F}: value is NULL");
+            MOSQ_ERR_INVAL as c_int
+        }
+        Some(opt @ MOSQ_OPT_SSL_CTX) => tls_not_supported(F, opt),
+        _ => wrong_option(F, option, "a pointer option"),
+    }
+}
+
+/// Set an option that takes an `int` value. Options set before connecting apply to the next
+/// connection; `MOSQ_OPT_SEND_MAXIMUM` and `MOSQ_OPT_TCP_NODELAY` also apply at once.
+///
+/// - `MOSQ_OPT_PROTOCOL_VERSION`: `MQTT_PROTOCOL_V31`, `MQTT_PROTOCOL_V311` (the default) or
+///   `MQTT_PROTOCOL_V5`; anything else is `MOSQ_ERR_INVAL`. With MQTT 3.1 the client id is sent
+///   even when longer than `MOSQ_MQTT_ID_MAX_LENGTH`; the broker may refuse it.
+/// - `MOSQ_OPT_RECEIVE_MAXIMUM`: 1 to 65535 (0 means 65535), the most incoming QoS 1 and 2
+///   messages this client lets the broker have in flight; sent as the Receive Maximum property of
+///   an MQTT 5 CONNECT, replacing an earlier one (3.1.x have no such field).
+/// - `MOSQ_OPT_SEND_MAXIMUM`: 1 to 65535 (0 means 65535), the most outgoing QoS 1 and 2
+///   messages in flight at once, the same setting as `mosquitto_max_inflight_messages_set`
+///   (default 20). A smaller Receive Maximum from an MQTT 5 broker takes precedence.
+/// - `MOSQ_OPT_TCP_NODELAY`: non-zero disables Nagle's algorithm on the socket; 0 (the default)
+///   leaves it on.
+/// - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`, `MOSQ_OPT_TLS_OCSP_REQUIRED`,
+///   `MOSQ_OPT_TLS_USE_OS_CERTS`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+///
+/// Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_int_option(
+    mosq: *mut mosquitto,
+    option: raw::mosq_opt_t,
+    value: c_int,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| int_option(h, option, value))
+    })
+}
+
+/// Set an option that takes a string value (copied; the caller keeps its string).
+///
+/// - `MOSQ_OPT_BIND_ADDRESS`: a default local address to connect from is not supported yet:
+///   `MOSQ_ERR_NOT_SUPPORTED` (use `mosquitto_connect_bind`). NULL or "" (no default address)
+///   succeed, as that is already the case.
+/// - `MOSQ_OPT_TLS_ENGINE`, `MOSQ_OPT_TLS_KEYFORM`, `MOSQ_OPT_TLS_ENGINE_KPASS_SHA1`,
+///   `MOSQ_OPT_TLS_ALPN`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+///
+/// Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_string_option(
+    mosq: *mut mosquitto,
+    option: raw::mosq_opt_t,
+    value: *const c_char,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|_| string_option(option, value))
+    })
+}
+
+/// Set an option that takes a pointer value.
+///
+/// - `MOSQ_OPT_SSL_CTX`: an OpenSSL `SSL_CTX *`; `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet), or
+///   `MOSQ_ERR_INVAL` for NULL.
+///
+/// Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_void_option(
+    mosq: *mut mosquitto,
+    option: raw::mosq_opt_t,
+    value: *mut c_void,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|_| void_option(option, value))
+    })
+}
+
+/// The older form of the option setters, kept for existing programs; prefer
+/// `mosquitto_int_option`, `mosquitto_string_option` and `mosquitto_void_option`.
+///
+/// - `MOSQ_OPT_PROTOCOL_VERSION`: `value` points to an `int` holding the version, handled as by
+///   `mosquitto_int_option`.
+/// - `MOSQ_OPT_SSL_CTX`: `value` is the `SSL_CTX *`, handled as by `mosquitto_void_option`.
+/// - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: `value` points to an `int`; `MOSQ_ERR_NOT_SUPPORTED`
+///   (no TLS yet).
+///
+/// A NULL `value` for an option that reads an `int` through it, other option numbers and a NULL
+/// `mosq` are `MOSQ_ERR_INVAL`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_opts_set(
+    mosq: *mut mosquitto,
+    option: raw::mosq_opt_t,
+    value: *mut c_void,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        const F: &str = "mosquitto_opts_set";
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| match option_from(option) {
+            Some(opt @ (MOSQ_OPT_PROTOCOL_VERSION | MOSQ_OPT_SSL_CTX_WITH_DEFAULTS))
+                if value.is_null() =>
+            {
+                log::warn!("{F}: {opt:?} needs a pointer to an int, value is NULL");
+                MOSQ_ERR_INVAL as c_int
+            }
+            Some(MOSQ_OPT_PROTOCOL_VERSION) => {
+                // SAFETY: for this option the caller passes a pointer to an int.
+                let version = unsafe { *(value as *const c_int) };
+                int_option(h, option, version)
+            }
+            Some(opt @ MOSQ_OPT_SSL_CTX_WITH_DEFAULTS) => tls_not_supported(F, opt),
+            Some(MOSQ_OPT_SSL_CTX) => void_option(option, value),
+            _ => wrong_option(F, option, "one of its options"),
+        })
+    })
+}
