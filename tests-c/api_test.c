@@ -279,8 +279,12 @@ static void test_unconnected_client(void)
     CHECK_RC(mosquitto_publish(mosq, &mid, "a", 1, "x", 3, false), MOSQ_ERR_INVAL);
     CHECK_RC(mosquitto_publish(mosq, &mid, "a", -1, "x", 0, false), MOSQ_ERR_PAYLOAD_SIZE);
 
-    /* Valid requests on a client that never connected. */
-    CHECK_RC(mosquitto_publish(mosq, &mid, "a", 1, "x", 1, false), MOSQ_ERR_NO_CONN);
+    /* Valid requests on a client that never connected. libmosquitto queues a QoS 1 message
+     * but answers MOSQ_ERR_NO_CONN; Culex queues it and answers MOSQ_ERR_SUCCESS, so that a
+     * caller never publishes it twice. Both send it once connected. */
+    CHECK_RC(mosquitto_publish(mosq, &mid, "a", 1, "x", 1, false),
+             REFERENCE_LIBMOSQUITTO ? MOSQ_ERR_NO_CONN : MOSQ_ERR_SUCCESS);
+    CHECK_RC(mosquitto_publish(mosq, &mid, "a", 1, "x", 0, false), MOSQ_ERR_NO_CONN);
     CHECK_RC(mosquitto_subscribe(mosq, &mid, "a/#", 1), MOSQ_ERR_NO_CONN);
     CHECK_RC(mosquitto_unsubscribe(mosq, &mid, "a/#"), MOSQ_ERR_NO_CONN);
     CHECK_RC(mosquitto_disconnect(mosq), MOSQ_ERR_NO_CONN);

@@ -36,6 +36,8 @@ use culex::ffi::library::*;
 use culex::ffi::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
 use culex::ffi::loops::*;
 use culex::ffi::message::*;
+use culex::ffi::options::mosq_opt_t::*;
+use culex::ffi::options::*;
 use culex::ffi::property::mosquitto_property;
 use culex::ffi::strings::*;
 use culex::ffi::topic::*;
@@ -760,6 +762,44 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_reconnect_delay_set(e.m, 0, 10, false)) },
         case! { mosquitto_reconnect_delay_set, "max < delay", code(INVAL), ARG, "SUCCESS",
         |e| code(mosquitto_reconnect_delay_set(e.m, 10, 5, true)) },
+        // Options (reference: libmosquitto 2.0.11; TLS and bind-address options are refused
+        // honestly until those features exist).
+        case! { mosquitto_int_option, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_int_option(null_mut(), MOSQ_OPT_PROTOCOL_VERSION as c_int, 5)) },
+        case! { mosquitto_int_option, "PROTOCOL_VERSION 99", code(INVAL), ARG,
+        |e| code(mosquitto_int_option(e.m, MOSQ_OPT_PROTOCOL_VERSION as c_int, 99)) },
+        case! { mosquitto_int_option, "RECEIVE_MAXIMUM 65536", code(INVAL), ARG,
+        |e| code(mosquitto_int_option(e.m, MOSQ_OPT_RECEIVE_MAXIMUM as c_int, 65536)) },
+        case! { mosquitto_int_option, "SEND_MAXIMUM -1", code(INVAL), ARG,
+        |e| code(mosquitto_int_option(e.m, MOSQ_OPT_SEND_MAXIMUM as c_int, -1)) },
+        case! { mosquitto_int_option, "option 14", code(INVAL), ARG,
+        |e| code(mosquitto_int_option(e.m, 14, 1)) },
+        case! { mosquitto_int_option, "option -1", code(INVAL), ARG,
+        |e| code(mosquitto_int_option(e.m, -1, 1)) },
+        case! { mosquitto_string_option, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_string_option(null_mut(), MOSQ_OPT_TLS_ALPN as c_int, c"x".as_ptr())) },
+        case! { mosquitto_string_option, "TLS_ALPN without TLS support", code(NOT_SUPPORTED), ARG,
+        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_TLS_ALPN as c_int, c"x".as_ptr())) },
+        case! { mosquitto_string_option, "BIND_ADDRESS", code(NOT_SUPPORTED), ARG,
+        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_BIND_ADDRESS as c_int, c"127.0.0.1".as_ptr())) },
+        case! { mosquitto_string_option, "int option number", code(INVAL), ARG,
+        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_PROTOCOL_VERSION as c_int, c"5".as_ptr())) },
+        case! { mosquitto_void_option, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_void_option(null_mut(), MOSQ_OPT_SSL_CTX as c_int, null_mut())) },
+        case! { mosquitto_void_option, "SSL_CTX NULL", code(INVAL), ARG,
+        |e| code(mosquitto_void_option(e.m, MOSQ_OPT_SSL_CTX as c_int, null_mut())) },
+        case! { mosquitto_void_option, "option 99", code(INVAL), ARG,
+        |e| code(mosquitto_void_option(e.m, 99, null_mut())) },
+        case! { mosquitto_opts_set, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_opts_set(null_mut(), MOSQ_OPT_PROTOCOL_VERSION as c_int, null_mut())) },
+        case! { mosquitto_opts_set, "PROTOCOL_VERSION value NULL", code(INVAL), ARG,
+        |e| code(mosquitto_opts_set(e.m, MOSQ_OPT_PROTOCOL_VERSION as c_int, null_mut())) },
+        case! { mosquitto_reason_string, "-1", Got::Text("Unknown reason".into()), QUIET,
+        |e| text(mosquitto_reason_string(-1)) },
+        case! { mosquitto_reason_string, "3", Got::Text("Unknown reason".into()), QUIET,
+        |e| text(mosquitto_reason_string(3)) },
+        case! { mosquitto_reason_string, "INT_MAX", Got::Text("Unknown reason".into()), QUIET,
+        |e| text(mosquitto_reason_string(c_int::MAX)) },
         case! { mosquitto_max_inflight_messages_set, "mosq NULL", code(INVAL), QUIET,
         |e| code(mosquitto_max_inflight_messages_set(null_mut(), 1)) },
         case! { mosquitto_max_inflight_messages_set, "UINT_MAX", code(SUCCESS), QUIET,

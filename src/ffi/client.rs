@@ -503,6 +503,12 @@ pub unsafe extern "C" fn mosquitto_publish(
                 Ok(t) => t,
                 Err(code) => return code,
             };
+            // Checked before the connection state, as libmosquitto does (the session repeats
+            // the full check).
+            if topic.is_empty() || crate::protocol::topic::has_wildcards(topic) {
+                log::warn!("mosquitto_publish: '{topic}' is not a valid topic name");
+                return MOSQ_ERR_INVAL as c_int;
+            }
             let payload = match self::payload(payloadlen, payload) {
                 Ok(p) => p,
                 Err(code) => return code,
