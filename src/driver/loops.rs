@@ -34,32 +34,56 @@ impl Client {
     /// One step: wait up to `timeout` for the socket (or a wake-up), then read, write and run
     /// timers. Does not reconnect.
     pub fn loop_once(&self, timeout: Duration, sink: &dyn EventSink) -> Result<(), Error> {
-        let result = self.step(timeout);
+        let prepared = self.prepare();
+        // Events from the flush (QoS 0 completions, …) are delivered before sleeping, so that
+        // their callbacks' commands are part of this wait.
+        self.dispatch(sink);
+        match prepared {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let result = self.wait_and_handle(timeout);
         self.dispatch(sink);
         result
     }
 
-    fn step(&self, timeout: Duration) -> Result<(), Error> {
-        let (fd, want_write, wait) = {
-            let mut core = self.lock();
-            let now = Instant::now();
-            if let Conn::Resolving { .. } | Conn::Pending { .. } = core.conn {
-                core.connect_progress(now)?;
+    /// Advance a connection attempt and flush queued output. `Ok(false)`: nothing to wait for
+    /// (that flush completed a DISCONNECT).
+    fn prepare(&self) -> Result<bool, Error> {
+        let mut core = self.lock();
+        let now = Instant::now();
+        if let Conn::Resolving { .. } | Conn::Pending { .. } = core.conn {
+            core.connect_progress(now)?;
+        }
+        if let Conn::Idle = core.conn {
+            return Err(Error::NoConn);
+        }
+        if let Conn::Open { .. } = core.conn {
+            if core.want_write() {
+                core.write_ready(now)?;
             }
             if let Conn::Idle = core.conn {
-                return Err(Error::NoConn);
+                return Ok(false);
             }
-            // Output queued by a command before this point is flushed first.
-            if let Conn::Open { .. } = core.conn {
-                if core.want_write() {
-                    core.write_ready(now)?;
-                }
-                if let Conn::Idle = core.conn {
-                    // That flush completed a DISCONNECT: nothing left to wait for.
-                    return Ok(());
-                }
+        }
+        Ok(true)
+    }
+
+    /// Wait for the socket, a wake-up or the next deadline, then read, write and run timers.
+    fn wait_and_handle(&self, timeout: Duration) -> Result<(), Error> {
+        let (fd, want_write, wait) = {
+            let core = self.lock();
+            if let Conn::Idle = core.conn {
+                return if core.user_disconnect {
+                    Ok(())
+                } else {
+                    Err(Error::NoConn)
+                };
             }
+            // Set under the lock: a command that lands after this point will wake us.
             self.polling.store(true, Ordering::SeqCst);
+            let now = Instant::now();
             let wait = match core.deadline() {
                 Some(deadline) => timeout.min(deadline.saturating_duration_since(now)),
                 None => timeout,
@@ -98,6 +122,8 @@ impl Client {
             }
         }
         match core.conn {
+            // Closed by a DISCONNECT we sent: a clean end.
+            Conn::Idle if core.user_disconnect => Ok(()),
             Conn::Idle => Err(Error::NoConn),
             _ => {
                 core.misc(now)?;
