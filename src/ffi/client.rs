@@ -85,18 +85,24 @@ unsafe fn set_mid(out: *mut c_int, mid: u16) {
     }
 }
 
-/// Properties may only be given to MQTT 5 connections.
-fn no_properties(h: &mosquitto, props: *const mosquitto_property) -> Result<(), c_int> {
+/// A property list argument: NULL is none; a list needs an MQTT 5 client
+/// (`MOSQ_ERR_NOT_SUPPORTED` otherwise, as libmosquitto answers).
+///
+/// # Safety
+/// `props` must be NULL or a list built by the property API.
+pub(crate) unsafe fn properties_arg(
+    h: &mosquitto,
+    props: *const mosquitto_property,
+) -> Result<Properties, c_int> {
     if props.is_null() {
-        return Ok(());
+        return Ok(Properties::default());
     }
     let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
     if !v5 {
-        log::warn!("culex: properties need MQTT 5");
+        log::warn!("culex: properties need MQTT 5 (set MOSQ_OPT_PROTOCOL_VERSION)");
         return Err(MOSQ_ERR_NOT_SUPPORTED as c_int);
     }
-    // The property API arrives with MQTT 5 support.
-    Err(MOSQ_ERR_NOT_SUPPORTED as c_int)
+    Ok(super::property::to_properties(props))
 }
 
 fn random_client_id() -> String {
@@ -573,6 +579,7 @@ unsafe fn subscribe_common(
     subs: *const *mut c_char,
     qos: c_int,
     options: c_int,
+    properties: Properties,
 ) -> c_int {
     let filters = match filters(count, subs) {
         Ok(f) => f,
@@ -594,7 +601,7 @@ unsafe fn subscribe_common(
             options: opts,
         })
         .collect();
-    match h.client.subscribe(filters, Properties::default()) {
+    match h.client.subscribe(filters, properties) {
         Ok(id) => {
             set_mid(mid, id);
             MOSQ_ERR_SUCCESS as c_int
@@ -617,7 +624,17 @@ pub unsafe extern "C" fn mosquitto_subscribe(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        h.with_logs(|h| subscribe_common(h, mid, 1, &(sub as *mut c_char), qos, 0))
+        h.with_logs(|h| {
+            subscribe_common(
+                h,
+                mid,
+                1,
+                &(sub as *mut c_char),
+                qos,
+                0,
+                Properties::default(),
+            )
+        })
     })
 }
 
@@ -636,10 +653,11 @@ pub unsafe extern "C" fn mosquitto_subscribe_multiple(
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
         h.with_logs(|h| {
-            if let Err(code) = no_properties(h, properties) {
-                return code;
-            }
-            subscribe_common(h, mid, sub_count, sub, qos, options)
+            let properties = match properties_arg(h, properties) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            subscribe_common(h, mid, sub_count, sub, qos, options, properties)
         })
     })
 }
@@ -649,12 +667,13 @@ unsafe fn unsubscribe_common(
     mid: *mut c_int,
     count: c_int,
     subs: *const *mut c_char,
+    properties: Properties,
 ) -> c_int {
     let filters = match filters(count, subs) {
         Ok(f) => f,
         Err(code) => return code,
     };
-    match h.client.unsubscribe(filters, Properties::default()) {
+    match h.client.unsubscribe(filters, properties) {
         Ok(id) => {
             set_mid(mid, id);
             MOSQ_ERR_SUCCESS as c_int
@@ -676,7 +695,7 @@ pub unsafe extern "C" fn mosquitto_unsubscribe(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        h.with_logs(|h| unsubscribe_common(h, mid, 1, &(sub as *mut c_char)))
+        h.with_logs(|h| unsubscribe_common(h, mid, 1, &(sub as *mut c_char), Properties::default()))
     })
 }
 
@@ -692,10 +711,11 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_multiple(
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
         h.with_logs(|h| {
-            if let Err(code) = no_properties(h, properties) {
-                return code;
-            }
-            unsubscribe_common(h, mid, sub_count, sub)
+            let properties = match properties_arg(h, properties) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            unsubscribe_common(h, mid, sub_count, sub, properties)
         })
     })
 }

@@ -1,15 +1,144 @@
-//! `mosquitto_property`: the MQTT 5 property list type of the C API.
+//! `mosquitto_property`: the MQTT 5 property list of the C API, and its conversions.
 //!
-//! Only the opaque type lives here for now, so that signatures taking properties are exact;
-//! building and reading property lists arrives with the MQTT 5 API. Functions given a non-NULL
-//! list on a connection that is not MQTT 5 answer `MOSQ_ERR_NOT_SUPPORTED`, as libmosquitto does.
+//! A list is a chain of heap nodes, each holding one [`Property`] and a pointer to the next, so
+//! that C code can walk it with `mosquitto_property_next` and read nodes by pointer, as with
+//! libmosquitto. Lists the application builds (with `mosquitto_property_add_*`) are its own and
+//! freed with `mosquitto_property_free_all`; lists the library passes to callbacks are the
+//! library's and freed after the callback returns.
+//!
+//! This module owns the node layout and the conversions to and from [`Properties`]; nothing else
+//! may build or free nodes.
 
 #![allow(non_camel_case_types)]
 
-/// An MQTT 5 property list (opaque to C).
+use crate::protocol::{Properties, Property};
+
+/// One MQTT 5 property in a list (opaque to C).
 pub struct mqtt5__property {
-    _private: [u8; 0],
+    pub(crate) next: *mut mqtt5__property,
+    pub(crate) property: Property,
+    /// Built by the application (as opposed to received from the broker).
+    #[allow(dead_code)] // read by the property API's checks
+    pub(crate) client_generated: bool,
 }
 
 /// The C name of an MQTT 5 property list.
 pub type mosquitto_property = mqtt5__property;
+
+/// Iterate over the nodes of a list.
+///
+/// # Safety
+/// `list` must be NULL or a list built by this module and not freed while iterating.
+pub(crate) unsafe fn nodes<'a>(
+    list: *const mosquitto_property,
+) -> impl Iterator<Item = &'a mqtt5__property> {
+    let mut cursor = list;
+    std::iter::from_fn(move || {
+        // SAFETY: per the function contract every node pointer is valid or NULL.
+        let node = unsafe { cursor.as_ref()? };
+        cursor = node.next;
+        Some(node)
+    })
+}
+
+/// The properties of a list, in order (NULL gives an empty set).
+///
+/// # Safety
+/// As for [`nodes`].
+pub(crate) unsafe fn to_properties(list: *const mosquitto_property) -> Properties {
+    Properties(nodes(list).map(|node| node.property.clone()).collect())
+}
+
+/// A new list holding `properties` (NULL when empty). Free with [`free_list`].
+pub(crate) fn from_properties(
+    properties: &Properties,
+    client_generated: bool,
+) -> *mut mosquitto_property {
+    let mut head: *mut mosquitto_property = std::ptr::null_mut();
+    for property in properties.iter().rev() {
+        head = Box::into_raw(Box::new(mqtt5__property {
+            next: head,
+            property: property.clone(),
+            client_generated,
+        }));
+    }
+    head
+}
+
+/// Append one property at the end of `*list` (creating the list when `*list` is NULL).
+///
+/// # Safety
+/// `list` must point to NULL or to a list built by this module.
+pub(crate) unsafe fn append(list: *mut *mut mosquitto_property, property: Property) {
+    let node = Box::into_raw(Box::new(mqtt5__property {
+        next: std::ptr::null_mut(),
+        property,
+        client_generated: true,
+    }));
+    let mut slot = list;
+    while !(*slot).is_null() {
+        slot = &mut (**slot).next;
+    }
+    *slot = node;
+}
+
+/// Free every node of a list (NULL is fine).
+///
+/// # Safety
+/// `list` must be NULL or a list built by this module, not used afterwards.
+pub(crate) unsafe fn free_list(list: *mut mosquitto_property) {
+    let mut cursor = list;
+    while !cursor.is_null() {
+        let node = Box::from_raw(cursor);
+        cursor = node.next;
+    }
+}
+
+/// A list the library lends to a callback: freed when dropped.
+pub(crate) struct LentList(*mut mosquitto_property);
+
+impl LentList {
+    /// A list holding `properties`, or NULL when there are none.
+    pub(crate) fn new(properties: &Properties) -> LentList {
+        LentList(from_properties(properties, false))
+    }
+
+    /// The pointer to pass to C (NULL for an empty list).
+    pub(crate) fn as_ptr(&self) -> *const mosquitto_property {
+        self.0
+    }
+}
+
+impl Drop for LentList {
+    fn drop(&mut self) {
+        // SAFETY: the list was built by `from_properties` and is owned by this guard.
+        unsafe { free_list(self.0) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{PropertyId, PropertyValue};
+
+    #[test]
+    fn round_trip_keeps_order_and_frees() {
+        let mut props = Properties::new();
+        props.push(Property::user("a", "1"));
+        props.add(
+            PropertyId::ContentType,
+            PropertyValue::Utf8String("text".into()),
+        );
+        props.push(Property::user("b", "2"));
+        let list = from_properties(&props, true);
+        // SAFETY: built above, freed once below.
+        unsafe {
+            assert_eq!(to_properties(list), props);
+            let mut more = list;
+            append(&mut more, Property::user("c", "3"));
+            assert_eq!(to_properties(more).len(), 4);
+            free_list(more);
+        }
+        assert!(LentList::new(&Properties::new()).as_ptr().is_null());
+    }
+}
