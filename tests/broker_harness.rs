@@ -7,8 +7,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::broker::{connect_tcp, Broker, BrokerConfig};
+use common::broker::{Broker, BrokerConfig};
 use common::fake_broker::{self, FakeBroker, Packet, CONNACK, CONNECT, PUBLISH, SUBACK};
+use common::{connect_tcp, DEFAULT_TIMEOUT};
 
 /// Read one whole packet from a plain client socket.
 fn read_packet(stream: &mut TcpStream) -> Packet {
@@ -28,10 +29,25 @@ fn read_packet(stream: &mut TcpStream) -> Packet {
     }
 }
 
+/// Connect with a clean session; returns the stream and the CONNACK.
 fn connect(port: u16, client_id: &str, login: Option<(&str, &str)>) -> (TcpStream, Packet) {
+    connect_session(port, client_id, true, login)
+}
+
+fn connect_session(
+    port: u16,
+    client_id: &str,
+    clean_session: bool,
+    login: Option<(&str, &str)>,
+) -> (TcpStream, Packet) {
     let mut stream = connect_tcp(port).expect("connect to broker");
     stream
-        .write_all(&fake_broker::connect_v311(client_id, true, 30, login))
+        .write_all(&fake_broker::connect_v311(
+            client_id,
+            clean_session,
+            30,
+            login,
+        ))
         .unwrap();
     let connack = read_packet(&mut stream);
     (stream, connack)
@@ -53,9 +69,7 @@ fn broker_accepts_connect_and_answers_ping() {
     stream.write_all(&[0xe0, 0x00]).unwrap(); // DISCONNECT
 
     assert!(
-        common::wait_until(common::DEFAULT_TIMEOUT, || broker
-            .log()
-            .contains("harness-ping")),
+        broker.wait_log("harness-ping", DEFAULT_TIMEOUT).is_some(),
         "broker log does not mention the client:\n{}",
         broker.log()
     );
@@ -110,16 +124,8 @@ fn broker_restarts_on_the_same_port_and_keeps_persistent_sessions() {
     let port = broker.port();
 
     // A persistent session with a QoS 1 subscription.
-    let mut stream = connect_tcp(port).unwrap();
-    stream
-        .write_all(&fake_broker::connect_v311(
-            "harness-persist",
-            false,
-            30,
-            None,
-        ))
-        .unwrap();
-    assert_eq!(read_packet(&mut stream).bytes, [0x20, 0x02, 0x00, 0x00]);
+    let (mut stream, connack) = connect_session(port, "harness-persist", false, None);
+    assert_eq!(connack.bytes, [0x20, 0x02, 0x00, 0x00]);
     stream
         .write_all(&fake_broker::subscribe_v311(1, "persist/#", 1))
         .unwrap();
@@ -132,16 +138,7 @@ fn broker_restarts_on_the_same_port_and_keeps_persistent_sessions() {
     assert!(broker.is_running());
 
     // Session present = 1 after the restart.
-    let mut stream = connect_tcp(port).unwrap();
-    stream
-        .write_all(&fake_broker::connect_v311(
-            "harness-persist",
-            false,
-            30,
-            None,
-        ))
-        .unwrap();
-    let connack = read_packet(&mut stream);
+    let (_stream, connack) = connect_session(port, "harness-persist", false, None);
     assert_eq!(
         connack.bytes,
         [0x20, 0x02, 0x01, 0x00],
@@ -211,9 +208,7 @@ fn fake_broker_reports_malformed_and_truncated_input() {
     client
         .write_all(&[0x30, 0xff, 0xff, 0xff, 0xff, 0x7f])
         .unwrap();
-    let err = conn
-        .read_packet_timeout(common::DEFAULT_TIMEOUT)
-        .unwrap_err();
+    let err = conn.read_packet_timeout(DEFAULT_TIMEOUT).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
 
     // Nothing more arrives: a timeout, not a hang.
@@ -224,9 +219,7 @@ fn fake_broker_reports_malformed_and_truncated_input() {
         drop(c2);
         conn2
     };
-    let err = conn2
-        .read_packet_timeout(common::DEFAULT_TIMEOUT)
-        .unwrap_err();
+    let err = conn2.read_packet_timeout(DEFAULT_TIMEOUT).unwrap_err();
     assert_eq!(
         err.kind(),
         std::io::ErrorKind::InvalidData,
@@ -242,7 +235,7 @@ fn fake_broker_reports_malformed_and_truncated_input() {
     drop(c3);
     assert!(
         conn3
-            .read_packet_timeout(common::DEFAULT_TIMEOUT)
+            .read_packet_timeout(DEFAULT_TIMEOUT)
             .unwrap()
             .is_none(),
         "clean close"

@@ -4,38 +4,44 @@
 //! Each client is driven by `mosquitto_loop` in the test thread, so what the library reports is
 //! seen directly (loop return codes and `on_disconnect`).
 
-mod interop_support;
+mod common;
 
-use std::io::Write;
-use std::net::TcpStream;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use interop_support::client::{
+use common::client::{
     Client, Ev, MOSQ_ERR_CONN_LOST, MOSQ_ERR_KEEPALIVE, MOSQ_ERR_MALFORMED_PACKET,
 };
-use interop_support::fake::{drain, read_packet, FakeBroker};
-use interop_support::{unique, PROMPT};
+use common::fake_broker::{FakeBroker, FakeBrokerThread, FakeConnection};
+use common::{unique, PROMPT};
 
 const CONNACK_OK: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
 
+/// How long a script waits for the client's next packet before it stops draining.
+const SCRIPT_IDLE: Duration = Duration::from_secs(20);
+
+/// A fake broker that runs `script` on its first connection.
+fn fake_broker(script: impl FnOnce(FakeConnection) + Send + 'static) -> FakeBrokerThread<()> {
+    FakeBroker::bind().spawn(move |fake| script(fake.accept()))
+}
+
 /// Expect CONNECT first on a fake broker connection.
-fn expect_connect(stream: &mut TcpStream) {
-    let (first, _) = read_packet(stream).expect("read CONNECT");
+fn expect_connect(conn: &mut FakeConnection) {
+    let first = conn.read_packet().bytes[0];
     assert_eq!(first, 0x10, "first packet is CONNECT");
 }
 
 /// A fake broker answering CONNECT with `reply`, then reading until the client closes.
 /// Returns the rc of the client's on_disconnect and its loop errors.
 fn against_reply(reply: &'static [u8]) -> (Vec<Ev>, Vec<i32>) {
-    let fake = FakeBroker::start(move |mut s| {
+    let fake = fake_broker(move |mut s| {
         expect_connect(&mut s);
-        s.write_all(reply).unwrap();
+        s.write(reply);
         // The client must close the connection (EOF here), not wait for more.
-        drain(&mut s);
+        s.drain(SCRIPT_IDLE);
     });
     let c = Client::new(Some(&unique("fake")), true);
-    assert_eq!(c.connect(fake.port, 60), 0);
+    assert_eq!(c.connect(fake.port(), 60), 0);
     let mut errors = Vec::new();
     let ended = c.run_until(PROMPT, &mut errors, |evs| {
         evs.iter().any(|e| matches!(e, Ev::Disconnect(_)))
@@ -94,18 +100,18 @@ fn malloc_in_use() -> u64 {
 fn huge_remaining_length_is_not_allocated() {
     const MIB: u64 = 1024 * 1024;
     let (go_tx, go_rx) = mpsc::channel::<()>();
-    let fake = FakeBroker::start(move |mut s| {
+    let fake = fake_broker(move |mut s| {
         expect_connect(&mut s);
         // CONNACK, then a PUBLISH claiming 268435455 bytes, and 4 KiB of it.
         let mut first = CONNACK_OK.to_vec();
         first.extend_from_slice(&[0x30, 0xFF, 0xFF, 0xFF, 0x7F]);
         first.extend_from_slice(&[0x00, 0x03, b'a', b'/', b'b']);
         first.extend(std::iter::repeat(b'x').take(4096));
-        s.write_all(&first).unwrap();
+        s.write(&first);
         // More of it once the test has measured, then close mid-packet.
         let _ = go_rx.recv_timeout(Duration::from_secs(10));
         for _ in 0..4 {
-            if s.write_all(&[b'y'; 1024]).is_err() {
+            if s.try_write(&[b'y'; 1024]).is_err() {
                 return;
             }
         }
@@ -113,7 +119,7 @@ fn huge_remaining_length_is_not_allocated() {
     let c = Client::new(Some(&unique("huge")), true);
     let rss_before = status_kib("VmRSS:");
     let heap_before = malloc_in_use();
-    assert_eq!(c.connect(fake.port, 60), 0);
+    assert_eq!(c.connect(fake.port(), 60), 0);
     let mut errors = Vec::new();
     assert!(c.run_until(PROMPT, &mut errors, |evs| evs.contains(&Ev::Connect(0))));
     // Let the loop read the PUBLISH header and the first 4 KiB.
@@ -151,16 +157,16 @@ fn huge_remaining_length_is_not_allocated() {
 #[test]
 fn no_connack_fails_with_keepalive_error_in_time() {
     let (closed_tx, closed_rx) = mpsc::channel();
-    let fake = FakeBroker::start(move |mut s| {
+    let fake = fake_broker(move |mut s| {
         expect_connect(&mut s);
         let connected = Instant::now();
         // Never answer; wait for the client to give up and close.
-        drain(&mut s);
+        s.drain(SCRIPT_IDLE);
         let _ = closed_tx.send(connected.elapsed());
     });
     let c = Client::new(Some(&unique("noconnack")), true);
     let start = Instant::now();
-    assert_eq!(c.connect(fake.port, 5), 0);
+    assert_eq!(c.connect(fake.port(), 5), 0);
     let mut errors = Vec::new();
     let ended = c.run_until(Duration::from_secs(10), &mut errors, |evs| {
         evs.iter().any(|e| matches!(e, Ev::Disconnect(_)))

@@ -8,20 +8,21 @@
 //! same connection (had the client not taken the PINGRESP, it would have dropped the link with
 //! MOSQ_ERR_KEEPALIVE instead). The four modes run in parallel to keep the test near 11 s.
 
-mod interop_support;
+mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+use common::broker::{Broker, BrokerConfig};
+use common::client::{Client, Ev};
+use common::fake_broker::{CONNACK, CONNECT, PINGREQ, PINGRESP};
+use common::proxy::{Dir, Proxy};
+use common::{unique, PROMPT};
 use culex::ffi::loops::{
     mosquitto_loop_forever, mosquitto_loop_misc, mosquitto_loop_read, mosquitto_loop_write,
     mosquitto_want_write,
 };
-use interop_support::broker::Broker;
-use interop_support::client::{Client, Ev};
-use interop_support::proxy::{self, Dir, Proxy};
-use interop_support::{unique, PROMPT};
 
 const KEEPALIVE: i32 = 5;
 
@@ -37,7 +38,7 @@ enum Mode {
 fn check_pings(proxy: &Proxy, client: &Client, mode: Mode) -> Result<(), String> {
     let two_pings = proxy.seen.wait_until(Duration::from_secs(14), |seen| {
         seen.iter()
-            .filter(|s| s.dir == Dir::ToBroker && s.kind == proxy::PINGREQ)
+            .filter(|s| s.dir == Dir::ToBroker && s.kind == PINGREQ)
             .count()
             >= 2
     });
@@ -51,12 +52,12 @@ fn check_pings(proxy: &Proxy, client: &Client, mode: Mode) -> Result<(), String>
     }
     let connect = seen
         .iter()
-        .find(|s| s.kind == proxy::CONNECT)
+        .find(|s| s.kind == CONNECT)
         .ok_or("no CONNECT")?
         .at;
     let pings: Vec<_> = seen
         .iter()
-        .filter(|s| s.dir == Dir::ToBroker && s.kind == proxy::PINGREQ)
+        .filter(|s| s.dir == Dir::ToBroker && s.kind == PINGREQ)
         .map(|s| s.at)
         .collect();
     let first = pings[0].duration_since(connect);
@@ -65,7 +66,7 @@ fn check_pings(proxy: &Proxy, client: &Client, mode: Mode) -> Result<(), String>
     }
     let resp = seen
         .iter()
-        .find(|s| s.dir == Dir::ToClient && s.kind == proxy::PINGRESP && s.at >= pings[0]);
+        .find(|s| s.dir == Dir::ToClient && s.kind == PINGRESP && s.at >= pings[0]);
     match resp {
         Some(r) if r.at <= pings[1] => {}
         _ => {
@@ -77,17 +78,9 @@ fn check_pings(proxy: &Proxy, client: &Client, mode: Mode) -> Result<(), String>
     // Idle link on one connection: CONNECT, CONNACK and pings only.
     let others: Vec<_> = kinds
         .iter()
-        .filter(|(_, k)| {
-            ![
-                proxy::CONNECT,
-                proxy::CONNACK,
-                proxy::PINGREQ,
-                proxy::PINGRESP,
-            ]
-            .contains(k)
-        })
+        .filter(|(_, k)| ![CONNECT, CONNACK, PINGREQ, PINGRESP].contains(k))
         .collect();
-    if !others.is_empty() || proxy.count(Dir::ToBroker, proxy::CONNECT) != 1 {
+    if !others.is_empty() || proxy.count(Dir::ToBroker, CONNECT) != 1 {
         return Err(format!("{mode:?}: unexpected packets {kinds:?}"));
     }
     let evs = client.events().snapshot();
@@ -229,8 +222,8 @@ fn external_loop(c: &Client, stop: &AtomicBool) -> i32 {
 
 #[test]
 fn keepalive_pings_in_all_four_loop_modes() {
-    let broker = Broker::start();
-    let port = broker.port;
+    let broker = Broker::start(BrokerConfig::default());
+    let port = broker.port();
     let modes = [
         Mode::Loop,
         Mode::LoopForever,

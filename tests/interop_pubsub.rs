@@ -1,17 +1,17 @@
 //! Publish/subscribe against a real mosquitto broker: every QoS combination between two Culex
 //! clients, both directions with mosquitto's own command-line clients, and retained messages.
 
-mod interop_support;
+mod common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use interop_support::broker::Broker;
-use interop_support::client::{messages, Client, Ev};
-use interop_support::events::EventLog;
-use interop_support::{run_command, unique, PROMPT};
+use common::broker::{Broker, BrokerConfig};
+use common::client::{messages, Client, Ev};
+use common::events::EventLog;
+use common::{run_command, unique, PROMPT};
 
 /// A connected client driven by `loop_start`.
 fn started(port: u16, id: &str) -> Client {
@@ -39,15 +39,15 @@ fn finish(c: Client) {
 
 #[test]
 fn every_qos_combination_between_two_clients() {
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let base = unique("qos");
-    let sub = started(broker.port, &format!("{base}-sub"));
+    let sub = started(broker.port(), &format!("{base}-sub"));
     for s in 0..3 {
         subscribe(&sub, &format!("{base}/s{s}/+"), s);
     }
     subscribe(&sub, &format!("{base}/end"), 0);
 
-    let publisher = started(broker.port, &format!("{base}-pub"));
+    let publisher = started(broker.port(), &format!("{base}-pub"));
     let mut mids = Vec::new();
     for s in 0..3 {
         for p in 0..3 {
@@ -118,11 +118,11 @@ fn every_qos_combination_between_two_clients() {
 
 #[test]
 fn culex_publishes_to_mosquitto_sub() {
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let topic = unique("to-cli");
     let cli_id = unique("cli-sub");
     let mut child = Command::new("mosquitto_sub")
-        .args(["-h", "127.0.0.1", "-p", &broker.port.to_string()])
+        .args(["-h", "127.0.0.1", "-p", &broker.port().to_string()])
         .args(["-t", &topic, "-q", "2", "-C", "3", "-i", &cli_id])
         .args(["-F", "MSG|%t|%q|%r|%p"])
         .stdin(Stdio::null())
@@ -149,7 +149,7 @@ fn culex_publishes_to_mosquitto_sub() {
         "mosquitto_sub subscribed"
     );
 
-    let publisher = started(broker.port, &unique("pub"));
+    let publisher = started(broker.port(), &unique("pub"));
     for qos in 0..3 {
         publisher
             .publish(&topic, format!("payload-q{qos}").as_bytes(), qos, false)
@@ -176,13 +176,13 @@ fn culex_publishes_to_mosquitto_sub() {
 
 #[test]
 fn mosquitto_pub_publishes_to_culex() {
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let topic = unique("from-cli");
-    let sub = started(broker.port, &unique("sub"));
+    let sub = started(broker.port(), &unique("sub"));
     subscribe(&sub, &topic, 2);
     for qos in 0..3 {
         let mut cmd = Command::new("mosquitto_pub");
-        cmd.args(["-h", "127.0.0.1", "-p", &broker.port.to_string()])
+        cmd.args(["-h", "127.0.0.1", "-p", &broker.port().to_string()])
             .args(["-t", &topic, "-q", &qos.to_string()])
             .args(["-m", &format!("cli-q{qos}")]);
         let out = run_command(cmd, PROMPT);
@@ -208,25 +208,18 @@ fn mosquitto_pub_publishes_to_culex() {
 
 #[test]
 fn retained_message_reaches_later_subscriber_and_can_be_cleared() {
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let topic = unique("retained");
-    let publisher = started(broker.port, &unique("rpub"));
+    let publisher = started(broker.port(), &unique("rpub"));
     let mid = publisher.publish(&topic, b"kept", 1, true).unwrap();
-    assert!(publisher
-        .events()
-        .wait_for(PROMPT, |e| *e == Ev::Publish(mid))
-        .is_some());
+    assert!(publisher.wait_publish(mid, PROMPT));
 
     // A subscriber arriving later gets it, flagged retained.
-    let late = started(broker.port, &unique("late"));
+    let late = started(broker.port(), &unique("late"));
     subscribe(&late, &topic, 1);
-    let first = late
-        .events()
-        .wait_for(PROMPT, |e| matches!(e, Ev::Message(_)))
+    let m = late
+        .wait_message(PROMPT, |_| true)
         .expect("retained message delivered");
-    let Ev::Message(m) = first else {
-        unreachable!()
-    };
     assert_eq!(m.topic, topic);
     assert_eq!(m.payload, b"kept");
     assert!(m.retain, "retain flag set on a retained delivery");
@@ -234,22 +227,15 @@ fn retained_message_reaches_later_subscriber_and_can_be_cleared() {
 
     // An empty retained payload clears it.
     let mid = publisher.publish(&topic, b"", 1, true).unwrap();
-    assert!(publisher
-        .events()
-        .wait_for(PROMPT, |e| *e == Ev::Publish(mid))
-        .is_some());
-    let after = started(broker.port, &unique("after"));
+    assert!(publisher.wait_publish(mid, PROMPT));
+    let after = started(broker.port(), &unique("after"));
     subscribe(&after, &topic, 1);
     // A live message published after the SUBACK must be the first thing this subscriber sees:
     // a retained message still stored would have been sent right after the SUBACK.
     publisher.publish(&topic, b"live", 1, false).unwrap();
-    let first = after
-        .events()
-        .wait_for(PROMPT, |e| matches!(e, Ev::Message(_)))
+    let m = after
+        .wait_message(PROMPT, |_| true)
         .expect("live message delivered");
-    let Ev::Message(m) = first else {
-        unreachable!()
-    };
     assert_eq!(m.payload, b"live", "no retained message after clearing");
     assert!(!m.retain);
     finish(after);

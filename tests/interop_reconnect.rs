@@ -2,14 +2,14 @@
 //! persistent QoS 2 subscriber (clean_session false, fixed ids, loop_start, 1 s reconnect delay)
 //! against a mosquitto broker with persistence, restarted in the middle of the stream.
 
-mod interop_support;
+mod common;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use interop_support::broker::{Broker, BrokerOptions};
-use interop_support::client::{messages, Client, Ev};
-use interop_support::{unique, PROMPT};
+use common::broker::{Broker, BrokerConfig};
+use common::client::{messages, Client, Ev};
+use common::{unique, PROMPT};
 
 fn persistent(port: u16, id: &str) -> Client {
     let c = Client::new(Some(id), false);
@@ -31,15 +31,12 @@ fn connects(c: &Client) -> usize {
 
 #[test]
 fn no_qos1_or_qos2_message_lost_across_broker_restart() {
-    let mut broker = Broker::start_with(BrokerOptions {
-        persistence: true,
-        ..BrokerOptions::default()
-    });
+    let mut broker = Broker::start(BrokerConfig::default().persistence(true));
     let base = unique("restart");
-    let sub = persistent(broker.port, &format!("{base}-sub"));
+    let sub = persistent(broker.port(), &format!("{base}-sub"));
     let mid = sub.subscribe(&format!("{base}/#"), 2).unwrap();
     assert_eq!(sub.wait_suback(mid, PROMPT), Some(vec![2]));
-    let publisher = persistent(broker.port, &format!("{base}-pub"));
+    let publisher = persistent(broker.port(), &format!("{base}-pub"));
 
     const PER_PHASE: usize = 100;
     let topic = format!("{base}/data");

@@ -2,23 +2,22 @@
 //! `loop_start` runs, calling the API from inside every callback in `loop_start` and
 //! `loop_forever` modes, and `loop_stop` returning promptly while the loop is stuck connecting.
 
-mod interop_support;
+mod common;
 
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use culex::ffi::handle::mosquitto;
-use culex::ffi::loops::mosquitto_loop_forever;
-use interop_support::broker::Broker;
-use interop_support::client::{
+use common::broker::{Broker, BrokerConfig};
+use common::client::{
     install_callbacks, messages, publish_raw, subscribe_raw, unsubscribe_raw, Client, Ev,
 };
-use interop_support::fake::read_packet;
-use interop_support::{free_port, unique, PROMPT};
+use common::fake_broker::FakeBroker;
+use common::{free_port, unique, DEFAULT_TIMEOUT, PROMPT};
+use culex::ffi::handle::mosquitto;
+use culex::ffi::loops::mosquitto_loop_forever;
 
 fn started(port: u16, id: &str) -> Client {
     let c = Client::new(Some(id), true);
@@ -32,12 +31,12 @@ fn started(port: u16, id: &str) -> Client {
 fn publish_from_four_threads_while_loop_start_runs() {
     const THREADS: usize = 4;
     const PER_THREAD: usize = 500;
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let topic = unique("mt");
-    let sub = started(broker.port, &unique("mt-sub"));
+    let sub = started(broker.port(), &unique("mt-sub"));
     let mid = sub.subscribe(&topic, 1).unwrap();
     assert_eq!(sub.wait_suback(mid, PROMPT), Some(vec![1]));
-    let publisher = Arc::new(started(broker.port, &unique("mt-pub")));
+    let publisher = Arc::new(started(broker.port(), &unique("mt-pub")));
 
     let workers: Vec<_> = (0..THREADS)
         .map(|t| {
@@ -118,7 +117,7 @@ thread_local! {
 /// A hook that calls the API from inside every callback, and disconnects once a "final" message
 /// (sent after messages triggered from on_connect, on_subscribe and on_unsubscribe arrived)
 /// comes back.
-fn reentrant_hook(base: String) -> interop_support::client::Hook {
+fn reentrant_hook(base: String) -> common::client::Hook {
     let seen_messages = Arc::new(AtomicUsize::new(0));
     let logs = Arc::new(AtomicUsize::new(0));
     let published = Arc::new(AtomicUsize::new(0));
@@ -202,13 +201,13 @@ fn check_reentrant_events(c: &Client) {
 
 #[test]
 fn api_calls_from_every_callback_with_loop_start() {
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let base = unique("reent-start");
     let c = Client::new(Some(&unique("reent-start")), true);
     c.enable_log(true);
     c.set_hook(reentrant_hook(base));
     assert_eq!(c.loop_start(), 0);
-    assert_eq!(c.connect(broker.port, 60), 0);
+    assert_eq!(c.connect(broker.port(), 60), 0);
     let done = c.wait_disconnect(Duration::from_secs(10));
     if done.is_none() {
         let evs = c.events().snapshot();
@@ -228,12 +227,12 @@ fn api_calls_from_every_callback_with_loop_start() {
 
 #[test]
 fn api_calls_from_every_callback_with_loop_forever() {
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let base = unique("reent-forever");
     let c = Arc::new(Client::new(Some(&unique("reent-forever")), true));
     c.enable_log(true);
     c.set_hook(reentrant_hook(base));
-    assert_eq!(c.connect(broker.port, 60), 0);
+    assert_eq!(c.connect(broker.port(), 60), 0);
     let (tx, rx) = mpsc::channel();
     let c2 = Arc::clone(&c);
     std::thread::spawn(move || {
@@ -309,15 +308,17 @@ fn loop_stop_returns_while_connections_are_refused() {
 #[test]
 fn loop_stop_returns_when_the_broker_never_answers() {
     // A "broker" that accepts TCP and reads CONNECT but never answers: CONNACK never comes.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let fake = FakeBroker::bind();
+    let port = fake.port();
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    // Not joined: it holds every connection open until the test ends.
+    let _silent = fake.spawn(move |fake| {
         let mut held = Vec::new();
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let first = read_packet(&mut stream).map(|(b, _)| b);
-            held.push(stream);
+        while let Some(mut conn) = fake.accept_timeout(DEFAULT_TIMEOUT) {
+            let first = conn
+                .read_packet_timeout(DEFAULT_TIMEOUT)
+                .map(|packet| packet.map(|p| p.bytes[0]));
+            held.push(conn);
             if tx.send(first).is_err() {
                 break;
             }
@@ -328,7 +329,7 @@ fn loop_stop_returns_when_the_broker_never_answers() {
         assert_eq!(c.loop_start(), 0);
         assert_eq!(c.connect_async(port, 60), 0);
         match rx.recv_timeout(PROMPT) {
-            Ok(Ok(0x10)) => {}
+            Ok(Ok(Some(0x10))) => {}
             other => panic!("expected CONNECT, got {other:?}"),
         }
         let took = timed_loop_stop(&c, force, Duration::from_secs(5));
@@ -350,11 +351,11 @@ fn loop_stop_returns_when_the_broker_never_answers() {
 /// sending CONNECT" there), not only those logged during API calls.
 #[test]
 fn on_log_receives_lines_from_the_loop_start_thread() {
-    let broker = Broker::start();
+    let broker = Broker::start(BrokerConfig::default());
     let c = Client::new(Some(&unique("logthread")), true);
     c.enable_log(true);
     assert_eq!(c.loop_start(), 0);
-    assert_eq!(c.connect_async(broker.port, 60), 0);
+    assert_eq!(c.connect_async(broker.port(), 60), 0);
     assert_eq!(c.wait_connect(PROMPT), Some(0));
     let got = c.events().wait_until(PROMPT, |evs| {
         evs.iter()

@@ -1,10 +1,10 @@
 //! Will messages and username/password authentication against a real mosquitto broker.
 
-mod interop_support;
+mod common;
 
-use interop_support::broker::{Broker, BrokerOptions};
-use interop_support::client::{messages, Client, Ev, MOSQ_ERR_CONN_REFUSED};
-use interop_support::{unique, PROMPT};
+use common::broker::{Broker, BrokerConfig};
+use common::client::{messages, Client, Ev, Msg, MOSQ_ERR_CONN_REFUSED};
+use common::{unique, PROMPT};
 
 /// An observer subscribed to `filter` at QoS 1, driven by `loop_start`.
 fn observer(port: u16, filter: &str) -> Client {
@@ -27,29 +27,34 @@ fn with_will(port: u16, id: &str, topic: &str, payload: &[u8]) -> Client {
     c
 }
 
-fn wait_message(c: &Client, topic: &str) -> Option<Ev> {
-    c.events()
-        .wait_for(PROMPT, |e| matches!(e, Ev::Message(m) if m.topic == topic))
+fn wait_message(c: &Client, topic: &str) -> Option<Msg> {
+    c.wait_message(PROMPT, |m| m.topic == topic)
+}
+
+/// A broker, an observer of `{base}/#` and the will topic `{base}/w`, with `base` unique to `tag`.
+fn will_setup(tag: &str) -> (Broker, Client, String, String) {
+    let broker = Broker::start(BrokerConfig::default());
+    let base = unique(tag);
+    let obs = observer(broker.port(), &format!("{base}/#"));
+    let topic = format!("{base}/w");
+    (broker, obs, base, topic)
 }
 
 #[test]
 fn will_is_published_when_the_socket_dies() {
-    let broker = Broker::start();
-    let base = unique("will-shut");
-    let obs = observer(broker.port, &format!("{base}/#"));
-    let topic = format!("{base}/w");
+    let (broker, obs, _, topic) = will_setup("will-shut");
 
     // Driven by mosquitto_loop in this thread, so no reconnect follows the shutdown.
     let c = Client::new(Some(&unique("w-shut")), true);
     assert_eq!(c.will_set(&topic, b"gone", 1, false), 0);
-    assert_eq!(c.connect(broker.port, 60), 0);
+    assert_eq!(c.connect(broker.port(), 60), 0);
     let mut errors = Vec::new();
     assert!(c.run_until(PROMPT, &mut errors, |evs| evs.contains(&Ev::Connect(0))));
     let fd = c.socket();
     assert!(fd >= 0);
     // SAFETY: shutdown(2) on the client's live socket; the client is not polled concurrently.
     assert_eq!(unsafe { libc::shutdown(fd, libc::SHUT_RDWR) }, 0);
-    let Some(Ev::Message(m)) = wait_message(&obs, &topic) else {
+    let Some(m) = wait_message(&obs, &topic) else {
         panic!(
             "no will after the socket was shut down: {:?}",
             obs.messages()
@@ -66,14 +71,11 @@ fn will_is_published_when_the_socket_dies() {
 
 #[test]
 fn will_is_published_when_destroyed_without_disconnect() {
-    let broker = Broker::start();
-    let base = unique("will-destroy");
-    let obs = observer(broker.port, &format!("{base}/#"));
-    let topic = format!("{base}/w");
-    let c = with_will(broker.port, &unique("w-destroy"), &topic, b"destroyed");
+    let (broker, obs, _, topic) = will_setup("will-destroy");
+    let c = with_will(broker.port(), &unique("w-destroy"), &topic, b"destroyed");
     // mosquitto_destroy sends no DISCONNECT (as libmosquitto): the broker sees an abnormal end.
     drop(c);
-    let Some(Ev::Message(m)) = wait_message(&obs, &topic) else {
+    let Some(m) = wait_message(&obs, &topic) else {
         panic!("no will after destroy: {:?}", obs.messages());
     };
     assert_eq!(m.payload, b"destroyed");
@@ -81,12 +83,9 @@ fn will_is_published_when_destroyed_without_disconnect() {
 
 #[test]
 fn no_will_after_clean_disconnect() {
-    let broker = Broker::start();
-    let base = unique("will-clean");
-    let obs = observer(broker.port, &format!("{base}/#"));
-    let topic = format!("{base}/w");
+    let (broker, obs, base, topic) = will_setup("will-clean");
     let id = unique("w-clean");
-    let c = with_will(broker.port, &id, &topic, b"must-not-appear");
+    let c = with_will(broker.port(), &id, &topic, b"must-not-appear");
     assert_eq!(c.disconnect(), 0);
     assert_eq!(c.wait_disconnect(PROMPT), Some(0));
     assert!(
@@ -101,7 +100,7 @@ fn no_will_after_clean_disconnect() {
     let sentinel = format!("{base}/sentinel");
     let p = Client::new(Some(&unique("sentinel")), true);
     assert_eq!(p.loop_start(), 0);
-    assert_eq!(p.connect(broker.port, 60), 0);
+    assert_eq!(p.connect(broker.port(), 60), 0);
     p.publish(&sentinel, b"s", 1, false).unwrap();
     assert!(wait_message(&obs, &sentinel).is_some());
     let got = obs.messages();
@@ -112,10 +111,7 @@ fn no_will_after_clean_disconnect() {
 }
 
 fn auth_broker() -> Broker {
-    Broker::start_with(BrokerOptions {
-        users: vec![("alice".into(), "s3cret".into())],
-        ..BrokerOptions::default()
-    })
+    Broker::start(BrokerConfig::default().user("alice", "s3cret"))
 }
 
 #[test]
@@ -123,7 +119,7 @@ fn right_credentials_are_accepted() {
     let broker = auth_broker();
     let c = Client::new(Some(&unique("auth-ok")), true);
     assert_eq!(c.username_pw_set("alice", "s3cret"), 0);
-    assert_eq!(c.connect(broker.port, 60), 0);
+    assert_eq!(c.connect(broker.port(), 60), 0);
     let mut errors = Vec::new();
     assert!(c.run_until(PROMPT, &mut errors, |evs| !evs.is_empty()));
     assert_eq!(c.events().snapshot()[0], Ev::Connect(0));
@@ -164,12 +160,12 @@ fn expect_refused(port: u16, creds: Option<(&str, &str)>) {
 #[test]
 fn wrong_password_is_refused() {
     let broker = auth_broker();
-    expect_refused(broker.port, Some(("alice", "wrong")));
+    expect_refused(broker.port(), Some(("alice", "wrong")));
 }
 
 #[test]
 fn unknown_user_and_anonymous_are_refused() {
     let broker = auth_broker();
-    expect_refused(broker.port, Some(("mallory", "s3cret")));
-    expect_refused(broker.port, None);
+    expect_refused(broker.port(), Some(("mallory", "s3cret")));
+    expect_refused(broker.port(), None);
 }

@@ -1,6 +1,7 @@
 //! A scripted fake broker: a TCP listener on 127.0.0.1 whose test decides byte by byte what the
 //! client gets. It understands just enough MQTT to split the stream into packets (fixed header and
-//! remaining length); everything else is up to the test.
+//! remaining length); everything else is up to the test. The packet helpers at the end (packet
+//! types, framing, builders) serve the tests and the [`super::proxy`] too.
 //!
 //! ```ignore
 //! let fake = FakeBroker::bind();
@@ -296,8 +297,13 @@ impl FakeConnection {
 
     /// Send raw bytes (anything: valid packets, garbage, half a packet).
     pub fn write(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("fake broker: write");
-        self.stream.flush().expect("fake broker: flush");
+        self.try_write(bytes).expect("fake broker: write");
+    }
+
+    /// Send raw bytes, reporting an error (e.g. the client has gone) instead of panicking.
+    pub fn try_write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
     }
 
     /// Send a CONNACK in the MQTT 3.1.1 form: `20 02 <session present> <return code>`.
@@ -320,6 +326,17 @@ impl FakeConnection {
                 Err(_) => return, // reset by peer counts as closed
             }
         }
+    }
+
+    /// Read whole packets until the client closes the connection, the stream is malformed, or
+    /// nothing arrives for `idle_timeout`; returns the first byte of each packet read. Never
+    /// panics: for draining a connection whose end a test does not assert.
+    pub fn drain(&mut self, idle_timeout: Duration) -> Vec<u8> {
+        let mut first_bytes = Vec::new();
+        while let Ok(Some(packet)) = self.read_packet_timeout(idle_timeout) {
+            first_bytes.push(packet.bytes[0]);
+        }
+        first_bytes
     }
 
     /// Stop sending (half-close): the client reads end-of-stream.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::events::EventLog;
+use super::fake_broker::parse_fixed_header;
 
 /// Which way a packet went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,7 +17,8 @@ pub enum Dir {
     ToClient,
 }
 
-/// One packet seen by the proxy: direction, packet type (upper nibble of the first byte), when.
+/// One packet seen by the proxy: direction, packet type (upper nibble of the first byte; the
+/// constants are in [`super::fake_broker`]), when.
 #[derive(Clone, Copy, Debug)]
 pub struct Seen {
     pub dir: Dir,
@@ -24,19 +26,14 @@ pub struct Seen {
     pub at: Instant,
 }
 
-pub const CONNECT: u8 = 1;
-pub const CONNACK: u8 = 2;
-pub const PINGREQ: u8 = 12;
-pub const PINGRESP: u8 = 13;
-pub const DISCONNECT: u8 = 14;
-
-/// Splits a byte stream into MQTT packets, reporting each packet's type once its header is read.
+/// Splits a byte stream into MQTT packets, reporting each packet's type once its fixed header is
+/// complete; bodies are skipped, not buffered.
 #[derive(Default)]
 pub struct Framer {
-    kind: Option<u8>,
-    length: u64,
-    shift: u32,
-    skip: u64,
+    /// The fixed header read so far.
+    header: Vec<u8>,
+    /// Body bytes of the current packet still to skip.
+    skip: usize,
 }
 
 impl Framer {
@@ -44,27 +41,24 @@ impl Framer {
     pub fn feed(&mut self, mut bytes: &[u8], mut seen: impl FnMut(u8)) {
         while !bytes.is_empty() {
             if self.skip > 0 {
-                let n = (self.skip.min(bytes.len() as u64)) as usize;
-                self.skip -= n as u64;
+                let n = self.skip.min(bytes.len());
+                self.skip -= n;
                 bytes = &bytes[n..];
                 continue;
             }
-            let b = bytes[0];
+            self.header.push(bytes[0]);
             bytes = &bytes[1..];
-            match self.kind {
-                None => {
-                    self.kind = Some(b >> 4);
-                    self.length = 0;
-                    self.shift = 0;
+            match parse_fixed_header(&self.header) {
+                Ok(None) => {}
+                Ok(Some((_, remaining))) => {
+                    seen(self.header[0] >> 4);
+                    self.skip = remaining;
+                    self.header.clear();
                 }
-                Some(kind) => {
-                    self.length |= u64::from(b & 0x7F) << self.shift;
-                    self.shift += 7;
-                    if b & 0x80 == 0 || self.shift >= 28 {
-                        seen(kind);
-                        self.skip = self.length;
-                        self.kind = None;
-                    }
+                // A malformed remaining length: report the packet, resume at the next byte.
+                Err(_) => {
+                    seen(self.header[0] >> 4);
+                    self.header.clear();
                 }
             }
         }

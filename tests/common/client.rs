@@ -355,6 +355,28 @@ impl Client {
         }
     }
 
+    /// Wait for the `on_publish` of `mid`; whether it came.
+    pub fn wait_publish(&self, mid: i32, timeout: Duration) -> bool {
+        self.events()
+            .wait_for(timeout, |e| *e == Ev::Publish(mid))
+            .is_some()
+    }
+
+    /// Wait for the first received message (since the client was created) that `pred` accepts.
+    pub fn wait_message(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&Msg) -> bool,
+    ) -> Option<Msg> {
+        match self
+            .events()
+            .wait_for(timeout, |e| matches!(e, Ev::Message(m) if pred(m)))?
+        {
+            Ev::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Wait for the first `on_disconnect` and return its rc.
     pub fn wait_disconnect(&self, timeout: Duration) -> Option<i32> {
         match self
