@@ -176,7 +176,7 @@ enum mosq_opt_t {
 struct mosquitto;
 
 /**
- * An MQTT 5 property list (opaque to C).
+ * One MQTT 5 property in a list (opaque to C).
  */
 struct mqtt5__property;
 
@@ -282,6 +282,70 @@ void mosquitto_log_callback_set(struct mosquitto *mosq, void (*on_log)(struct mo
                                                                        void*,
                                                                        int,
                                                                        const char*));
+
+/**
+ * Set the MQTT 5 connect callback: rc (CONNACK reason code), flags (bit 0: session present) and
+ * the CONNACK properties (NULL when there are none or for MQTT 3.1/3.1.1). Called after
+ * `on_connect` and `on_connect_with_flags` when several are set.
+ */
+void mosquitto_connect_v5_callback_set(struct mosquitto *mosq,
+                                       void (*on_connect)(struct mosquitto*,
+                                                          void*,
+                                                          int,
+                                                          int,
+                                                          const mosquitto_property*));
+
+/**
+ * Set the MQTT 5 disconnect callback: rc (0 after `mosquitto_disconnect`; the broker's reason
+ * code when it sent DISCONNECT; otherwise the error) and the DISCONNECT properties.
+ */
+void mosquitto_disconnect_v5_callback_set(struct mosquitto *mosq,
+                                          void (*on_disconnect)(struct mosquitto*,
+                                                                void*,
+                                                                int,
+                                                                const mosquitto_property*));
+
+/**
+ * Set the MQTT 5 publish callback: mid, the reason code of the acknowledgement (0 on success;
+ * a failure code ends the message too) and its properties.
+ */
+void mosquitto_publish_v5_callback_set(struct mosquitto *mosq,
+                                       void (*on_publish)(struct mosquitto*,
+                                                          void*,
+                                                          int,
+                                                          int,
+                                                          const mosquitto_property*));
+
+/**
+ * Set the MQTT 5 message callback: the message (library-owned, freed after the callback) and
+ * its PUBLISH properties (also library-owned).
+ */
+void mosquitto_message_v5_callback_set(struct mosquitto *mosq,
+                                       void (*on_message)(struct mosquitto*,
+                                                          void*,
+                                                          const struct mosquitto_message*,
+                                                          const mosquitto_property*));
+
+/**
+ * Set the MQTT 5 subscribe callback: mid, number of filters, granted QoS or reason code per
+ * filter, SUBACK properties.
+ */
+void mosquitto_subscribe_v5_callback_set(struct mosquitto *mosq,
+                                         void (*on_subscribe)(struct mosquitto*,
+                                                              void*,
+                                                              int,
+                                                              int,
+                                                              const int*,
+                                                              const mosquitto_property*));
+
+/**
+ * Set the MQTT 5 unsubscribe callback: mid and UNSUBACK properties.
+ */
+void mosquitto_unsubscribe_v5_callback_set(struct mosquitto *mosq,
+                                           void (*on_unsubscribe)(struct mosquitto*,
+                                                                  void*,
+                                                                  int,
+                                                                  const mosquitto_property*));
 
 /**
  * Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
@@ -453,6 +517,72 @@ void *mosquitto_userdata(struct mosquitto *mosq);
  * from any thread either way; the call is accepted for compatibility.
  */
 int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
+
+/**
+ * `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive
+ * Maximum set with `MOSQ_OPT_RECEIVE_MAXIMUM` is kept unless the list has its own). The list
+ * stays the caller's.
+ */
+int mosquitto_connect_bind_v5(struct mosquitto *mosq,
+                              const char *host,
+                              int port,
+                              int keepalive,
+                              const char *bind_address,
+                              const mosquitto_property *properties);
+
+/**
+ * `mosquitto_publish` with MQTT 5 PUBLISH properties. With a Topic Alias property the topic may
+ * be empty. The list stays the caller's.
+ */
+int mosquitto_publish_v5(struct mosquitto *mosq,
+                         int *mid,
+                         const char *topic,
+                         int payloadlen,
+                         const void *payload,
+                         int qos,
+                         bool retain,
+                         const mosquitto_property *properties);
+
+/**
+ * `mosquitto_subscribe` with MQTT 5 subscription `options` (no-local 0x04,
+ * retain-as-published 0x08, retain handling 0x10/0x20) and SUBSCRIBE properties (e.g. a
+ * subscription identifier). The list stays the caller's.
+ */
+int mosquitto_subscribe_v5(struct mosquitto *mosq,
+                           int *mid,
+                           const char *sub,
+                           int qos,
+                           int options,
+                           const mosquitto_property *properties);
+
+/**
+ * `mosquitto_unsubscribe` with MQTT 5 UNSUBSCRIBE properties. The list stays the caller's.
+ */
+int mosquitto_unsubscribe_v5(struct mosquitto *mosq,
+                             int *mid,
+                             const char *sub,
+                             const mosquitto_property *properties);
+
+/**
+ * `mosquitto_disconnect` with an MQTT 5 reason code (0..=255) and DISCONNECT properties (MQTT
+ * 3.1/3.1.1 send no reason code). The list stays the caller's.
+ */
+int mosquitto_disconnect_v5(struct mosquitto *mosq,
+                            int reason_code,
+                            const mosquitto_property *properties);
+
+/**
+ * `mosquitto_will_set` with MQTT 5 will properties (e.g. Will Delay Interval, Content Type).
+ * On success the library takes the list and frees it; on failure it stays the caller's.
+ * `MOSQ_ERR_NOT_SUPPORTED` for a list on an MQTT 3.1/3.1.1 client.
+ */
+int mosquitto_will_set_v5(struct mosquitto *mosq,
+                          const char *topic,
+                          int payloadlen,
+                          const void *payload,
+                          int qos,
+                          bool retain,
+                          mosquitto_property *properties);
 
 /**
  * Reports the version of the libmosquitto API this library implements.

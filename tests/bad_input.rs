@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use culex::ffi::callbacks::*;
 use culex::ffi::client::*;
+use culex::ffi::client_v5::*;
 use culex::ffi::errors::*;
 use culex::ffi::handle::mosquitto;
 use culex::ffi::library::*;
@@ -762,6 +763,53 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_reconnect_delay_set(e.m, 0, 10, false)) },
         case! { mosquitto_reconnect_delay_set, "max < delay", code(INVAL), ARG, "SUCCESS",
         |e| code(mosquitto_reconnect_delay_set(e.m, 10, 5, true)) },
+        // MQTT 5 variants: the same argument checks as their 3.1.1 counterparts.
+        case! { mosquitto_connect_bind_v5, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_connect_bind_v5(null_mut(), c"127.0.0.1".as_ptr(), 1883, 60, null(), null())) },
+        case! { mosquitto_connect_bind_v5, "keepalive 3", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind_v5(e.m, c"127.0.0.1".as_ptr(), 1883, 3, null(), null())) },
+        case! { mosquitto_connect_bind_v5, "host NULL", code(INVAL), ARG,
+        |e| code(mosquitto_connect_bind_v5(e.m, null(), 1883, 60, null(), null())) },
+        case! { mosquitto_publish_v5, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_publish_v5(null_mut(), null_mut(), c"a".as_ptr(), 1, c"x".as_ptr().cast(), 0, false, null())) },
+        case! { mosquitto_publish_v5, "qos 3", code(INVAL), ARG,
+        |e| code(mosquitto_publish_v5(e.m, null_mut(), c"a".as_ptr(), 1, c"x".as_ptr().cast(), 3, false, null())) },
+        case! { mosquitto_publish_v5, "topic with wildcard", code(INVAL), ARG,
+        |e| code(mosquitto_publish_v5(e.m, null_mut(), c"a/#".as_ptr(), 1, c"x".as_ptr().cast(), 0, false, null())) },
+        case! { mosquitto_publish_v5, "payloadlen -1", code(PAYLOAD_SIZE), ARG,
+        |e| code(mosquitto_publish_v5(e.m, null_mut(), c"a".as_ptr(), -1, c"x".as_ptr().cast(), 0, false, null())) },
+        case! { mosquitto_subscribe_v5, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_subscribe_v5(null_mut(), null_mut(), c"a".as_ptr(), 0, 0, null())) },
+        case! { mosquitto_subscribe_v5, "filter a/#/b", code(INVAL), ARG,
+        |e| code(mosquitto_subscribe_v5(e.m, null_mut(), c"a/#/b".as_ptr(), 0, 0, null())) },
+        case! { mosquitto_subscribe_v5, "options 0x30", code(INVAL), ARG,
+        |e| code(mosquitto_subscribe_v5(e.m, null_mut(), c"a".as_ptr(), 0, 0x30, null())) },
+        case! { mosquitto_unsubscribe_v5, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_unsubscribe_v5(null_mut(), null_mut(), c"a".as_ptr(), null())) },
+        case! { mosquitto_unsubscribe_v5, "sub NULL", code(INVAL), ARG,
+        |e| code(mosquitto_unsubscribe_v5(e.m, null_mut(), null(), null())) },
+        case! { mosquitto_disconnect_v5, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_disconnect_v5(null_mut(), 0, null())) },
+        case! { mosquitto_disconnect_v5, "reason 256", code(INVAL), ARG,
+        |e| code(mosquitto_disconnect_v5(e.m, 256, null())) },
+        case! { mosquitto_disconnect_v5, "not connected", code(NO_CONN), QUIET,
+        |e| code(mosquitto_disconnect_v5(e.m, 0, null())) },
+        case! { mosquitto_will_set_v5, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_will_set_v5(null_mut(), c"a".as_ptr(), 0, null(), 0, false, null_mut())) },
+        case! { mosquitto_will_set_v5, "topic with wildcard", code(INVAL), ARG,
+        |e| code(mosquitto_will_set_v5(e.m, c"a/+".as_ptr(), 0, null(), 0, false, null_mut())) },
+        case! { mosquitto_connect_v5_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_connect_v5_callback_set(null_mut(), None); Got::Unit } },
+        case! { mosquitto_disconnect_v5_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_disconnect_v5_callback_set(null_mut(), None); Got::Unit } },
+        case! { mosquitto_publish_v5_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_publish_v5_callback_set(null_mut(), None); Got::Unit } },
+        case! { mosquitto_message_v5_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_message_v5_callback_set(null_mut(), None); Got::Unit } },
+        case! { mosquitto_subscribe_v5_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_subscribe_v5_callback_set(null_mut(), None); Got::Unit } },
+        case! { mosquitto_unsubscribe_v5_callback_set, "mosq NULL", Got::Unit, QUIET,
+        |e| { mosquitto_unsubscribe_v5_callback_set(null_mut(), None); Got::Unit } },
         // Options (reference: libmosquitto 2.0.11; TLS and bind-address options are refused
         // honestly until those features exist).
         case! { mosquitto_int_option, "mosq NULL", code(INVAL), QUIET,

@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 
 use super::handle::{handle, mosquitto};
 use super::message::mosquitto_message;
+use super::property::mosquitto_property;
 
 /// `void (*)(struct mosquitto *, void *, int)`: connect (rc), disconnect (rc), publish and
 /// unsubscribe (mid).
@@ -28,6 +29,35 @@ pub(crate) type SubscribeCallback =
 pub(crate) type LogCallback =
     unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const c_char);
 
+/// `on_connect` (MQTT 5): rc, CONNACK flags, CONNACK properties.
+pub(crate) type ConnectV5Callback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int, *const mosquitto_property);
+/// `on_disconnect` (MQTT 5): rc and the broker's DISCONNECT properties.
+pub(crate) type DisconnectV5Callback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const mosquitto_property);
+/// `on_publish` (MQTT 5): mid, reason code, acknowledgement properties.
+pub(crate) type PublishV5Callback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int, *const mosquitto_property);
+/// `on_message` (MQTT 5): the message and its PUBLISH properties.
+pub(crate) type MessageV5Callback = unsafe extern "C" fn(
+    *mut mosquitto,
+    *mut c_void,
+    *const mosquitto_message,
+    *const mosquitto_property,
+);
+/// `on_subscribe` (MQTT 5): mid, count, granted QoS / reason codes, SUBACK properties.
+pub(crate) type SubscribeV5Callback = unsafe extern "C" fn(
+    *mut mosquitto,
+    *mut c_void,
+    c_int,
+    c_int,
+    *const c_int,
+    *const mosquitto_property,
+);
+/// `on_unsubscribe` (MQTT 5): mid and UNSUBACK properties.
+pub(crate) type UnsubscribeV5Callback =
+    unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const mosquitto_property);
+
 /// The callbacks of one handle.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Callbacks {
@@ -39,6 +69,12 @@ pub(crate) struct Callbacks {
     pub on_subscribe: Option<SubscribeCallback>,
     pub on_unsubscribe: Option<IntCallback>,
     pub on_log: Option<LogCallback>,
+    pub on_connect_v5: Option<ConnectV5Callback>,
+    pub on_disconnect_v5: Option<DisconnectV5Callback>,
+    pub on_publish_v5: Option<PublishV5Callback>,
+    pub on_message_v5: Option<MessageV5Callback>,
+    pub on_subscribe_v5: Option<SubscribeV5Callback>,
+    pub on_unsubscribe_v5: Option<UnsubscribeV5Callback>,
 }
 
 /// Store one callback; a NULL handle is ignored (with a log line).
@@ -144,5 +180,105 @@ pub unsafe extern "C" fn mosquitto_log_callback_set(
     ffi_guard!((), {
         super::logging::install_logger();
         set(mosq, "log", |t| t.on_log = on_log)
+    })
+}
+
+/// Set the MQTT 5 connect callback: rc (CONNACK reason code), flags (bit 0: session present) and
+/// the CONNACK properties (NULL when there are none or for MQTT 3.1/3.1.1). Called after
+/// `on_connect` and `on_connect_with_flags` when several are set.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_connect_v5_callback_set(
+    mosq: *mut mosquitto,
+    on_connect: Option<
+        unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int, *const mosquitto_property),
+    >,
+) {
+    ffi_guard!((), {
+        set(mosq, "connect_v5", |t| t.on_connect_v5 = on_connect)
+    })
+}
+
+/// Set the MQTT 5 disconnect callback: rc (0 after `mosquitto_disconnect`; the broker's reason
+/// code when it sent DISCONNECT; otherwise the error) and the DISCONNECT properties.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_disconnect_v5_callback_set(
+    mosq: *mut mosquitto,
+    on_disconnect: Option<
+        unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const mosquitto_property),
+    >,
+) {
+    ffi_guard!((), {
+        set(mosq, "disconnect_v5", |t| {
+            t.on_disconnect_v5 = on_disconnect
+        })
+    })
+}
+
+/// Set the MQTT 5 publish callback: mid, the reason code of the acknowledgement (0 on success;
+/// a failure code ends the message too) and its properties.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_publish_v5_callback_set(
+    mosq: *mut mosquitto,
+    on_publish: Option<
+        unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int, *const mosquitto_property),
+    >,
+) {
+    ffi_guard!((), {
+        set(mosq, "publish_v5", |t| t.on_publish_v5 = on_publish)
+    })
+}
+
+/// Set the MQTT 5 message callback: the message (library-owned, freed after the callback) and
+/// its PUBLISH properties (also library-owned).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_message_v5_callback_set(
+    mosq: *mut mosquitto,
+    on_message: Option<
+        unsafe extern "C" fn(
+            *mut mosquitto,
+            *mut c_void,
+            *const mosquitto_message,
+            *const mosquitto_property,
+        ),
+    >,
+) {
+    ffi_guard!((), {
+        set(mosq, "message_v5", |t| t.on_message_v5 = on_message)
+    })
+}
+
+/// Set the MQTT 5 subscribe callback: mid, number of filters, granted QoS or reason code per
+/// filter, SUBACK properties.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_subscribe_v5_callback_set(
+    mosq: *mut mosquitto,
+    on_subscribe: Option<
+        unsafe extern "C" fn(
+            *mut mosquitto,
+            *mut c_void,
+            c_int,
+            c_int,
+            *const c_int,
+            *const mosquitto_property,
+        ),
+    >,
+) {
+    ffi_guard!((), {
+        set(mosq, "subscribe_v5", |t| t.on_subscribe_v5 = on_subscribe)
+    })
+}
+
+/// Set the MQTT 5 unsubscribe callback: mid and UNSUBACK properties.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_unsubscribe_v5_callback_set(
+    mosq: *mut mosquitto,
+    on_unsubscribe: Option<
+        unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const mosquitto_property),
+    >,
+) {
+    ffi_guard!((), {
+        set(mosq, "unsubscribe_v5", |t| {
+            t.on_unsubscribe_v5 = on_unsubscribe
+        })
     })
 }

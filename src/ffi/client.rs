@@ -17,8 +17,8 @@ use super::property::mosquitto_property;
 use crate::driver::{Client, Target};
 use crate::error::Error;
 use crate::protocol::{
-    utf8, Properties, QoS, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
-    MAX_REMAINING_LENGTH,
+    utf8, Properties, PropertyContext, QoS, RetainHandling, SubscribeFilter, SubscriptionOptions,
+    Will, MAX_REMAINING_LENGTH,
 };
 use crate::session::SessionConfig;
 
@@ -44,7 +44,10 @@ pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str
 }
 
 /// An optional C string: NULL → `None`.
-unsafe fn opt_c_str<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>, c_int> {
+pub(crate) unsafe fn opt_c_str<'a>(
+    ptr: *const c_char,
+    what: &str,
+) -> Result<Option<&'a str>, c_int> {
     if ptr.is_null() {
         Ok(None)
     } else {
@@ -53,7 +56,7 @@ unsafe fn opt_c_str<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str
 }
 
 /// A payload argument as a slice: checks the length and the pointer.
-unsafe fn payload<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
+pub(crate) unsafe fn payload<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
     if !(0..=MAX_PAYLOAD).contains(&len) {
         log::warn!("culex: payload length {len} is out of range");
         return Err(MOSQ_ERR_PAYLOAD_SIZE as c_int);
@@ -68,7 +71,7 @@ unsafe fn payload<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int>
     Ok(std::slice::from_raw_parts(ptr as *const u8, len as usize))
 }
 
-fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
+pub(crate) fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
     u8::try_from(qos)
         .ok()
         .and_then(QoS::from_u8)
@@ -79,30 +82,63 @@ fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
 }
 
 /// Store `mid` through an optional out-pointer.
-unsafe fn set_mid(out: *mut c_int, mid: u16) {
+pub(crate) unsafe fn set_mid(out: *mut c_int, mid: u16) {
     if !out.is_null() {
         *out = c_int::from(mid);
     }
 }
 
-/// A property list argument: NULL is none; a list needs an MQTT 5 client
-/// (`MOSQ_ERR_NOT_SUPPORTED` otherwise, as libmosquitto answers).
+/// A property list argument for a packet of kind `context`: NULL is none; MQTT 3.1/3.1.1
+/// clients refuse a list with `MOSQ_ERR_NOT_SUPPORTED` (as libmosquitto 2.0 does); MQTT 5 lists
+/// are checked like
+/// `mosquitto_property_check_all` (`MOSQ_ERR_PROTOCOL` for a property the packet may not carry,
+/// `MOSQ_ERR_DUPLICATE_PROPERTY` for a repeated single-occurrence one).
 ///
 /// # Safety
 /// `props` must be NULL or a list built by the property API.
 pub(crate) unsafe fn properties_arg(
     h: &mosquitto,
     props: *const mosquitto_property,
+    context: PropertyContext,
 ) -> Result<Properties, c_int> {
     if props.is_null() {
         return Ok(Properties::default());
     }
     let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
     if !v5 {
+        // libmosquitto's documentation says "ignored", its code (and so this) refuses.
         log::warn!("culex: properties need MQTT 5 (set MOSQ_OPT_PROTOCOL_VERSION)");
         return Err(MOSQ_ERR_NOT_SUPPORTED as c_int);
     }
-    Ok(super::property::to_properties(props))
+    let properties = super::property::to_properties(props);
+    check_properties(&properties, context)?;
+    Ok(properties)
+}
+
+/// The libmosquitto verdict on a property list for a packet of kind `context`.
+pub(crate) fn check_properties(
+    properties: &Properties,
+    context: PropertyContext,
+) -> Result<(), c_int> {
+    let mut seen = Vec::with_capacity(properties.len());
+    for property in properties.iter() {
+        if !property.id.is_allowed_in(context) {
+            log::warn!(
+                "culex: property {:?} is not allowed in {context:?}",
+                property.id
+            );
+            return Err(MOSQ_ERR_PROTOCOL as c_int);
+        }
+        if seen.contains(&property.id) && !property.id.may_repeat_in(context) {
+            log::warn!("culex: property {:?} may appear only once", property.id);
+            return Err(MOSQ_ERR_DUPLICATE_PROPERTY as c_int);
+        }
+        seen.push(property.id);
+    }
+    properties.validate(context).map_err(|e| {
+        log::warn!("culex: invalid properties: {e}");
+        MOSQ_ERR_PROTOCOL as c_int
+    })
 }
 
 fn random_client_id() -> String {
@@ -273,33 +309,54 @@ pub unsafe extern "C" fn mosquitto_will_set(
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
         h.with_logs(|h| {
-            let topic = match c_str(topic, "will topic") {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            if crate::protocol::topic::validate_topic_name(topic).is_err() {
-                log::warn!("mosquitto_will_set: '{topic}' is not a valid topic name");
-                return MOSQ_ERR_INVAL as c_int;
-            }
-            let payload = match self::payload(payloadlen, payload) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            let qos = match qos_arg(qos) {
-                Ok(q) => q,
-                Err(code) => return code,
-            };
-            let will = Will {
-                topic: topic.to_owned(),
-                payload: payload.to_vec(),
+            will_common(
+                h,
+                topic,
+                payloadlen,
+                payload,
                 qos,
                 retain,
-                properties: Properties::default(),
-            };
-            h.client.with_session(|s| s.config_mut().will = Some(will));
-            MOSQ_ERR_SUCCESS as c_int
+                Properties::default(),
+            )
         })
     })
+}
+
+/// Check the will arguments and store the will.
+pub(crate) unsafe fn will_common(
+    h: &mosquitto,
+    topic: *const c_char,
+    payloadlen: c_int,
+    payload: *const c_void,
+    qos: c_int,
+    retain: bool,
+    properties: Properties,
+) -> c_int {
+    let topic = match c_str(topic, "will topic") {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    if crate::protocol::topic::validate_topic_name(topic).is_err() {
+        log::warn!("culex: will topic '{topic}' is not a valid topic name");
+        return MOSQ_ERR_INVAL as c_int;
+    }
+    let payload = match self::payload(payloadlen, payload) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let qos = match qos_arg(qos) {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    let will = Will {
+        topic: topic.to_owned(),
+        payload: payload.to_vec(),
+        qos,
+        retain,
+        properties,
+    };
+    h.client.with_session(|s| s.config_mut().will = Some(will));
+    MOSQ_ERR_SUCCESS as c_int
 }
 
 /// Remove the will. Takes effect at the next connect.
@@ -350,7 +407,7 @@ pub unsafe extern "C" fn mosquitto_username_pw_set(
 }
 
 /// Check connect arguments and build the target.
-unsafe fn target(
+pub(crate) unsafe fn target(
     host: *const c_char,
     port: c_int,
     keepalive: c_int,
@@ -385,13 +442,14 @@ unsafe fn target(
     ))
 }
 
-unsafe fn connect_common(
+pub(crate) unsafe fn connect_common(
     mosq: *mut mosquitto,
     host: *const c_char,
     port: c_int,
     keepalive: c_int,
     bind_address: *const c_char,
     blocking: bool,
+    properties: *const mosquitto_property,
 ) -> c_int {
     let h = handle_or_inval!(mosq);
     h.with_logs(|h| {
@@ -399,8 +457,33 @@ unsafe fn connect_common(
             Ok(t) => t,
             Err(code) => return code,
         };
-        h.client
-            .with_session(|s| s.config_mut().keep_alive = keepalive);
+        let properties = if properties.is_null() {
+            None
+        } else {
+            match properties_arg(h, properties, PropertyContext::Connect) {
+                Ok(p) => Some(p),
+                Err(code) => return code,
+            }
+        };
+        h.client.with_session(|s| {
+            let config = s.config_mut();
+            config.keep_alive = keepalive;
+            if let Some(mut properties) = properties {
+                // A Receive Maximum set with MOSQ_OPT_RECEIVE_MAXIMUM stays unless the list
+                // brings its own.
+                let option = config
+                    .connect_properties
+                    .iter()
+                    .find(|p| p.id == crate::protocol::PropertyId::ReceiveMaximum)
+                    .cloned();
+                if let Some(option) = option {
+                    if !properties.contains(option.id) {
+                        properties.push(option);
+                    }
+                }
+                config.connect_properties = properties;
+            }
+        });
         result_code(h.client.connect(target, blocking))
     })
 }
@@ -415,7 +498,15 @@ pub unsafe extern "C" fn mosquitto_connect(
     keepalive: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(mosq, host, port, keepalive, std::ptr::null(), true)
+        connect_common(
+            mosq,
+            host,
+            port,
+            keepalive,
+            std::ptr::null(),
+            true,
+            std::ptr::null(),
+        )
     })
 }
 
@@ -429,7 +520,15 @@ pub unsafe extern "C" fn mosquitto_connect_bind(
     bind_address: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(mosq, host, port, keepalive, bind_address, true)
+        connect_common(
+            mosq,
+            host,
+            port,
+            keepalive,
+            bind_address,
+            true,
+            std::ptr::null(),
+        )
     })
 }
 
@@ -443,7 +542,15 @@ pub unsafe extern "C" fn mosquitto_connect_async(
     keepalive: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(mosq, host, port, keepalive, std::ptr::null(), false)
+        connect_common(
+            mosq,
+            host,
+            port,
+            keepalive,
+            std::ptr::null(),
+            false,
+            std::ptr::null(),
+        )
     })
 }
 
@@ -457,7 +564,15 @@ pub unsafe extern "C" fn mosquitto_connect_bind_async(
     bind_address: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(mosq, host, port, keepalive, bind_address, false)
+        connect_common(
+            mosq,
+            host,
+            port,
+            keepalive,
+            bind_address,
+            false,
+            std::ptr::null(),
+        )
     })
 }
 
@@ -505,39 +620,61 @@ pub unsafe extern "C" fn mosquitto_publish(
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
         h.with_logs(|h| {
-            let topic = match c_str(topic, "topic") {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            // Checked before the connection state, as libmosquitto does (the session repeats
-            // the full check).
-            if topic.is_empty() || crate::protocol::topic::has_wildcards(topic) {
-                log::warn!("mosquitto_publish: '{topic}' is not a valid topic name");
-                return MOSQ_ERR_INVAL as c_int;
-            }
-            let payload = match self::payload(payloadlen, payload) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            let qos = match qos_arg(qos) {
-                Ok(q) => q,
-                Err(code) => return code,
-            };
-            match h
-                .client
-                .publish(topic, payload, qos, retain, Properties::default())
-            {
-                Ok(id) => {
-                    set_mid(mid, id);
-                    MOSQ_ERR_SUCCESS as c_int
-                }
-                Err(e) => {
-                    log::warn!("mosquitto_publish: {e}");
-                    error_code(&e)
-                }
-            }
+            publish_common(
+                h,
+                mid,
+                topic,
+                payloadlen,
+                payload,
+                qos,
+                retain,
+                Properties::default(),
+            )
         })
     })
+}
+
+/// Check the publish arguments and queue the message.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn publish_common(
+    h: &mosquitto,
+    mid: *mut c_int,
+    topic: *const c_char,
+    payloadlen: c_int,
+    payload: *const c_void,
+    qos: c_int,
+    retain: bool,
+    properties: Properties,
+) -> c_int {
+    let topic = match c_str(topic, "topic") {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    // Checked before the connection state, as libmosquitto does (the session repeats the full
+    // check). MQTT 5 may leave the topic empty when a topic alias names it.
+    let aliased = properties.contains(crate::protocol::PropertyId::TopicAlias);
+    if (topic.is_empty() && !aliased) || crate::protocol::topic::has_wildcards(topic) {
+        log::warn!("culex: publish: '{topic}' is not a valid topic name");
+        return MOSQ_ERR_INVAL as c_int;
+    }
+    let payload = match self::payload(payloadlen, payload) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let qos = match qos_arg(qos) {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    match h.client.publish(topic, payload, qos, retain, properties) {
+        Ok(id) => {
+            set_mid(mid, id);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        Err(e) => {
+            log::warn!("culex: publish: {e}");
+            error_code(&e)
+        }
+    }
 }
 
 /// Subscribe options from `mosquitto_subscribe_multiple`'s `options` bits.
@@ -572,7 +709,7 @@ unsafe fn filters(count: c_int, subs: *const *mut c_char) -> Result<Vec<String>,
     Ok(out)
 }
 
-unsafe fn subscribe_common(
+pub(crate) unsafe fn subscribe_common(
     h: &mosquitto,
     mid: *mut c_int,
     count: c_int,
@@ -653,7 +790,7 @@ pub unsafe extern "C" fn mosquitto_subscribe_multiple(
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
         h.with_logs(|h| {
-            let properties = match properties_arg(h, properties) {
+            let properties = match properties_arg(h, properties, PropertyContext::Subscribe) {
                 Ok(p) => p,
                 Err(code) => return code,
             };
@@ -662,7 +799,7 @@ pub unsafe extern "C" fn mosquitto_subscribe_multiple(
     })
 }
 
-unsafe fn unsubscribe_common(
+pub(crate) unsafe fn unsubscribe_common(
     h: &mosquitto,
     mid: *mut c_int,
     count: c_int,
@@ -711,7 +848,7 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_multiple(
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
         h.with_logs(|h| {
-            let properties = match properties_arg(h, properties) {
+            let properties = match properties_arg(h, properties, PropertyContext::Unsubscribe) {
                 Ok(p) => p,
                 Err(code) => return code,
             };

@@ -12,6 +12,7 @@ use super::callbacks::Callbacks;
 use super::errors::error_code;
 use super::logging as capture;
 use super::message::mosquitto_message;
+use super::property::LentList;
 use crate::driver::{Client, ClientEvent, EventSink};
 use crate::session::Event;
 
@@ -104,6 +105,44 @@ macro_rules! handle_or_inval {
 }
 pub(crate) use handle_or_inval;
 
+/// Hand a received message to `on_message` and `on_message_v5`. The message and its properties
+/// are the library's and live until the callbacks return.
+fn deliver_message(
+    mosq: *mut mosquitto,
+    obj: *mut c_void,
+    cb: &Callbacks,
+    publish: crate::protocol::Publish,
+) {
+    let mut topic = publish.topic.into_bytes();
+    topic.push(0);
+    let mut payload = publish.payload;
+    let payloadlen = payload.len() as c_int;
+    let payload_ptr = if payload.is_empty() {
+        std::ptr::null_mut()
+    } else {
+        // The codec leaves room for this NUL, as libmosquitto's payloads have one.
+        payload.push(0);
+        payload.as_mut_ptr() as *mut c_void
+    };
+    let message = mosquitto_message {
+        mid: c_int::from(publish.packet_id),
+        topic: topic.as_mut_ptr() as *mut c_char,
+        payload: payload_ptr,
+        payloadlen,
+        qos: c_int::from(publish.qos.as_u8()),
+        retain: publish.retain,
+    };
+    // SAFETY: C function pointers supplied by the application for this handle, called with the
+    // handle, its user data and a message valid for the duration of the call.
+    if let Some(f) = cb.on_message {
+        unsafe { f(mosq, obj, &message) };
+    }
+    if let Some(f) = cb.on_message_v5 {
+        let props = LentList::new(&publish.properties);
+        unsafe { f(mosq, obj, &message, props.as_ptr()) };
+    }
+}
+
 /// Calls the C callbacks of one handle for driver events.
 pub(crate) struct Dispatch {
     mosq: *mut mosquitto,
@@ -132,70 +171,91 @@ impl EventSink for Dispatch {
             ClientEvent::Session(Event::ConnAck {
                 reason_code,
                 session_present,
-                ..
+                properties,
             }) => {
                 let rc = c_int::from(reason_code);
+                let flags = c_int::from(session_present);
                 if let Some(f) = cb.on_connect {
                     unsafe { f(mosq, obj, rc) };
                 }
                 if let Some(f) = cb.on_connect_with_flags {
-                    unsafe { f(mosq, obj, rc, c_int::from(session_present)) };
+                    unsafe { f(mosq, obj, rc, flags) };
+                }
+                if let Some(f) = cb.on_connect_v5 {
+                    let props = LentList::new(&properties);
+                    unsafe { f(mosq, obj, rc, flags, props.as_ptr()) };
                 }
             }
-            ClientEvent::Session(Event::Published { mid, .. }) => {
+            ClientEvent::Session(Event::Published {
+                mid,
+                reason_code,
+                properties,
+            }) => {
                 if let Some(f) = cb.on_publish {
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
-            }
-            ClientEvent::Session(Event::Message(publish)) => {
-                if let Some(f) = cb.on_message {
-                    let mut topic = publish.topic.into_bytes();
-                    topic.push(0);
-                    let mut payload = publish.payload;
-                    let payloadlen = payload.len() as c_int;
-                    let payload_ptr = if payload.is_empty() {
-                        std::ptr::null_mut()
-                    } else {
-                        payload.push(0);
-                        payload.as_mut_ptr() as *mut c_void
-                    };
-                    let message = mosquitto_message {
-                        mid: c_int::from(publish.packet_id),
-                        topic: topic.as_mut_ptr() as *mut c_char,
-                        payload: payload_ptr,
-                        payloadlen,
-                        qos: c_int::from(publish.qos.as_u8()),
-                        retain: publish.retain,
-                    };
-                    unsafe { f(mosq, obj, &message) };
-                }
-            }
-            ClientEvent::Session(Event::SubAck {
-                mid, reason_codes, ..
-            }) => {
-                if let Some(f) = cb.on_subscribe {
-                    let granted: Vec<c_int> =
-                        reason_codes.iter().map(|&c| c_int::from(c)).collect();
+                if let Some(f) = cb.on_publish_v5 {
+                    let props = LentList::new(&properties);
                     unsafe {
                         f(
                             mosq,
                             obj,
                             c_int::from(mid),
-                            granted.len() as c_int,
-                            granted.as_ptr(),
+                            c_int::from(reason_code),
+                            props.as_ptr(),
                         )
                     };
                 }
             }
-            ClientEvent::Session(Event::UnsubAck { mid, .. }) => {
+            ClientEvent::Session(Event::Message(publish)) => {
+                if cb.on_message.is_some() || cb.on_message_v5.is_some() {
+                    deliver_message(mosq, obj, &cb, publish);
+                }
+            }
+            ClientEvent::Session(Event::SubAck {
+                mid,
+                reason_codes,
+                properties,
+            }) => {
+                if cb.on_subscribe.is_some() || cb.on_subscribe_v5.is_some() {
+                    let granted: Vec<c_int> =
+                        reason_codes.iter().map(|&c| c_int::from(c)).collect();
+                    let (mid, count) = (c_int::from(mid), granted.len() as c_int);
+                    if let Some(f) = cb.on_subscribe {
+                        unsafe { f(mosq, obj, mid, count, granted.as_ptr()) };
+                    }
+                    if let Some(f) = cb.on_subscribe_v5 {
+                        let props = LentList::new(&properties);
+                        unsafe { f(mosq, obj, mid, count, granted.as_ptr(), props.as_ptr()) };
+                    }
+                }
+            }
+            ClientEvent::Session(Event::UnsubAck {
+                mid, properties, ..
+            }) => {
                 if let Some(f) = cb.on_unsubscribe {
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
+                if let Some(f) = cb.on_unsubscribe_v5 {
+                    let props = LentList::new(&properties);
+                    unsafe { f(mosq, obj, c_int::from(mid), props.as_ptr()) };
+                }
             }
             ClientEvent::Disconnected(reason) => {
-                let rc = reason.as_ref().map_or(0, error_code);
+                // A broker's MQTT 5 DISCONNECT gives its reason code and properties, as in
+                // libmosquitto; otherwise 0 (our DISCONNECT) or the error's code.
+                let server = h.client.with_session(|s| s.take_server_disconnect());
+                let rc = match (&server, &reason) {
+                    (Some(d), _) => c_int::from(d.reason_code),
+                    (None, reason) => reason.as_ref().map_or(0, error_code),
+                };
                 if let Some(f) = cb.on_disconnect {
                     unsafe { f(mosq, obj, rc) };
+                }
+                if let Some(f) = cb.on_disconnect_v5 {
+                    let props = server.map(|d| d.properties).unwrap_or_default();
+                    let props = LentList::new(&props);
+                    unsafe { f(mosq, obj, rc, props.as_ptr()) };
                 }
             }
         }

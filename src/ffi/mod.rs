@@ -60,6 +60,7 @@ pub(crate) use {check_null, ffi_guard, function_name};
 
 pub mod callbacks;
 pub mod client;
+pub mod client_v5;
 pub mod errors;
 pub mod handle;
 pub mod library;
