@@ -10,4 +10,88 @@
 
 #include "mosquitto.h"
 
+/**
+ * Called for every AUTH packet from the broker (MQTT 5 enhanced authentication).
+ *
+ * `reason_code` is 0x18 (continue authentication: answer with `culex_auth_continue`, from inside
+ * the callback or later) or 0x00 (a re-authentication succeeded). `method` is the
+ * Authentication Method (NUL-terminated), `data`/`datalen` the Authentication Data (NULL and 0
+ * when the broker sent none), `props` the other AUTH properties (NULL when none). All of them
+ * belong to the library and are valid only during the call.
+ */
+typedef void (*culex_auth_callback)(struct mosquitto *mosq,
+                                    void *userdata,
+                                    int reason_code,
+                                    const char *method,
+                                    const void *data,
+                                    int datalen,
+                                    const mosquitto_property *props);
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/**
+ * Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
+ *
+ * When on, each PUBLISH topic gets an alias on first use, up to the Topic Alias Maximum the
+ * broker announced in CONNACK; later messages to that topic are sent with an empty topic and the
+ * alias, which saves bandwidth for long topics. Aliases start over on every connection. A message
+ * whose properties already hold a Topic Alias is sent as given. Takes effect at the next
+ * connection. Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
+ */
+int culex_topic_alias_auto_set(struct mosquitto *mosq, bool enabled);
+
+/**
+ * Set the MQTT 5 Authentication Method (and first Authentication Data) sent in CONNECT, for
+ * enhanced authentication. `method` NULL removes both. `data` may be NULL when `len` is 0.
+ * An Authentication Method among the properties given to `mosquitto_connect_bind_v5` takes
+ * precedence. Used from the next connection on; ignored before MQTT 5.
+ *
+ * Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, bad length) or
+ * MOSQ_ERR_MALFORMED_UTF8 (method not valid UTF-8).
+ */
+int culex_auth_method_set(struct mosquitto *mosq, const char *method, const void *data, int len);
+
+/**
+ * Set the function called for every AUTH packet from the broker (see `culex_auth_callback`).
+ * NULL removes it.
+ */
+void culex_auth_callback_set(struct mosquitto *mosq, culex_auth_callback on_auth);
+
+/**
+ * Answer the broker's AUTH 0x18 (continue authentication) with AUTH 0x18 carrying the same
+ * Authentication Method, `data` (`datalen` bytes; NULL and 0 for none) and `props` (reason
+ * string, user properties; NULL for none). May be called from inside the auth callback or later,
+ * before CONNACK or during a re-authentication.
+ *
+ * Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, bad length, properties not allowed in
+ * AUTH), MOSQ_ERR_NOT_SUPPORTED (not MQTT 5), MOSQ_ERR_NO_CONN (no connection),
+ * MOSQ_ERR_PROTOCOL (no AUTH from the broker awaits an answer) or MOSQ_ERR_OVERSIZE_PACKET.
+ */
+int culex_auth_continue(struct mosquitto *mosq,
+                        const void *data,
+                        int datalen,
+                        const mosquitto_property *props);
+
+/**
+ * Start an MQTT 5 re-authentication while connected: AUTH 0x19 with the Authentication Method
+ * of CONNECT, `data` (`datalen` bytes; NULL and 0 for none) and `props` (NULL for none). The
+ * broker's answers arrive through the auth callback (0x18: answer with `culex_auth_continue`;
+ * 0x00: done); a failure ends the connection with the broker's DISCONNECT.
+ *
+ * Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, bad length, no Authentication Method in
+ * CONNECT, an exchange already underway, properties not allowed in AUTH),
+ * MOSQ_ERR_NOT_SUPPORTED (not MQTT 5), MOSQ_ERR_NO_CONN (not connected) or
+ * MOSQ_ERR_OVERSIZE_PACKET.
+ */
+int culex_reauthenticate(struct mosquitto *mosq,
+                         const void *data,
+                         int datalen,
+                         const mosquitto_property *props);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
 #endif  /* CULEX_H */

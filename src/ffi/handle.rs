@@ -241,6 +241,21 @@ impl EventSink for Dispatch {
                     unsafe { f(mosq, obj, c_int::from(mid), props.as_ptr()) };
                 }
             }
+            ClientEvent::Session(Event::Auth {
+                reason_code,
+                method,
+                data,
+                properties,
+            }) => {
+                super::culex::deliver_auth(
+                    mosq,
+                    obj,
+                    reason_code,
+                    &method,
+                    data.as_deref(),
+                    &properties,
+                );
+            }
             ClientEvent::Disconnected(reason) => {
                 // A broker's MQTT 5 DISCONNECT gives its reason code and properties, as in
                 // libmosquitto; otherwise 0 (our DISCONNECT) or the error's code.

@@ -61,6 +61,8 @@ pub(crate) use {check_null, ffi_guard, function_name};
 pub mod callbacks;
 pub mod client;
 pub mod client_v5;
+/// cbindgen:ignore
+pub mod culex;
 pub mod errors;
 pub mod handle;
 pub mod library;

@@ -10,8 +10,8 @@ use super::{Session, State};
 use crate::error::Error;
 use crate::protocol::topic::{validate_topic_filter, validate_topic_name, TopicError};
 use crate::protocol::{
-    varint_len, Disconnect, Packet, PacketId, Properties, PropertyContext, Publish, QoS, Subscribe,
-    SubscribeFilter, Unsubscribe, MAX_REMAINING_LENGTH,
+    varint_len, Disconnect, Packet, PacketId, Properties, PropertyContext, PropertyId, Publish,
+    QoS, Subscribe, SubscribeFilter, Unsubscribe, MAX_REMAINING_LENGTH,
 };
 
 impl Session {
@@ -29,7 +29,18 @@ impl Session {
             _ => {}
         }
         self.check_properties(&properties, PropertyContext::Publish)?;
-        validate_topic_name(topic).map_err(topic_error)?;
+        let aliased = topic.is_empty() && properties.contains(PropertyId::TopicAlias);
+        if !aliased {
+            validate_topic_name(topic).map_err(topic_error)?;
+        }
+        if self.config.protocol.is_v5() {
+            if qos > self.server_maximum_qos {
+                return Err(Error::QosNotSupported);
+            }
+            if retain && !self.server_retain_available {
+                return Err(Error::RetainNotSupported);
+            }
+        }
         let remaining = 2
             + topic.len() as u64
             + if qos == QoS::AtMostOnce { 0 } else { 2 }
@@ -49,9 +60,7 @@ impl Session {
         if qos == QoS::AtMostOnce {
             let mid = self.ids.transient().ok_or(Error::NoMem)?;
             if self.state == State::Connected {
-                self.tx
-                    .publish(&publish, Some(mid), self.config.protocol)
-                    .map_err(|_| Error::PayloadSize)?;
+                self.send_publish(&mut publish, Some(mid))?;
             } else {
                 self.outgoing.hold(Held::Publish { mid, publish });
             }
@@ -150,7 +159,10 @@ impl Session {
         });
         self.tx
             .packet(&disconnect, self.config.protocol)
-            .map_err(|_| Error::Inval)?;
+            .map_err(|e| match e {
+                Error::OversizePacket => e,
+                _ => Error::Inval,
+            })?;
         self.state = State::Closing;
         Ok(())
     }

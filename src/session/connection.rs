@@ -8,11 +8,20 @@
 use std::time::Duration;
 
 use super::outgoing::{AwaitedAck, Held, InflightPublish, NextPending, Stage};
+use super::topic_alias::{self, AliasUse};
 use super::{Event, Session, State};
 use crate::error::Error;
 use crate::protocol::{
-    AckKind, ConnAck, Connect, Disconnect, Packet, Properties, PropertyId, PropertyValue,
+    AckKind, ConnAck, Connect, Disconnect, Packet, PacketId, Properties, PropertyId, PropertyValue,
+    Publish, QoS,
 };
+
+/// MQTT 5 reason code: Packet too large.
+const PACKET_TOO_LARGE: u8 = 0x95;
+/// MQTT 5 reason code: Retain not supported.
+const RETAIN_NOT_SUPPORTED: u8 = 0x9A;
+/// MQTT 5 reason code: QoS not supported.
+const QOS_NOT_SUPPORTED: u8 = 0x9B;
 
 impl Session {
     pub(super) fn open_impl(&mut self) {
@@ -39,12 +48,19 @@ impl Session {
         self.connack_received = false;
         self.server_receive_maximum = u16::MAX;
         self.server_max_packet_size = None;
-        let alias_maximum = self
-            .config
-            .connect_properties
-            .get_u16(PropertyId::TopicAliasMaximum)
-            .unwrap_or(0);
-        self.topic_aliases.reset(alias_maximum);
+        self.tx.set_max_packet_size(None);
+        let (properties, auth_method) = self.connect_properties_with_auth();
+        let v5 = self.config.protocol.is_v5();
+        let announced = |id| if v5 { properties.get_u16(id) } else { None };
+        self.topic_aliases
+            .reset(announced(PropertyId::TopicAliasMaximum).unwrap_or(0));
+        self.receive_maximum = announced(PropertyId::ReceiveMaximum).unwrap_or(u16::MAX);
+        self.incoming_limit = match properties.get_u32(PropertyId::MaximumPacketSize) {
+            Some(max) if v5 && max > 0 => max.min(self.config.max_incoming_packet_size),
+            _ => self.config.max_incoming_packet_size,
+        };
+        self.outbound_aliases.reset(0);
+        self.auth.reset(auth_method);
         let keep_alive = self.config.keep_alive;
         let connack_timeout = if keep_alive > 0 {
             Duration::from_secs(u64::from(keep_alive))
@@ -61,7 +77,7 @@ impl Session {
             will: c.will.clone(),
             username: c.username.clone(),
             password: c.password.clone(),
-            properties: c.connect_properties.clone(),
+            properties,
         });
         let _ = self.tx.packet(&connect, self.config.protocol);
     }
@@ -72,6 +88,8 @@ impl Session {
         }
         self.state = State::Offline;
         self.keepalive.stop();
+        self.auth.finish();
+        self.outbound_aliases.reset(0);
         self.rx.clear();
         if self.rx.capacity() > RX_KEEP_CAPACITY {
             self.rx = Vec::new();
@@ -128,11 +146,21 @@ impl Session {
             }
         }
         self.connack_received = true;
+        self.auth.finish();
         let ConnAck {
             session_present,
             reason_code,
             properties,
         } = connack;
+        if let Some(method) = self.auth.method() {
+            match properties.get_str(PropertyId::AuthenticationMethod) {
+                Some(m) if m != method => {
+                    log::warn!("culex: CONNACK names authentication method '{m}', not '{method}'");
+                    return Err(Error::Protocol);
+                }
+                _ => {}
+            }
+        }
         if reason_code != 0 {
             log::debug!("culex: connection refused (code {reason_code})");
             self.state = State::Offline;
@@ -150,7 +178,7 @@ impl Session {
         } else {
             session_present
         };
-        let keep_alive = self.apply_connack_properties(&properties);
+        let keep_alive = self.apply_connack_properties(&properties)?;
         self.state = State::Connected;
         self.keepalive.connected(now, keep_alive);
         self.events.push_back(Event::ConnAck {
@@ -164,8 +192,13 @@ impl Session {
     }
 
     /// Take in what an MQTT 5 CONNACK tells about the server; returns the keepalive in force.
-    fn apply_connack_properties(&mut self, properties: &Properties) -> u16 {
+    /// An Assigned Client Identifier is adopted for later connections; one assigned although
+    /// CONNECT named a client identifier is a protocol error.
+    fn apply_connack_properties(&mut self, properties: &Properties) -> Result<u16, Error> {
         let mut keep_alive = self.config.keep_alive;
+        self.server_maximum_qos = QoS::ExactlyOnce;
+        self.server_retain_available = true;
+        let mut alias_maximum = 0;
         for p in &properties.0 {
             match (p.id, &p.value) {
                 (PropertyId::ReceiveMaximum, PropertyValue::TwoByteInteger(n)) if *n > 0 => {
@@ -177,10 +210,121 @@ impl Session {
                 (PropertyId::MaximumPacketSize, PropertyValue::FourByteInteger(n)) => {
                     self.server_max_packet_size = Some(*n);
                 }
+                (PropertyId::MaximumQos, PropertyValue::Byte(q)) => {
+                    self.server_maximum_qos = QoS::from_u8(*q).unwrap_or(QoS::ExactlyOnce);
+                }
+                (PropertyId::RetainAvailable, PropertyValue::Byte(r)) => {
+                    self.server_retain_available = *r != 0;
+                }
+                (PropertyId::TopicAliasMaximum, PropertyValue::TwoByteInteger(n)) => {
+                    alias_maximum = *n;
+                }
+                (PropertyId::AssignedClientIdentifier, PropertyValue::Utf8String(id)) => {
+                    if !self.config.client_id.is_empty() && self.config.client_id != *id {
+                        log::warn!(
+                            "culex: broker assigned client id '{id}' although CONNECT named '{}'",
+                            self.config.client_id
+                        );
+                        return Err(Error::Protocol);
+                    }
+                    log::debug!("culex: broker assigned client id '{id}'");
+                    self.config.client_id.clone_from(id);
+                }
                 _ => {}
             }
         }
-        keep_alive
+        self.tx.set_max_packet_size(self.server_max_packet_size);
+        if self.config.auto_topic_alias {
+            self.outbound_aliases.reset(alias_maximum);
+        }
+        Ok(keep_alive)
+    }
+
+    /// Why the server's limits from CONNACK forbid sending `publish`, as an MQTT 5 reason code.
+    pub(super) fn server_refusal(&self, publish: &Publish) -> Option<u8> {
+        if !self.config.protocol.is_v5() {
+            return None;
+        }
+        if publish.qos > self.server_maximum_qos {
+            Some(QOS_NOT_SUPPORTED)
+        } else if publish.retain && !self.server_retain_available {
+            Some(RETAIN_NOT_SUPPORTED)
+        } else {
+            None
+        }
+    }
+
+    /// Encode `publish` into the outgoing buffer, with an automatic topic alias when that is on
+    /// (falling back to the plain form if the alias makes it too large). `publish` is left as it
+    /// came.
+    pub(super) fn send_publish(
+        &mut self,
+        publish: &mut Publish,
+        qos0_mid: Option<PacketId>,
+    ) -> Result<(), Error> {
+        let version = self.config.protocol;
+        if let Some(used) = self.outbound_aliases.plan(publish) {
+            let taken = topic_alias::apply(publish, used);
+            let result = self.tx.publish(publish, qos0_mid, version);
+            topic_alias::unapply(publish, taken);
+            match (result, used) {
+                (Ok(()), AliasUse::Assign(alias)) => {
+                    self.outbound_aliases.record(&publish.topic, alias);
+                    return Ok(());
+                }
+                (Ok(()), AliasUse::Reuse(_)) => return Ok(()),
+                (Err(_), _) => {}
+            }
+        }
+        self.tx.publish(publish, qos0_mid, version)
+    }
+
+    /// A message that cannot be sent on this connection is done: report `reason_code`, free its
+    /// id (QoS 1/2).
+    fn drop_unsendable(&mut self, mid: PacketId, holds_id: bool, reason_code: u8) {
+        log::debug!("culex: m{mid} cannot be sent (reason 0x{reason_code:02x}); dropped");
+        if holds_id {
+            self.ids.release(mid);
+        }
+        self.events.push_back(Event::Published {
+            mid,
+            reason_code,
+            properties: Properties::default(),
+        });
+    }
+
+    /// Send a PUBLISH not sent before on this connection, unless the server's limits forbid it;
+    /// true when it went out.
+    fn send_checked(&mut self, publish: &mut Publish, qos0_mid: Option<PacketId>) -> bool {
+        let mid = qos0_mid.unwrap_or(publish.packet_id);
+        let holds_id = qos0_mid.is_none();
+        if let Some(reason) = self.server_refusal(publish) {
+            self.drop_unsendable(mid, holds_id, reason);
+            return false;
+        }
+        match self.send_publish(publish, qos0_mid) {
+            Ok(()) => true,
+            Err(Error::OversizePacket) => {
+                self.drop_unsendable(mid, holds_id, PACKET_TOO_LARGE);
+                false
+            }
+            Err(_) => {
+                if holds_id {
+                    self.ids.release(mid);
+                }
+                false
+            }
+        }
+    }
+
+    /// Restart the CONNACK timer at `now` (an AUTH round arrived).
+    pub(super) fn restart_connack_timer(&mut self, now: std::time::Instant) {
+        let timeout = if self.config.keep_alive > 0 {
+            Duration::from_secs(u64::from(self.config.keep_alive))
+        } else {
+            self.connack_timeout
+        };
+        self.keepalive.restart_connack(now, timeout);
     }
 
     /// Resend what the previous connection left unfinished, in its original order.
@@ -216,18 +360,32 @@ impl Session {
             self.outgoing.inflight = kept;
         }
         let version = self.config.protocol;
-        for m in self.outgoing.inflight.iter_mut() {
+        let mut inflight = std::mem::take(&mut self.outgoing.inflight);
+        let mut kept = std::collections::VecDeque::with_capacity(inflight.len());
+        for mut m in inflight.drain(..) {
             match m.stage {
+                Stage::AwaitingAck if session_present => {
+                    m.publish.dup = true;
+                    if let Err(e) = self.send_publish(&mut m.publish, None) {
+                        log::debug!("culex: m{} not resent: {e}", m.publish.packet_id);
+                    }
+                    kept.push_back(m);
+                }
                 Stage::AwaitingAck => {
-                    m.publish.dup = session_present;
-                    let _ = self.tx.publish(&m.publish, None, version);
+                    // A new message for this session: the server's new limits apply.
+                    m.publish.dup = false;
+                    if self.send_checked(&mut m.publish, None) {
+                        kept.push_back(m);
+                    }
                 }
                 Stage::AwaitingPubComp => {
                     self.tx
                         .ack(AckKind::PubRel, m.publish.packet_id, 0, version);
+                    kept.push_back(m);
                 }
             }
         }
+        self.outgoing.inflight = kept;
     }
 
     /// Send held packets and queued PUBLISH (as far as the Inflight window allows) in issue order.
@@ -237,7 +395,6 @@ impl Session {
             return;
         }
         let window = self.window();
-        let version = self.config.protocol;
         while let Some(next) = self.outgoing.next_pending(window) {
             match next {
                 NextPending::Queued => self.send_next_queued(),
@@ -246,8 +403,8 @@ impl Session {
                         break;
                     };
                     match pending.packet {
-                        Held::Publish { mid, publish } => {
-                            let _ = self.tx.publish(&publish, Some(mid), version);
+                        Held::Publish { mid, mut publish } => {
+                            self.send_checked(&mut publish, Some(mid));
                         }
                         Held::Subscribe(s) => {
                             let id = s.packet_id;
@@ -265,10 +422,14 @@ impl Session {
 
     /// Send a SUBSCRIBE or UNSUBSCRIBE and remember that it awaits its acknowledgement.
     pub(super) fn send_awaiting(&mut self, packet: Packet, id: u16, awaited: AwaitedAck) {
-        if self.tx.packet(&packet, self.config.protocol).is_ok() {
-            self.outgoing.awaiting.insert(id, awaited);
-        } else {
-            self.ids.release(id);
+        match self.tx.packet(&packet, self.config.protocol) {
+            Ok(()) => {
+                self.outgoing.awaiting.insert(id, awaited);
+            }
+            Err(e) => {
+                log::debug!("culex: m{id} not sent: {e}");
+                self.ids.release(id);
+            }
         }
     }
 
@@ -277,13 +438,8 @@ impl Session {
         let Some(pending) = self.outgoing.queued.pop_front() else {
             return;
         };
-        let publish = pending.packet;
-        if self
-            .tx
-            .publish(&publish, None, self.config.protocol)
-            .is_err()
-        {
-            self.ids.release(publish.packet_id);
+        let mut publish = pending.packet;
+        if !self.send_checked(&mut publish, None) {
             return;
         }
         self.outgoing.inflight.push_back(InflightPublish {
@@ -305,9 +461,15 @@ impl Session {
     /// The connection failed with `error`: for MQTT 5 queue a DISCONNECT with the matching reason
     /// code (the driver flushes it before closing), go offline, and hand back the error.
     pub(super) fn fail(&mut self, error: Error) -> Error {
+        let reason = disconnect_reason(&error);
+        self.fail_with(error, reason)
+    }
+
+    /// As [`Session::fail`], with the DISCONNECT reason code given.
+    pub(super) fn fail_with(&mut self, error: Error, reason: Option<u8>) -> Error {
         log::debug!("culex: connection failed: {error}");
         if self.config.protocol.is_v5() && !self.tx.disconnect_pending() {
-            if let Some(reason_code) = disconnect_reason(&error) {
+            if let Some(reason_code) = reason {
                 let disconnect = Packet::Disconnect(Disconnect {
                     reason_code,
                     properties: Properties::default(),
@@ -317,6 +479,7 @@ impl Session {
         }
         self.state = State::Offline;
         self.keepalive.stop();
+        self.auth.finish();
         self.rx.clear();
         error
     }

@@ -17,6 +17,8 @@ use crate::protocol::{
 
 /// MQTT 5 reason code "Packet Identifier not found".
 const PACKET_ID_NOT_FOUND: u8 = 0x92;
+/// MQTT 5 reason code "Receive Maximum exceeded".
+const RECEIVE_MAXIMUM_EXCEEDED: u8 = 0x93;
 
 impl Session {
     pub(super) fn handle_bytes_impl(&mut self, now: Instant, bytes: &[u8]) -> Result<(), Error> {
@@ -40,7 +42,7 @@ impl Session {
             }
         }
         let version = self.config.protocol;
-        let max = self.config.max_incoming_packet_size;
+        let max = self.incoming_limit;
         while !input.is_empty() {
             if !self.is_receiving() {
                 log::debug!(
@@ -96,11 +98,7 @@ impl Session {
         if self.rx.len() < total {
             return Ok(None);
         }
-        let decoded = decode_packet(
-            &self.rx,
-            self.config.protocol,
-            self.config.max_incoming_packet_size,
-        );
+        let decoded = decode_packet(&self.rx, self.config.protocol, self.incoming_limit);
         self.rx.clear();
         if self.rx.capacity() > super::connection::RX_KEEP_CAPACITY {
             self.rx = Vec::new();
@@ -122,10 +120,10 @@ impl Session {
             return Ok(None);
         };
         let total = 1 + used as u64 + u64::from(remaining);
-        if total > u64::from(self.config.max_incoming_packet_size) {
+        if total > u64::from(self.incoming_limit) {
             log::debug!(
                 "culex: incoming packet of {total} bytes exceeds the maximum of {}",
-                self.config.max_incoming_packet_size
+                self.incoming_limit
             );
             return Err(Error::OversizePacket);
         }
@@ -147,7 +145,9 @@ impl Session {
     }
 
     fn handle_packet(&mut self, now: Instant, packet: Packet) -> Result<(), Error> {
-        if self.state == State::AwaitingConnAck && !matches!(packet, Packet::ConnAck(_)) {
+        if self.state == State::AwaitingConnAck
+            && !matches!(packet, Packet::ConnAck(_) | Packet::Auth(_))
+        {
             log::warn!("culex: {} received before CONNACK", packet_name(&packet));
             return Err(Error::Protocol);
         }
@@ -187,6 +187,7 @@ impl Session {
                 self.server_disconnect = Some(d);
                 Err(Error::ConnLost)
             }
+            Packet::Auth(auth) if self.config.protocol.is_v5() => self.on_auth(now, auth),
             Packet::Connect(_)
             | Packet::Subscribe(_)
             | Packet::Unsubscribe(_)
@@ -230,12 +231,16 @@ impl Session {
                 if !can_ack {
                     return Ok(());
                 }
+                self.check_receive_maximum()?;
                 self.events.push_back(Event::Message(publish));
-                self.tx.ack(AckKind::PubAck, id, 0, version);
+                self.tx.inbound_ack(AckKind::PubAck, id, version);
             }
             QoS::ExactlyOnce => {
                 if !can_ack {
                     return Ok(());
+                }
+                if !self.inbound_qos2.contains(&id) {
+                    self.check_receive_maximum()?;
                 }
                 if self.inbound_qos2.insert(id) {
                     self.events.push_back(Event::Message(publish));
@@ -244,6 +249,22 @@ impl Session {
                 }
                 self.tx.ack(AckKind::PubRec, id, 0, version);
             }
+        }
+        Ok(())
+    }
+
+    /// A new inbound QoS 1/2 PUBLISH arrived: with it, no more than our Receive Maximum may be
+    /// unacknowledged (QoS 2 awaiting PUBREL, PUBACK/PUBCOMP not yet handed to the transport).
+    /// Otherwise the connection fails with DISCONNECT 0x93 (Receive Maximum exceeded).
+    fn check_receive_maximum(&mut self) -> Result<(), Error> {
+        let unacknowledged = self.inbound_qos2.len() + self.tx.inbound_acks() + 1;
+        if self.config.protocol.is_v5() && unacknowledged > usize::from(self.receive_maximum) {
+            log::warn!(
+                "culex: the broker sent more than our Receive Maximum of {} unacknowledged \
+                 QoS 1/2 PUBLISH",
+                self.receive_maximum
+            );
+            return Err(self.fail_with(Error::Protocol, Some(RECEIVE_MAXIMUM_EXCEEDED)));
         }
         Ok(())
     }
@@ -263,12 +284,16 @@ impl Session {
                 if !can_send {
                     return;
                 }
-                let reason = if self.inbound_qos2.remove(&id) || !version.is_v5() {
-                    0
+                if self.inbound_qos2.remove(&id) {
+                    self.tx.inbound_ack(AckKind::PubComp, id, version);
                 } else {
-                    PACKET_ID_NOT_FOUND
-                };
-                self.tx.ack(AckKind::PubComp, id, reason, version);
+                    let reason = if version.is_v5() {
+                        PACKET_ID_NOT_FOUND
+                    } else {
+                        0
+                    };
+                    self.tx.ack(AckKind::PubComp, id, reason, version);
+                }
             }
             AckKind::PubAck | AckKind::PubComp => {
                 let expected_qos = if kind == AckKind::PubAck {

@@ -50,6 +50,14 @@ impl Keepalive {
         };
     }
 
+    /// The broker is still answering before CONNACK (an MQTT 5 AUTH round): CONNACK is now due
+    /// by `now + timeout`.
+    pub(super) fn restart_connack(&mut self, now: Instant, timeout: Duration) {
+        if self.connack_deadline.is_some() {
+            self.connack_deadline = Some(now + timeout);
+        }
+    }
+
     /// CONNACK arrived: the CONNACK deadline ends; `keep_alive` is the interval now in force (the
     /// MQTT 5 Server Keep Alive may differ from what CONNECT asked for).
     pub(super) fn connected(&mut self, now: Instant, keep_alive: u16) {

@@ -34,7 +34,21 @@
 //! - Keepalive K: PINGREQ when nothing was sent or nothing was received for K; with a PINGREQ
 //!   outstanding, K of silence from the broker is `Error::Keepalive`. CONNACK is due within K
 //!   (`Error::Keepalive`), or within [`DEFAULT_CONNACK_TIMEOUT`] when K is 0 (`Error::Timeout`).
+//!
+//! MQTT 5 (details in the submodules):
+//! - Limits both ways: the server's Receive Maximum caps the Inflight window, its Maximum Packet
+//!   Size caps every packet we send (commands fail with `Error::OversizePacket`, nothing too large
+//!   is ever queued), its Maximum QoS and Retain Available are checked at publish time. Our
+//!   Receive Maximum and Maximum Packet Size (CONNECT properties) and Topic Alias Maximum are
+//!   enforced on the broker: DISCONNECT 0x93, 0x95, 0x94.
+//! - Clean start 0 keeps the session state whatever the Session Expiry Interval: CONNACK's Session
+//!   Present decides (0 with expiry 0 is the normal case, handled as in 3.1.1). An Assigned Client
+//!   Identifier is used for the following connections.
+//! - Outgoing topic aliases only with [`SessionConfig::auto_topic_alias`]; enhanced
+//!   authentication through [`Event::Auth`], [`Session::auth_continue`] and
+//!   [`Session::reauthenticate`].
 
+mod auth;
 mod commands;
 mod connection;
 mod incoming;
@@ -52,10 +66,11 @@ use crate::protocol::{
     Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, SubscribeFilter, Will,
 };
 
+use auth::AuthExchange;
 use keepalive::{Keepalive, KeepaliveAction};
 use outgoing::Outgoing;
 use packet_id::PacketIdPool;
-use topic_alias::InboundTopicAliases;
+use topic_alias::{InboundTopicAliases, OutboundTopicAliases};
 use transmit::Transmit;
 
 /// How long to wait for CONNACK when keepalive is off (with keepalive on, the keepalive interval
@@ -79,8 +94,17 @@ pub struct SessionConfig {
     pub connect_properties: Properties,
     /// Most outgoing QoS 1 and 2 PUBLISH in flight at once; 0 means no limit (libmosquitto: 20).
     pub max_inflight: u16,
-    /// Largest inbound packet accepted, in bytes (whole packet). Larger ones end the connection.
+    /// Largest inbound packet accepted, in bytes (whole packet). Larger ones end the connection
+    /// (MQTT 5: with DISCONNECT 0x95). A Maximum Packet Size in `connect_properties` lowers it.
     pub max_incoming_packet_size: u32,
+    /// MQTT 5: give outgoing PUBLISH topic aliases automatically, up to the broker's Topic Alias
+    /// Maximum (off by default, as libmosquitto, which never sends aliases on its own).
+    pub auto_topic_alias: bool,
+    /// MQTT 5 enhanced authentication: the Authentication Method put in CONNECT (unless
+    /// `connect_properties` already holds one).
+    pub auth_method: Option<String>,
+    /// Authentication Data sent with `auth_method` in CONNECT.
+    pub auth_data: Option<Vec<u8>>,
 }
 
 impl Default for SessionConfig {
@@ -96,6 +120,9 @@ impl Default for SessionConfig {
             connect_properties: Properties::default(),
             max_inflight: 20,
             max_incoming_packet_size: crate::protocol::MAX_REMAINING_LENGTH + 5,
+            auto_topic_alias: false,
+            auth_method: None,
+            auth_data: None,
         }
     }
 }
@@ -146,6 +173,17 @@ pub enum Event {
         reason_codes: Vec<u8>,
         properties: Properties,
     },
+    /// MQTT 5 enhanced authentication: the broker sent AUTH. `reason_code` 0x18 (continue
+    /// authentication) asks for an answer through [`Session::auth_continue`]; 0x00 (success) ends a
+    /// re-authentication. `method` is the Authentication Method (the one of CONNECT), `data` the
+    /// Authentication Data if present; `properties` holds the other properties (reason string,
+    /// user properties).
+    Auth {
+        reason_code: u8,
+        method: String,
+        data: Option<Vec<u8>>,
+        properties: Properties,
+    },
 }
 
 /// The client session state machine. See the module documentation.
@@ -171,8 +209,21 @@ pub struct Session {
     connack_received: bool,
     /// MQTT 5 Receive Maximum of the server (65535 when not given).
     server_receive_maximum: u16,
-    /// MQTT 5 Maximum Packet Size of the server, if given.
+    /// MQTT 5 Maximum Packet Size of the server, if given (also enforced by `tx`).
     server_max_packet_size: Option<u32>,
+    /// MQTT 5 Maximum QoS of the server (2 when not given), from the last CONNACK.
+    server_maximum_qos: QoS,
+    /// MQTT 5 Retain Available of the server (true when not given), from the last CONNACK.
+    server_retain_available: bool,
+    /// Largest inbound packet of the current connection: `max_incoming_packet_size`, lowered by
+    /// the Maximum Packet Size of CONNECT.
+    incoming_limit: u32,
+    /// The Receive Maximum announced in CONNECT (65535 when not given).
+    receive_maximum: u16,
+    /// MQTT 5 outbound topic aliases of the current connection.
+    outbound_aliases: OutboundTopicAliases,
+    /// MQTT 5 enhanced authentication exchange.
+    auth: AuthExchange,
     /// The DISCONNECT an MQTT 5 broker sent, until taken.
     server_disconnect: Option<Disconnect>,
     /// CONNACK timeout when keepalive is 0.
@@ -183,6 +234,7 @@ impl Session {
     /// A new offline session.
     pub fn new(config: SessionConfig) -> Session {
         Session {
+            incoming_limit: config.max_incoming_packet_size,
             config,
             state: State::Offline,
             ids: PacketIdPool::new(),
@@ -196,6 +248,11 @@ impl Session {
             connack_received: false,
             server_receive_maximum: u16::MAX,
             server_max_packet_size: None,
+            server_maximum_qos: QoS::ExactlyOnce,
+            server_retain_available: true,
+            receive_maximum: u16::MAX,
+            outbound_aliases: OutboundTopicAliases::default(),
+            auth: AuthExchange::default(),
             server_disconnect: None,
             connack_timeout: DEFAULT_CONNACK_TIMEOUT,
         }
@@ -340,8 +397,14 @@ impl Session {
     /// Errors: `Error::Inval` for an empty topic or one with wildcards, `Error::MalformedUtf8` for
     /// a topic that is not MQTT UTF-8, `Error::PayloadSize` when the packet would exceed the MQTT
     /// limit, `Error::OversizePacket` beyond the MQTT 5 server's Maximum Packet Size,
+    /// `Error::QosNotSupported` above the MQTT 5 server's Maximum QoS,
+    /// `Error::RetainNotSupported` for a retained message when the server has no Retain Available,
     /// `Error::NotSupported` for properties before MQTT 5, `Error::NoMem` when all 65535 packet
-    /// ids are in use.
+    /// ids are in use. An MQTT 5 topic may be empty when `properties` holds a Topic Alias.
+    ///
+    /// A message queued before the server's limits were known (offline, or before CONNACK) that
+    /// breaks them is not sent: it completes with [`Event::Published`] and reason code 0x9B (QoS
+    /// not supported), 0x9A (retain not supported) or 0x95 (packet too large).
     pub fn publish(
         &mut self,
         topic: &str,
@@ -424,6 +487,55 @@ impl Session {
     /// The CONNACK timeout used when keepalive is 0 (default [`DEFAULT_CONNACK_TIMEOUT`]).
     pub fn set_connack_timeout(&mut self, timeout: Duration) {
         self.connack_timeout = timeout;
+    }
+
+    /// MQTT 5 enhanced authentication: answer the broker's AUTH 0x18 (reported as
+    /// [`Event::Auth`]) with AUTH 0x18 carrying the same Authentication Method, `data` as
+    /// Authentication Data and `properties` (reason string, user properties; never the method or
+    /// data). Works during CONNECT (before CONNACK) and during a re-authentication.
+    ///
+    /// Errors: `Error::NotSupported` before MQTT 5, `Error::NoConn` without a connection,
+    /// `Error::Protocol` when no AUTH from the broker awaits an answer, `Error::Inval` for
+    /// properties not allowed here, `Error::OversizePacket` beyond the server's Maximum Packet Size.
+    pub fn auth_continue(
+        &mut self,
+        data: Option<Vec<u8>>,
+        properties: Properties,
+    ) -> Result<(), Error> {
+        self.auth_continue_impl(data, properties)
+    }
+
+    /// MQTT 5 re-authentication: while connected, send AUTH 0x19 with the Authentication Method of
+    /// CONNECT, `data` and `properties`. The broker answers with AUTH 0x18 (continue, see
+    /// [`Session::auth_continue`]) or AUTH 0x00 (success), each reported as [`Event::Auth`], or
+    /// ends the connection with DISCONNECT.
+    ///
+    /// Errors: `Error::NotSupported` before MQTT 5, `Error::NoConn` when not connected,
+    /// `Error::Inval` when CONNECT carried no Authentication Method, when an exchange is already
+    /// underway or for properties not allowed here, `Error::OversizePacket` as above.
+    pub fn reauthenticate(
+        &mut self,
+        data: Option<Vec<u8>>,
+        properties: Properties,
+    ) -> Result<(), Error> {
+        self.reauthenticate_impl(data, properties)
+    }
+
+    /// Whether an enhanced authentication exchange is underway (at CONNECT or a
+    /// re-authentication).
+    pub fn auth_in_progress(&self) -> bool {
+        self.auth.in_progress()
+    }
+
+    /// MQTT 5: turn automatic outgoing topic aliases on or off (see
+    /// [`SessionConfig::auto_topic_alias`]). Takes effect at the next connection.
+    pub fn set_auto_topic_alias(&mut self, enabled: bool) {
+        self.config.auto_topic_alias = enabled;
+    }
+
+    /// The client identifier CONNECT carries (after an MQTT 5 broker assigned one, that one).
+    pub fn client_id(&self) -> &str {
+        &self.config.client_id
     }
 
     /// The DISCONNECT an MQTT 5 broker sent (reason code and properties), once.

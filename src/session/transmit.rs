@@ -2,9 +2,12 @@
 //! [`Session::poll_transmit`](super::Session::poll_transmit) hands it to the driver.
 //!
 //! Owns the pending bytes, the message ids of the QoS 0 PUBLISH among them (they are reported as
-//! published once handed out) and whether a DISCONNECT is among them. Also owns the debug log lines
+//! published once handed out), whether a DISCONNECT is among them, and how many acknowledgements
+//! ending an inbound QoS 1/2 flow (PUBACK, PUBCOMP) are among them. Enforces the MQTT 5 server's
+//! Maximum Packet Size: a packet larger than that is never appended. Also owns the debug log lines
 //! for packets sent and received. It never decides *what* to send.
 
+use crate::error::Error;
 use crate::protocol::{
     Ack, AckKind, EncodeError, Packet, PacketId, Properties, ProtocolVersion, Publish,
 };
@@ -15,26 +18,73 @@ pub(super) struct Transmit {
     buf: Vec<u8>,
     qos0_mids: Vec<PacketId>,
     disconnect_pending: bool,
+    /// PUBACK/PUBCOMP ending an inbound flow, waiting in `buf`.
+    inbound_acks: usize,
+    /// The server's Maximum Packet Size, once CONNACK told it.
+    max_packet_size: Option<u32>,
+}
+
+/// The crate error for a failed encode.
+fn encode_error(e: EncodeError) -> Error {
+    match e {
+        EncodeError::TooLarge => Error::PayloadSize,
+        EncodeError::Invalid(_) => Error::Inval,
+    }
 }
 
 impl Transmit {
-    /// Encode `packet` at the end of the buffer. On failure nothing is appended.
+    /// The server's Maximum Packet Size for the rest of this connection (`None`: no limit).
+    pub(super) fn set_max_packet_size(&mut self, max: Option<u32>) {
+        self.max_packet_size = max;
+    }
+
+    /// Encode `packet` at the end of the buffer. On failure nothing is appended:
+    /// `Error::OversizePacket` beyond the server's Maximum Packet Size, `Error::PayloadSize`
+    /// beyond the MQTT limit, `Error::Inval` for a packet that cannot be encoded.
     pub(super) fn packet(
         &mut self,
         packet: &Packet,
         version: ProtocolVersion,
-    ) -> Result<(), EncodeError> {
-        log_sending(packet);
+    ) -> Result<(), Error> {
         let start = self.buf.len();
         let result = packet.encode(version, &mut self.buf);
-        if let Err(e) = &result {
-            self.buf.truncate(start);
-            log::error!("culex: cannot encode {}: {e:?}", packet_name(packet));
-        }
-        if result.is_ok() && matches!(packet, Packet::Disconnect(_)) {
-            self.disconnect_pending = true;
+        let result = self.settle(start, result, packet_name(packet));
+        if result.is_ok() {
+            log_sending(packet);
+            if matches!(packet, Packet::Disconnect(_)) {
+                self.disconnect_pending = true;
+            }
         }
         result
+    }
+
+    /// Keep what was encoded from `start` on, or take it back on failure or when it exceeds the
+    /// server's Maximum Packet Size.
+    fn settle(
+        &mut self,
+        start: usize,
+        result: Result<(), EncodeError>,
+        name: &str,
+    ) -> Result<(), Error> {
+        match result {
+            Ok(()) => match self.max_packet_size {
+                Some(max) if (self.buf.len() - start) as u64 > u64::from(max) => {
+                    log::debug!(
+                        "culex: {name} of {} bytes exceeds the server's maximum packet size {max}; \
+                         not sent",
+                        self.buf.len() - start
+                    );
+                    self.buf.truncate(start);
+                    Err(Error::OversizePacket)
+                }
+                _ => Ok(()),
+            },
+            Err(e) => {
+                self.buf.truncate(start);
+                log::error!("culex: cannot encode {name}: {e:?}");
+                Err(encode_error(e))
+            }
+        }
     }
 
     /// Encode a PUBLISH at the end of the buffer; `qos0_mid` is the message id of a QoS 0 PUBLISH.
@@ -43,16 +93,13 @@ impl Transmit {
         publish: &Publish,
         qos0_mid: Option<PacketId>,
         version: ProtocolVersion,
-    ) -> Result<(), EncodeError> {
-        log_publish("sending", publish, qos0_mid);
+    ) -> Result<(), Error> {
         let start = self.buf.len();
         let result = publish.encode(version, &mut self.buf);
-        match &result {
-            Ok(()) => self.qos0_mids.extend(qos0_mid),
-            Err(e) => {
-                self.buf.truncate(start);
-                log::error!("culex: cannot encode PUBLISH: {e:?}");
-            }
+        let result = self.settle(start, result, "PUBLISH");
+        if result.is_ok() {
+            log_publish("sending", publish, qos0_mid);
+            self.qos0_mids.extend(qos0_mid);
         }
         result
     }
@@ -71,8 +118,29 @@ impl Transmit {
             reason_code,
             properties: Properties::default(),
         });
-        // An acknowledgement without properties always encodes.
+        // An acknowledgement without properties always encodes (and fits any Maximum Packet
+        // Size a server may set, which is at least 4 in practice).
         let _ = self.packet(&ack, version);
+    }
+
+    /// Encode the PUBACK or PUBCOMP that ends an inbound QoS 1/2 flow; it counts against our
+    /// Receive Maximum until handed to the transport.
+    pub(super) fn inbound_ack(
+        &mut self,
+        kind: AckKind,
+        packet_id: PacketId,
+        version: ProtocolVersion,
+    ) {
+        let before = self.buf.len();
+        self.ack(kind, packet_id, 0, version);
+        if self.buf.len() > before {
+            self.inbound_acks += 1;
+        }
+    }
+
+    /// How many PUBACK/PUBCOMP ending an inbound flow wait in the buffer.
+    pub(super) fn inbound_acks(&self) -> usize {
+        self.inbound_acks
     }
 
     /// Whether any byte is waiting.
@@ -106,6 +174,7 @@ impl Transmit {
             published(mid);
         }
         self.disconnect_pending = false;
+        self.inbound_acks = 0;
         n
     }
 
@@ -113,6 +182,8 @@ impl Transmit {
     pub(super) fn discard(&mut self) -> Vec<PacketId> {
         self.buf.clear();
         self.disconnect_pending = false;
+        self.inbound_acks = 0;
+        self.max_packet_size = None;
         std::mem::take(&mut self.qos0_mids)
     }
 }

@@ -1,0 +1,377 @@
+//! `culex.h`: Culex's own extensions of the libmosquitto 2.0 API, all named `culex_*`.
+//!
+//! - Automatic MQTT 5 outgoing topic aliases (`culex_topic_alias_auto_set`).
+//! - MQTT 5 enhanced authentication on the client side (libmosquitto has none): the method and
+//!   first data CONNECT carries (`culex_auth_method_set`), a callback for every AUTH the broker
+//!   sends (`culex_auth_callback_set`), the answer to AUTH 0x18 (`culex_auth_continue`) and
+//!   re-authentication (`culex_reauthenticate`).
+//!
+//! The auth callbacks are kept here, keyed by handle address, so that `struct mosquitto` needs no
+//! field for them; [`deliver_auth`] is what the event dispatch calls and [`forget_handle`] what
+//! `mosquitto_destroy` calls. No lock is held while a callback runs.
+
+// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
+#![allow(clippy::missing_safety_doc)]
+#![allow(non_camel_case_types)]
+
+use std::ffi::CString;
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::Mutex;
+
+use super::client::{c_str, properties_arg};
+use super::errors::{result_code, MOSQ_ERR_INVAL, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
+use super::handle::{handle, handle_or_inval, mosquitto};
+use super::property::{mosquitto_property, LentList};
+use crate::protocol::{Properties, PropertyContext};
+
+/// Called for every AUTH packet from the broker (MQTT 5 enhanced authentication).
+///
+/// `reason_code` is 0x18 (continue authentication: answer with `culex_auth_continue`, from inside
+/// the callback or later) or 0x00 (a re-authentication succeeded). `method` is the
+/// Authentication Method (NUL-terminated), `data`/`datalen` the Authentication Data (NULL and 0
+/// when the broker sent none), `props` the other AUTH properties (NULL when none). All of them
+/// belong to the library and are valid only during the call.
+pub type culex_auth_callback = Option<
+    unsafe extern "C" fn(
+        mosq: *mut mosquitto,
+        userdata: *mut c_void,
+        reason_code: c_int,
+        method: *const c_char,
+        data: *const c_void,
+        datalen: c_int,
+        props: *const mosquitto_property,
+    ),
+>;
+
+/// The auth callback of each handle that has one, by handle address.
+static AUTH_CALLBACKS: Mutex<Vec<(usize, culex_auth_callback)>> = Mutex::new(Vec::new());
+
+fn callbacks() -> std::sync::MutexGuard<'static, Vec<(usize, culex_auth_callback)>> {
+    AUTH_CALLBACKS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn auth_callback(mosq: *const mosquitto) -> culex_auth_callback {
+    let key = mosq as usize;
+    callbacks()
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|&(_, cb)| cb)
+}
+
+/// Forget the auth callback of a handle that is being destroyed (so that a later handle at the
+/// same address does not inherit it).
+#[allow(dead_code)] // for mosquitto_destroy
+pub(crate) fn forget_handle(mosq: *const mosquitto) {
+    let key = mosq as usize;
+    callbacks().retain(|(k, _)| *k != key);
+}
+
+/// Call the auth callback of `mosq` (if set) for an AUTH from the broker. No lock is held while
+/// it runs.
+pub(crate) fn deliver_auth(
+    mosq: *mut mosquitto,
+    userdata: *mut c_void,
+    reason_code: u8,
+    method: &str,
+    data: Option<&[u8]>,
+    properties: &Properties,
+) {
+    let Some(cb) = auth_callback(mosq) else {
+        return;
+    };
+    // MQTT UTF-8 never holds U+0000; strip it anyway rather than fail.
+    let method = CString::new(method.replace('\0', "")).unwrap_or_default();
+    let (data_ptr, datalen) = match data {
+        Some(d) => (d.as_ptr() as *const c_void, d.len() as c_int),
+        None => (std::ptr::null(), 0),
+    };
+    let props = LentList::new(properties);
+    // SAFETY: a C function pointer the application gave for this handle, called with the handle,
+    // its user data and arguments that stay valid until it returns.
+    unsafe {
+        cb(
+            mosq,
+            userdata,
+            c_int::from(reason_code),
+            method.as_ptr(),
+            data_ptr,
+            datalen,
+            props.as_ptr(),
+        )
+    };
+}
+
+/// Binary data argument: NULL with 0 is "no data"; a negative length, or NULL with a positive
+/// length, is `MOSQ_ERR_INVAL`.
+unsafe fn data_arg(data: *const c_void, len: c_int) -> Result<Option<Vec<u8>>, c_int> {
+    if len < 0 || len > c_int::from(u16::MAX) || (data.is_null() && len > 0) {
+        log::warn!("culex: authentication data of length {len} is invalid");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    if data.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(
+        std::slice::from_raw_parts(data as *const u8, len as usize).to_vec(),
+    ))
+}
+
+/// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
+///
+/// When on, each PUBLISH topic gets an alias on first use, up to the Topic Alias Maximum the
+/// broker announced in CONNACK; later messages to that topic are sent with an empty topic and the
+/// alias, which saves bandwidth for long topics. Aliases start over on every connection. A message
+/// whose properties already hold a Topic Alias is sent as given. Takes effect at the next
+/// connection. Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn culex_topic_alias_auto_set(mosq: *mut mosquitto, enabled: bool) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.client.with_session(|s| s.set_auto_topic_alias(enabled));
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
+
+/// Set the MQTT 5 Authentication Method (and first Authentication Data) sent in CONNECT, for
+/// enhanced authentication. `method` NULL removes both. `data` may be NULL when `len` is 0.
+/// An Authentication Method among the properties given to `mosquitto_connect_bind_v5` takes
+/// precedence. Used from the next connection on; ignored before MQTT 5.
+///
+/// Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, bad length) or
+/// MOSQ_ERR_MALFORMED_UTF8 (method not valid UTF-8).
+#[no_mangle]
+pub unsafe extern "C" fn culex_auth_method_set(
+    mosq: *mut mosquitto,
+    method: *const c_char,
+    data: *const c_void,
+    len: c_int,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let method = if method.is_null() {
+                None
+            } else {
+                match c_str(method, "method") {
+                    Ok(m) => Some(m.to_owned()),
+                    Err(code) => return code,
+                }
+            };
+            let data = match data_arg(data, len) {
+                Ok(d) => d,
+                Err(code) => return code,
+            };
+            h.client.with_session(|s| {
+                let config = s.config_mut();
+                config.auth_data = if method.is_some() { data } else { None };
+                config.auth_method = method;
+            });
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// Set the function called for every AUTH packet from the broker (see `culex_auth_callback`).
+/// NULL removes it.
+#[no_mangle]
+pub unsafe extern "C" fn culex_auth_callback_set(
+    mosq: *mut mosquitto,
+    on_auth: culex_auth_callback,
+) {
+    ffi_guard!((), {
+        if handle(mosq).is_none() {
+            log::warn!("culex_auth_callback_set: mosq is NULL");
+            return;
+        }
+        let key = mosq as usize;
+        let mut table = callbacks();
+        table.retain(|(k, _)| *k != key);
+        if on_auth.is_some() {
+            table.push((key, on_auth));
+        }
+    })
+}
+
+/// Answer the broker's AUTH 0x18 (continue authentication) with AUTH 0x18 carrying the same
+/// Authentication Method, `data` (`datalen` bytes; NULL and 0 for none) and `props` (reason
+/// string, user properties; NULL for none). May be called from inside the auth callback or later,
+/// before CONNACK or during a re-authentication.
+///
+/// Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, bad length, properties not allowed in
+/// AUTH), MOSQ_ERR_NOT_SUPPORTED (not MQTT 5), MOSQ_ERR_NO_CONN (no connection),
+/// MOSQ_ERR_PROTOCOL (no AUTH from the broker awaits an answer) or MOSQ_ERR_OVERSIZE_PACKET.
+#[no_mangle]
+pub unsafe extern "C" fn culex_auth_continue(
+    mosq: *mut mosquitto,
+    data: *const c_void,
+    datalen: c_int,
+    props: *const mosquitto_property,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let (data, properties) = match auth_args(h, data, datalen, props) {
+                Ok(args) => args,
+                Err(code) => return code,
+            };
+            result_code(h.client.with_session(|s| s.auth_continue(data, properties)))
+        })
+    })
+}
+
+/// Start an MQTT 5 re-authentication while connected: AUTH 0x19 with the Authentication Method
+/// of CONNECT, `data` (`datalen` bytes; NULL and 0 for none) and `props` (NULL for none). The
+/// broker's answers arrive through the auth callback (0x18: answer with `culex_auth_continue`;
+/// 0x00: done); a failure ends the connection with the broker's DISCONNECT.
+///
+/// Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, bad length, no Authentication Method in
+/// CONNECT, an exchange already underway, properties not allowed in AUTH),
+/// MOSQ_ERR_NOT_SUPPORTED (not MQTT 5), MOSQ_ERR_NO_CONN (not connected) or
+/// MOSQ_ERR_OVERSIZE_PACKET.
+#[no_mangle]
+pub unsafe extern "C" fn culex_reauthenticate(
+    mosq: *mut mosquitto,
+    data: *const c_void,
+    datalen: c_int,
+    props: *const mosquitto_property,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let (data, properties) = match auth_args(h, data, datalen, props) {
+                Ok(args) => args,
+                Err(code) => return code,
+            };
+            result_code(
+                h.client
+                    .with_session(|s| s.reauthenticate(data, properties)),
+            )
+        })
+    })
+}
+
+/// The data and property arguments of the AUTH commands.
+unsafe fn auth_args(
+    h: &mosquitto,
+    data: *const c_void,
+    datalen: c_int,
+    props: *const mosquitto_property,
+) -> Result<(Option<Vec<u8>>, Properties), c_int> {
+    let data = data_arg(data, datalen)?;
+    let properties = properties_arg(h, props, PropertyContext::Auth)?;
+    Ok((data, properties))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::client::{mosquitto_destroy, mosquitto_new};
+    use crate::ffi::errors::{MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_NO_CONN};
+    use crate::protocol::{Property, PropertyId, ProtocolVersion};
+
+    /// One call of the test callback: reason code, method, data, property count.
+    type Seen = (c_int, String, Option<Vec<u8>>, usize);
+    static SEEN: Mutex<Vec<Seen>> = Mutex::new(Vec::new());
+
+    unsafe extern "C" fn record(
+        _mosq: *mut mosquitto,
+        userdata: *mut c_void,
+        reason_code: c_int,
+        method: *const c_char,
+        data: *const c_void,
+        datalen: c_int,
+        props: *const mosquitto_property,
+    ) {
+        assert_eq!(userdata as usize, 0x5EED);
+        let method = std::ffi::CStr::from_ptr(method)
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let data = (!data.is_null())
+            .then(|| std::slice::from_raw_parts(data as *const u8, datalen as usize).to_vec());
+        let count = crate::ffi::property::to_properties(props).len();
+        SEEN.lock()
+            .unwrap()
+            .push((reason_code, method, data, count));
+    }
+
+    #[test]
+    fn setters_check_arguments_and_reach_the_session() {
+        unsafe {
+            let mosq = mosquitto_new(c"t".as_ptr(), true, 0x5EED as *mut c_void);
+            assert!(!mosq.is_null());
+            let h = handle(mosq).unwrap();
+            let null = std::ptr::null_mut();
+
+            assert_eq!(
+                culex_topic_alias_auto_set(null, true),
+                MOSQ_ERR_INVAL as c_int
+            );
+            assert_eq!(culex_topic_alias_auto_set(mosq, true), 0);
+            assert!(h.client.with_session(|s| s.config().auto_topic_alias));
+
+            let data = b"first";
+            assert_eq!(
+                culex_auth_method_set(mosq, c"SCRAM".as_ptr(), data.as_ptr().cast(), -1),
+                MOSQ_ERR_INVAL as c_int
+            );
+            assert_eq!(
+                culex_auth_method_set(mosq, c"SCRAM".as_ptr(), std::ptr::null(), 3),
+                MOSQ_ERR_INVAL as c_int
+            );
+            assert_eq!(
+                culex_auth_method_set(mosq, c"SCRAM".as_ptr(), data.as_ptr().cast(), 5),
+                0
+            );
+            let (method, auth_data) = h
+                .client
+                .with_session(|s| (s.config().auth_method.clone(), s.config().auth_data.clone()));
+            assert_eq!(method.as_deref(), Some("SCRAM"));
+            assert_eq!(auth_data.as_deref(), Some(&data[..]));
+            assert_eq!(
+                culex_auth_method_set(mosq, std::ptr::null(), data.as_ptr().cast(), 5),
+                0
+            );
+            assert_eq!(
+                h.client.with_session(|s| s.config().auth_method.clone()),
+                None
+            );
+
+            // 3.1.1 (the default): no AUTH; MQTT 5 without a connection: no connection.
+            let none = std::ptr::null();
+            assert_eq!(
+                culex_reauthenticate(mosq, none, 0, std::ptr::null()),
+                MOSQ_ERR_NOT_SUPPORTED as c_int
+            );
+            h.client
+                .with_session(|s| s.config_mut().protocol = ProtocolVersion::V5);
+            assert_eq!(
+                culex_auth_continue(mosq, none, 0, std::ptr::null()),
+                MOSQ_ERR_NO_CONN as c_int
+            );
+            assert_eq!(
+                culex_auth_continue(null, none, 0, std::ptr::null()),
+                MOSQ_ERR_INVAL as c_int
+            );
+
+            // The callback gets what deliver_auth is given; NULL removes it.
+            culex_auth_callback_set(mosq, Some(record));
+            let mut props = Properties::new();
+            props.push(Property::user("k", "v"));
+            deliver_auth(mosq, h.userdata(), 0x18, "SCRAM", Some(b"srv"), &props);
+            deliver_auth(mosq, h.userdata(), 0x00, "SCRAM", None, &Properties::new());
+            culex_auth_callback_set(mosq, None);
+            deliver_auth(mosq, h.userdata(), 0x18, "SCRAM", None, &props);
+            assert_eq!(
+                *SEEN.lock().unwrap(),
+                [
+                    (0x18, "SCRAM".to_owned(), Some(b"srv".to_vec()), 1),
+                    (0x00, "SCRAM".to_owned(), None, 0)
+                ]
+            );
+            assert!(!props.contains(PropertyId::AuthenticationMethod));
+            forget_handle(mosq);
+            mosquitto_destroy(mosq);
+        }
+    }
+}
