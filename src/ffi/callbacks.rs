@@ -75,6 +75,8 @@ pub(crate) struct Callbacks {
     pub on_message_v5: Option<MessageV5Callback>,
     pub on_subscribe_v5: Option<SubscribeV5Callback>,
     pub on_unsubscribe_v5: Option<UnsubscribeV5Callback>,
+    /// Culex extension: MQTT 5 enhanced authentication (see `culex.h`).
+    pub on_auth: super::culex::culex_auth_callback,
 }
 
 /// Store one callback; a NULL handle is ignored (with a log line).

@@ -6,9 +6,8 @@
 //!   sends (`culex_auth_callback_set`), the answer to AUTH 0x18 (`culex_auth_continue`) and
 //!   re-authentication (`culex_reauthenticate`).
 //!
-//! The auth callbacks are kept here, keyed by handle address, so that `struct mosquitto` needs no
-//! field for them; [`deliver_auth`] is what the event dispatch calls and [`forget_handle`] what
-//! `mosquitto_destroy` calls. No lock is held while a callback runs.
+//! The auth callback lives with the handle's other callbacks; [`deliver_auth`] is what the event
+//! dispatch calls. No lock is held while a callback runs.
 
 // Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
 #![allow(clippy::missing_safety_doc)]
@@ -16,7 +15,6 @@
 
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
-use std::sync::Mutex;
 
 use super::client::{c_str, properties_arg};
 use super::errors::{result_code, MOSQ_ERR_INVAL, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
@@ -43,29 +41,6 @@ pub type culex_auth_callback = Option<
     ),
 >;
 
-/// The auth callback of each handle that has one, by handle address.
-static AUTH_CALLBACKS: Mutex<Vec<(usize, culex_auth_callback)>> = Mutex::new(Vec::new());
-
-fn callbacks() -> std::sync::MutexGuard<'static, Vec<(usize, culex_auth_callback)>> {
-    AUTH_CALLBACKS.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn auth_callback(mosq: *const mosquitto) -> culex_auth_callback {
-    let key = mosq as usize;
-    callbacks()
-        .iter()
-        .find(|(k, _)| *k == key)
-        .and_then(|&(_, cb)| cb)
-}
-
-/// Forget the auth callback of a handle that is being destroyed (so that a later handle at the
-/// same address does not inherit it).
-#[allow(dead_code)] // for mosquitto_destroy
-pub(crate) fn forget_handle(mosq: *const mosquitto) {
-    let key = mosq as usize;
-    callbacks().retain(|(k, _)| *k != key);
-}
-
 /// Call the auth callback of `mosq` (if set) for an AUTH from the broker. No lock is held while
 /// it runs.
 pub(crate) fn deliver_auth(
@@ -76,7 +51,8 @@ pub(crate) fn deliver_auth(
     data: Option<&[u8]>,
     properties: &Properties,
 ) {
-    let Some(cb) = auth_callback(mosq) else {
+    // SAFETY: the dispatcher passes its own live handle.
+    let Some(cb) = unsafe { handle(mosq) }.and_then(|h| h.callbacks().on_auth) else {
         return;
     };
     // MQTT UTF-8 never holds U+0000; strip it anyway rather than fail.
@@ -179,15 +155,14 @@ pub unsafe extern "C" fn culex_auth_callback_set(
     on_auth: culex_auth_callback,
 ) {
     ffi_guard!((), {
-        if handle(mosq).is_none() {
-            log::warn!("culex_auth_callback_set: mosq is NULL");
-            return;
-        }
-        let key = mosq as usize;
-        let mut table = callbacks();
-        table.retain(|(k, _)| *k != key);
-        if on_auth.is_some() {
-            table.push((key, on_auth));
+        match handle(mosq) {
+            Some(h) => {
+                h.callbacks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .on_auth = on_auth
+            }
+            None => log::warn!("culex_auth_callback_set: mosq is NULL"),
         }
     })
 }
@@ -268,6 +243,7 @@ mod tests {
     use crate::ffi::client::{mosquitto_destroy, mosquitto_new};
     use crate::ffi::errors::{MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_NO_CONN};
     use crate::protocol::{Property, PropertyId, ProtocolVersion};
+    use std::sync::Mutex;
 
     /// One call of the test callback: reason code, method, data, property count.
     type Seen = (c_int, String, Option<Vec<u8>>, usize);
@@ -370,7 +346,6 @@ mod tests {
                 ]
             );
             assert!(!props.contains(PropertyId::AuthenticationMethod));
-            forget_handle(mosq);
             mosquitto_destroy(mosq);
         }
     }
