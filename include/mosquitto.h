@@ -771,6 +771,268 @@ int mosquitto_void_option(struct mosquitto *mosq, enum mosq_opt_t option, void *
 int mosquitto_opts_set(struct mosquitto *mosq, enum mosq_opt_t option, void *value);
 
 /**
+ * Append a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) to a list. `*proplist` may
+ * be NULL, which starts a new list; the list belongs to the caller, who frees it with
+ * `mosquitto_property_free_all`. The value itself is not checked here (a Payload Format
+ * Indicator of 2 is accepted); `mosquitto_property_check_all` checks it.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `proplist` is NULL or `identifier` is not a
+ * property of type Byte; `MOSQ_ERR_NOMEM` when out of memory.
+ */
+int mosquitto_property_add_byte(mosquitto_property **proplist, int identifier, uint8_t value);
+
+/**
+ * Append a Two Byte Integer property (e.g. `MQTT_PROP_RECEIVE_MAXIMUM`) to a list; see
+ * `mosquitto_property_add_byte` for how lists are started and owned.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `proplist` is NULL or `identifier` is not a
+ * property of type Two Byte Integer; `MOSQ_ERR_NOMEM` when out of memory.
+ */
+int mosquitto_property_add_int16(mosquitto_property **proplist, int identifier, uint16_t value);
+
+/**
+ * Append a Four Byte Integer property (e.g. `MQTT_PROP_MESSAGE_EXPIRY_INTERVAL`) to a list; see
+ * `mosquitto_property_add_byte` for how lists are started and owned.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `proplist` is NULL or `identifier` is not a
+ * property of type Four Byte Integer; `MOSQ_ERR_NOMEM` when out of memory.
+ */
+int mosquitto_property_add_int32(mosquitto_property **proplist, int identifier, uint32_t value);
+
+/**
+ * Append a Variable Byte Integer property (`MQTT_PROP_SUBSCRIPTION_IDENTIFIER`) to a list; see
+ * `mosquitto_property_add_byte` for how lists are started and owned. A variable byte integer
+ * holds at most 268435455.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `proplist` is NULL, `identifier` is not a
+ * property of type Variable Byte Integer or `value` is above 268435455; `MOSQ_ERR_NOMEM` when
+ * out of memory.
+ */
+int mosquitto_property_add_varint(mosquitto_property **proplist, int identifier, uint32_t value);
+
+/**
+ * Append a Binary Data property (`MQTT_PROP_CORRELATION_DATA`, `MQTT_PROP_AUTHENTICATION_DATA`)
+ * to a list; see `mosquitto_property_add_byte` for how lists are started and owned. The `len`
+ * bytes at `value` are copied; `value` may be NULL only when `len` is 0 (empty data).
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `proplist` is NULL, `identifier` is not a
+ * property of type Binary Data, or `value` is NULL with a non-zero `len`; `MOSQ_ERR_NOMEM` when
+ * out of memory.
+ */
+int mosquitto_property_add_binary(mosquitto_property **proplist,
+                                  int identifier,
+                                  const void *value,
+                                  uint16_t len);
+
+/**
+ * Append a UTF-8 String property (e.g. `MQTT_PROP_CONTENT_TYPE`) to a list; see
+ * `mosquitto_property_add_byte` for how lists are started and owned. `value` is copied; it must
+ * be a NUL-terminated MQTT UTF-8 string of at most 65535 bytes.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `proplist` or `value` is NULL or
+ * `identifier` is not a property of type UTF-8 String; `MOSQ_ERR_MALFORMED_UTF8` when `value`
+ * is not valid MQTT UTF-8 (or too long); `MOSQ_ERR_NOMEM` when out of memory.
+ */
+int mosquitto_property_add_string(mosquitto_property **proplist, int identifier, const char *value);
+
+/**
+ * Append a UTF-8 String Pair property (`MQTT_PROP_USER_PROPERTY`) to a list; see
+ * `mosquitto_property_add_byte` for how lists are started and owned. `name` and `value` are
+ * copied; each must be a NUL-terminated MQTT UTF-8 string of at most 65535 bytes.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `proplist`, `name` or `value` is NULL or
+ * `identifier` is not a property of type UTF-8 String Pair; `MOSQ_ERR_MALFORMED_UTF8` when
+ * `name` or `value` is not valid MQTT UTF-8 (or too long); `MOSQ_ERR_NOMEM` when out of memory.
+ */
+int mosquitto_property_add_string_pair(mosquitto_property **proplist,
+                                       int identifier,
+                                       const char *name,
+                                       const char *value);
+
+/**
+ * The identifier (an `MQTT_PROP_*` value) of the property `property` points to, or 0 when
+ * `property` is NULL.
+ */
+int mosquitto_property_identifier(const mosquitto_property *property);
+
+/**
+ * The property after `proplist` in its list, or NULL at the end of the list or when `proplist`
+ * is NULL. Walk a list with
+ * `for (p = list; p != NULL; p = mosquitto_property_next(p)) { ... }`.
+ */
+const mosquitto_property *mosquitto_property_next(const mosquitto_property *proplist);
+
+/**
+ * Find a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) in a list and store its value
+ * in `*value` (when `value` is not NULL). When nothing is found `*value` is left alone, so it may
+ * hold a default beforehand.
+ *
+ * `skip_first` false finds the first property with `identifier` from `proplist` on; true finds
+ * the second, which visits every occurrence of a repeated property:
+ * `for (p = mosquitto_property_read_byte(list, id, &v, false); p;
+ *      p = mosquitto_property_read_byte(p, id, &v, true)) { ... }`.
+ *
+ * Returns the node found (it stays part of the list), or NULL when there is none, when
+ * `proplist` is NULL or when `identifier` is not a property of type Byte.
+ */
+const mosquitto_property *mosquitto_property_read_byte(const mosquitto_property *proplist,
+                                                       int identifier,
+                                                       uint8_t *value,
+                                                       bool skip_first);
+
+/**
+ * Find a Two Byte Integer property (e.g. `MQTT_PROP_SERVER_KEEP_ALIVE`) in a list and store
+ * its value in `*value` (when `value` is not NULL); `*value` is left alone when nothing is
+ * found. `skip_first` and the result are as for `mosquitto_property_read_byte`.
+ */
+const mosquitto_property *mosquitto_property_read_int16(const mosquitto_property *proplist,
+                                                        int identifier,
+                                                        uint16_t *value,
+                                                        bool skip_first);
+
+/**
+ * Find a Four Byte Integer property (e.g. `MQTT_PROP_SESSION_EXPIRY_INTERVAL`) in a list and
+ * store its value in `*value` (when `value` is not NULL); `*value` is left alone when nothing is
+ * found. `skip_first` and the result are as for `mosquitto_property_read_byte`.
+ */
+const mosquitto_property *mosquitto_property_read_int32(const mosquitto_property *proplist,
+                                                        int identifier,
+                                                        uint32_t *value,
+                                                        bool skip_first);
+
+/**
+ * Find a Variable Byte Integer property (`MQTT_PROP_SUBSCRIPTION_IDENTIFIER`) in a list and
+ * store its value in `*value` (when `value` is not NULL); `*value` is left alone when nothing is
+ * found. `skip_first` and the result are as for `mosquitto_property_read_byte`.
+ */
+const mosquitto_property *mosquitto_property_read_varint(const mosquitto_property *proplist,
+                                                         int identifier,
+                                                         uint32_t *value,
+                                                         bool skip_first);
+
+/**
+ * Find a Binary Data property (e.g. `MQTT_PROP_CORRELATION_DATA`) in a list. When `value` and
+ * `len` are given, `*value` receives a `malloc` copy of the data (with a NUL byte after it, not
+ * counted in `*len`) that the caller frees with `free()`, and `*len` its length. Pass both or
+ * neither: one without the other finds nothing. When both are given `*value` is set to NULL
+ * first, so it is NULL whenever nothing is found (`*len` is then left alone). `skip_first` is as
+ * for `mosquitto_property_read_byte`.
+ *
+ * Returns the node found, or NULL when there is none, when `proplist` is NULL, when
+ * `identifier` is not a property of type Binary Data or when out of memory.
+ */
+const mosquitto_property *mosquitto_property_read_binary(const mosquitto_property *proplist,
+                                                         int identifier,
+                                                         void **value,
+                                                         uint16_t *len,
+                                                         bool skip_first);
+
+/**
+ * Find a UTF-8 String property (e.g. `MQTT_PROP_CONTENT_TYPE`) in a list. When `value` is not
+ * NULL, `*value` receives a NUL-terminated `malloc` copy of the string that the caller frees with
+ * `free()`; when nothing is found `*value` is left alone. `skip_first` is as for
+ * `mosquitto_property_read_byte`.
+ *
+ * Returns the node found, or NULL when there is none, when `proplist` is NULL, when
+ * `identifier` is not a property of type UTF-8 String or when out of memory.
+ */
+const mosquitto_property *mosquitto_property_read_string(const mosquitto_property *proplist,
+                                                         int identifier,
+                                                         char **value,
+                                                         bool skip_first);
+
+/**
+ * Find a UTF-8 String Pair property (`MQTT_PROP_USER_PROPERTY`) in a list. `*name` and `*value`
+ * (each only when its pointer is not NULL) receive NUL-terminated `malloc` copies of the pair's
+ * name and value, which the caller frees with `free()`. When `proplist` is not NULL both are set
+ * to NULL first, so they are NULL whenever nothing is found. `skip_first` is as for
+ * `mosquitto_property_read_byte`; to visit every User Property:
+ * `for (p = mosquitto_property_read_string_pair(list, MQTT_PROP_USER_PROPERTY, &k, &v, false); p;
+ *      p = mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &k, &v, true)) {
+ *      ...; free(k); free(v); }`.
+ *
+ * Returns the node found, or NULL when there is none, when `proplist` is NULL, when
+ * `identifier` is not a property of type UTF-8 String Pair or when out of memory.
+ */
+const mosquitto_property *mosquitto_property_read_string_pair(const mosquitto_property *proplist,
+                                                              int identifier,
+                                                              char **name,
+                                                              char **value,
+                                                              bool skip_first);
+
+/**
+ * Make `*dest` a new list holding copies of every property of `src`, in order (NULL when `src`
+ * is NULL or empty). Whatever `*dest` held before is overwritten, not freed. The copy belongs to
+ * the caller, who frees it with `mosquitto_property_free_all`.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `dest` is NULL; `MOSQ_ERR_NOMEM` when out of
+ * memory (with `*dest` NULL).
+ */
+int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_property *src);
+
+/**
+ * Free every property of the list `*properties` points to and set `*properties` to NULL. Only
+ * for lists the application owns (built with `mosquitto_property_add_*` or
+ * `mosquitto_property_copy_all`), never for lists given to a callback. NULL `properties` or NULL
+ * `*properties` do nothing.
+ */
+void mosquitto_property_free_all(mosquitto_property **properties);
+
+/**
+ * Whether property `identifier` may appear in packets of type `command` (a `CMD_*` value;
+ * `CMD_WILL` stands for the will properties of CONNECT), following the table of MQTT 5.0
+ * section 2.2.2.2. PINGREQ and PINGRESP carry no properties, and unknown identifiers or commands
+ * are never allowed.
+ *
+ * Returns `MOSQ_ERR_SUCCESS` when it may, `MOSQ_ERR_PROTOCOL` when it may not.
+ */
+int mosquitto_property_check_command(int command, int identifier);
+
+/**
+ * Check a whole list for packets of type `command` (a `CMD_*` value, or `CMD_WILL`), as the
+ * library does itself before sending: every property must be allowed in that packet
+ * (see `mosquitto_property_check_command`) and have a value MQTT 5 permits (e.g. Receive
+ * Maximum, Topic Alias, Maximum Packet Size and Subscription Identifier not 0; yes/no bytes such
+ * as Maximum QoS or Payload Format Indicator only 0 or 1), and a property that may appear only
+ * once must not repeat (User Property may always repeat, Subscription Identifier in PUBLISH).
+ * Properties are checked in list order and the first problem decides the result. A NULL (empty)
+ * list is always fine.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_PROTOCOL` for a property not allowed in `command` or
+ * with a forbidden value; `MOSQ_ERR_DUPLICATE_PROPERTY` for a repeated single-occurrence
+ * property.
+ */
+int mosquitto_property_check_all(int command, const mosquitto_property *properties);
+
+/**
+ * The name MQTT 5 gives property `identifier`, lower case with `-` between words (e.g.
+ * `"payload-format-indicator"`), or NULL when `identifier` is not a property. The string is
+ * static: do not free it.
+ */
+const char *mosquitto_property_identifier_to_string(int identifier);
+
+/**
+ * Look up a property by its name as `mosquitto_property_identifier_to_string` spells it (case
+ * does not matter): on success `*identifier` receives its `MQTT_PROP_*` value and `*type` its
+ * `MQTT_PROP_TYPE_*` data type. On failure neither is changed.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `propname` names no property or an argument
+ * is NULL.
+ */
+int mosquitto_string_to_property_info(const char *propname, int *identifier, int *type);
+
+/**
+ * Look up a packet type by name (case does not matter): `"connect"`, `"connack"`, `"publish"`,
+ * `"puback"`, `"pubrec"`, `"pubrel"`, `"pubcomp"`, `"subscribe"`, `"unsubscribe"`,
+ * `"disconnect"`, `"auth"` or `"will"` (the will properties of CONNECT). On success `*cmd`
+ * receives the `CMD_*` value (`CMD_WILL` for `"will"`), ready for
+ * `mosquitto_property_check_command`; on failure it is not changed.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` for any other name or a NULL argument.
+ */
+int mosquitto_string_to_command(const char *str, int *cmd);
+
+/**
  * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
  *
  * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's

@@ -39,7 +39,8 @@ use culex::ffi::loops::*;
 use culex::ffi::message::*;
 use culex::ffi::options::mosq_opt_t::*;
 use culex::ffi::options::*;
-use culex::ffi::property::mosquitto_property;
+use culex::ffi::property::*;
+use culex::ffi::property_check::*;
 use culex::ffi::strings::*;
 use culex::ffi::topic::*;
 
@@ -49,6 +50,7 @@ const NO_CONN: c_int = MOSQ_ERR_NO_CONN as c_int;
 const PAYLOAD_SIZE: c_int = MOSQ_ERR_PAYLOAD_SIZE as c_int;
 const NOT_SUPPORTED: c_int = MOSQ_ERR_NOT_SUPPORTED as c_int;
 const MALFORMED_UTF8: c_int = MOSQ_ERR_MALFORMED_UTF8 as c_int;
+const PROTOCOL: c_int = MOSQ_ERR_PROTOCOL as c_int;
 
 /// `MQTT_MAX_PAYLOAD` + 1: the smallest payload length libmosquitto refuses.
 const OVERSIZE: c_int = 268_435_456;
@@ -181,6 +183,27 @@ unsafe fn text(p: *const c_char) -> Got {
     } else {
         Got::Text(CStr::from_ptr(p).to_string_lossy().into_owned())
     }
+}
+
+/// A pointer result as a `Got`: NULL (errno not looked at) or not.
+fn null_or_not<T>(p: *const T) -> Got {
+    if p.is_null() {
+        Got::Null { errno: 0 }
+    } else {
+        Got::NonNull
+    }
+}
+
+/// Run `f` with a fresh property list holding one Byte property (Payload Format Indicator),
+/// freed afterwards.
+unsafe fn with_list(f: impl FnOnce(&mut *mut mosquitto_property) -> Got) -> Got {
+    let mut list: *mut mosquitto_property = null_mut();
+    if mosquitto_property_add_byte(&mut list, 1, 1) != SUCCESS {
+        return Got::Broken("could not build a list".into());
+    }
+    let got = f(&mut list);
+    mosquitto_property_free_all(&mut list);
+    got
 }
 
 /// A NUL-terminated string of `len` 'a' bytes.
@@ -1265,6 +1288,143 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_validate_utf8(c"\xC0\x80".as_ptr(), 2)) },
         case! { mosquitto_validate_utf8, "ED A0 80", code(MALFORMED_UTF8), QUIET,
         |e| code(mosquitto_validate_utf8(c"\xED\xA0\x80".as_ptr(), 3)) },
+        // ---- MQTT 5 property lists (no handle: nothing reaches on_log) ----
+        case! { mosquitto_property_add_byte, "proplist NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_property_add_byte(null_mut(), 1, 1)) },
+        case! { mosquitto_property_add_byte, "identifier of another type (content-type)", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_byte(l, 3, 1))) },
+        case! { mosquitto_property_add_byte, "identifier 0 (none)", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_byte(l, 0, 1))) },
+        case! { mosquitto_property_add_byte, "identifier 257 (1 + 256)", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_byte(l, 257, 1))) },
+        case! { mosquitto_property_add_int16, "proplist NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_property_add_int16(null_mut(), 33, 1)) },
+        case! { mosquitto_property_add_int16, "identifier of another type", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_int16(l, 1, 1))) },
+        case! { mosquitto_property_add_int32, "proplist NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_property_add_int32(null_mut(), 2, 1)) },
+        case! { mosquitto_property_add_int32, "identifier of another type", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_int32(l, 11, 1))) },
+        case! { mosquitto_property_add_varint, "proplist NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_property_add_varint(null_mut(), 11, 1)) },
+        case! { mosquitto_property_add_varint, "identifier of another type", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_varint(l, 2, 1))) },
+        case! { mosquitto_property_add_varint, "value 268435456", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_varint(l, 11, 268_435_456))) },
+        case! { mosquitto_property_add_binary, "proplist NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_property_add_binary(null_mut(), 9, c"x".as_ptr().cast(), 1)) },
+        case! { mosquitto_property_add_binary, "identifier of another type", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_binary(l, 3, c"x".as_ptr().cast(), 1))) },
+        case! { mosquitto_property_add_binary, "value NULL, len 3", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| with_list(|l| code(mosquitto_property_add_binary(l, 9, null(), 3))) },
+        case! { mosquitto_property_add_string, "proplist NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_property_add_string(null_mut(), 3, c"x".as_ptr())) },
+        case! { mosquitto_property_add_string, "value NULL", code(INVAL), QUIET, "SUCCESS, stores \"\" (documented: INVAL)",
+        |e| with_list(|l| code(mosquitto_property_add_string(l, 3, null()))) },
+        case! { mosquitto_property_add_string, "identifier of another type", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_string(l, 38, c"x".as_ptr()))) },
+        case! { mosquitto_property_add_string, "C0 80", code(MALFORMED_UTF8), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_string(l, 3, c"\xC0\x80".as_ptr()))) },
+        case! { mosquitto_property_add_string, "65536 bytes", code(MALFORMED_UTF8), QUIET, "SUCCESS (a string that cannot be encoded)",
+        |e| {
+            let s = long_string(65_536);
+            with_list(|l| code(mosquitto_property_add_string(l, 3, s.as_ptr().cast())))
+        } },
+        case! { mosquitto_property_add_string_pair, "proplist NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_property_add_string_pair(null_mut(), 38, c"k".as_ptr(), c"v".as_ptr())) },
+        case! { mosquitto_property_add_string_pair, "identifier of another type", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_string_pair(l, 3, c"k".as_ptr(), c"v".as_ptr()))) },
+        case! { mosquitto_property_add_string_pair, "name NULL", code(INVAL), QUIET, "SUCCESS, stores \"\" (documented: INVAL)",
+        |e| with_list(|l| code(mosquitto_property_add_string_pair(l, 38, null(), c"v".as_ptr()))) },
+        case! { mosquitto_property_add_string_pair, "value NULL", code(INVAL), QUIET, "SUCCESS, stores \"\" (documented: INVAL)",
+        |e| with_list(|l| code(mosquitto_property_add_string_pair(l, 38, c"k".as_ptr(), null()))) },
+        case! { mosquitto_property_add_string_pair, "name C0 80", code(MALFORMED_UTF8), QUIET,
+        |e| with_list(|l| code(mosquitto_property_add_string_pair(l, 38, c"\xC0\x80".as_ptr(), c"v".as_ptr()))) },
+        case! { mosquitto_property_add_string_pair, "value C0 80", code(MALFORMED_UTF8), QUIET, "SUCCESS (documented: MALFORMED_UTF8)",
+        |e| with_list(|l| code(mosquitto_property_add_string_pair(l, 38, c"k".as_ptr(), c"\xC0\x80".as_ptr()))) },
+        case! { mosquitto_property_identifier, "NULL", code(0), QUIET,
+        |e| code(mosquitto_property_identifier(null())) },
+        case! { mosquitto_property_next, "NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_next(null())) },
+        case! { mosquitto_property_read_byte, "proplist NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_read_byte(null(), 1, null_mut(), false)) },
+        case! { mosquitto_property_read_byte, "identifier of another type", Got::Null { errno: 0 }, QUIET,
+        |e| with_list(|l| null_or_not(mosquitto_property_read_byte(*l, 3, null_mut(), false))) },
+        case! { mosquitto_property_read_int16, "proplist NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_read_int16(null(), 33, null_mut(), false)) },
+        case! { mosquitto_property_read_int32, "proplist NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_read_int32(null(), 2, null_mut(), false)) },
+        case! { mosquitto_property_read_varint, "proplist NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_read_varint(null(), 11, null_mut(), false)) },
+        case! { mosquitto_property_read_binary, "proplist NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_read_binary(null(), 9, null_mut(), null_mut(), false)) },
+        case! { mosquitto_property_read_binary, "value without len", Got::Null { errno: 0 }, QUIET,
+        |e| with_list(|l| {
+            let mut data: *mut c_void = null_mut();
+            null_or_not(mosquitto_property_read_binary(*l, 9, &mut data, null_mut(), false))
+        }) },
+        case! { mosquitto_property_read_string, "proplist NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_read_string(null(), 3, null_mut(), false)) },
+        case! { mosquitto_property_read_string, "identifier -1", Got::Null { errno: 0 }, QUIET,
+        |e| with_list(|l| null_or_not(mosquitto_property_read_string(*l, -1, null_mut(), false))) },
+        case! { mosquitto_property_read_string_pair, "proplist NULL", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_read_string_pair(null(), 38, null_mut(), null_mut(), false)) },
+        case! { mosquitto_property_copy_all, "dest NULL", code(INVAL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_copy_all(null_mut(), *l))) },
+        case! { mosquitto_property_free_all, "NULL", Got::Unit, QUIET,
+        |e| { mosquitto_property_free_all(null_mut()); Got::Unit } },
+        case! { mosquitto_property_free_all, "*properties NULL", Got::Unit, QUIET,
+        |e| {
+            let mut l: *mut mosquitto_property = null_mut();
+            mosquitto_property_free_all(&mut l);
+            Got::Unit
+        } },
+        case! { mosquitto_property_check_command, "identifier 0", code(PROTOCOL), QUIET,
+        |e| code(mosquitto_property_check_command(0x10, 0)) },
+        case! { mosquitto_property_check_command, "PINGREQ, user-property", code(PROTOCOL), QUIET, "SUCCESS (PINGREQ carries no properties)",
+        |e| code(mosquitto_property_check_command(0xC0, 38)) },
+        case! { mosquitto_property_check_command, "command 0x55, content-type", code(PROTOCOL), QUIET,
+        |e| code(mosquitto_property_check_command(0x55, 3)) },
+        case! { mosquitto_property_check_all, "NULL list (empty)", code(SUCCESS), QUIET,
+        |e| code(mosquitto_property_check_all(0x10, null())) },
+        case! { mosquitto_property_check_all, "command 0x55, byte property", code(PROTOCOL), QUIET,
+        |e| with_list(|l| code(mosquitto_property_check_all(0x55, *l))) },
+        case! { mosquitto_property_identifier_to_string, "0", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_identifier_to_string(0)) },
+        case! { mosquitto_property_identifier_to_string, "-1", Got::Null { errno: 0 }, QUIET,
+        |e| null_or_not(mosquitto_property_identifier_to_string(-1)) },
+        case! { mosquitto_string_to_property_info, "propname NULL", code(INVAL), QUIET,
+        |e| {
+            let (mut id, mut ty) = (0, 0);
+            code(mosquitto_string_to_property_info(null(), &mut id, &mut ty))
+        } },
+        case! { mosquitto_string_to_property_info, "identifier NULL", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| {
+            let mut ty = 0;
+            code(mosquitto_string_to_property_info(c"content-type".as_ptr(), null_mut(), &mut ty))
+        } },
+        case! { mosquitto_string_to_property_info, "type NULL", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| {
+            let mut id = 0;
+            code(mosquitto_string_to_property_info(c"content-type".as_ptr(), &mut id, null_mut()))
+        } },
+        case! { mosquitto_string_to_property_info, "unknown name", code(INVAL), QUIET,
+        |e| {
+            let (mut id, mut ty) = (0, 0);
+            code(mosquitto_string_to_property_info(c"content_type".as_ptr(), &mut id, &mut ty))
+        } },
+        case! { mosquitto_string_to_command, "str NULL", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| {
+            let mut cmd = 0;
+            code(mosquitto_string_to_command(null(), &mut cmd))
+        } },
+        case! { mosquitto_string_to_command, "cmd NULL", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| code(mosquitto_string_to_command(c"connect".as_ptr(), null_mut())) },
+        case! { mosquitto_string_to_command, "unknown name", code(INVAL), QUIET,
+        |e| {
+            let mut cmd = 0;
+            code(mosquitto_string_to_command(c"pingreq".as_ptr(), &mut cmd))
+        } },
     ]
 }
 

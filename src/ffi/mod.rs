@@ -73,6 +73,7 @@ pub mod message;
 pub mod mqtt_protocol;
 pub mod options;
 pub mod property;
+pub mod property_check;
 pub mod strings;
 pub mod topic;
 
