@@ -189,7 +189,11 @@ pub unsafe extern "C" fn culex_auth_continue(
                 Ok(args) => args,
                 Err(code) => return code,
             };
-            result_code(h.client.with_session(|s| s.auth_continue(data, properties)))
+            let result = h.client.with_session(|s| s.auth_continue(data, properties));
+            if let Err(e) = &result {
+                log::warn!("culex_auth_continue: {e}");
+            }
+            result_code(result)
         })
     })
 }
@@ -217,10 +221,13 @@ pub unsafe extern "C" fn culex_reauthenticate(
                 Ok(args) => args,
                 Err(code) => return code,
             };
-            result_code(
-                h.client
-                    .with_session(|s| s.reauthenticate(data, properties)),
-            )
+            let result = h
+                .client
+                .with_session(|s| s.reauthenticate(data, properties));
+            if let Err(e) = &result {
+                log::warn!("culex_reauthenticate: {e}");
+            }
+            result_code(result)
         })
     })
 }
