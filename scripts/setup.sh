@@ -23,6 +23,8 @@ checks=(
     "mosquitto_sub:mosquitto-clients"
     "/usr/include/mosquitto.h:libmosquitto-dev"
     "valgrind:valgrind"
+    "/usr/include/openssl/ssl.h:libssl-dev"
+    "openssl:openssl"
 )
 
 missing=()
