@@ -1,5 +1,6 @@
 //! Starting connections: blocking and asynchronous connects, name resolution off the caller's
-//! thread, trying each resolved address in turn, and connect timeouts.
+//! thread, trying each resolved address in turn, the TLS context built before an attempt (and
+//! the whole handshake done off the lock for a blocking connect), and connect timeouts.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{Client, Conn, Core, Target};
 use crate::error::Error;
+use crate::net::tls::{build_context, TlsStream};
 use crate::net::{resolve, tcp};
 
 impl Client {
@@ -15,7 +17,14 @@ impl Client {
     /// queued and sent as soon as the socket allows). Asynchronous: never waits for DNS or TCP;
     /// a loop finishes the job.
     pub fn connect(&self, target: Target, blocking: bool) -> Result<(), Error> {
-        self.lock().target = Some(target);
+        {
+            let mut core = self.lock();
+            if core.target.as_ref().is_some_and(|t| t.host != target.host) {
+                // A TLS session belongs to the broker it came from.
+                core.tls.session = None;
+            }
+            core.target = Some(target);
+        }
         self.start(blocking)
     }
 
@@ -25,6 +34,10 @@ impl Client {
     }
 
     fn start(&self, blocking: bool) -> Result<(), Error> {
+        if let Err(e) = self.prepare_tls() {
+            self.nudge();
+            return Err(e);
+        }
         let result = if blocking {
             self.start_blocking()
         } else {
@@ -33,6 +46,24 @@ impl Client {
         };
         self.nudge();
         result
+    }
+
+    /// Build the TLS context if TLS is on and there is none yet. Runs without the lock: loading
+    /// an encrypted key calls the application's password callback, which may call the API.
+    fn prepare_tls(&self) -> Result<(), Error> {
+        let (config, generation) = {
+            let core = self.lock();
+            if !core.tls.enabled() || core.tls.ctx.is_some() {
+                return Ok(());
+            }
+            (core.tls.config.clone(), core.tls.generation)
+        };
+        let ctx = build_context(&config)?;
+        let mut core = self.lock();
+        if core.tls.generation == generation {
+            core.tls.ctx = Some(ctx);
+        }
+        Ok(())
     }
 
     /// Resolve and connect on this thread without holding the lock, so that other threads'
@@ -46,25 +77,84 @@ impl Client {
             };
             (target, core.connect_timeout)
         };
+        let deadline = Instant::now() + timeout;
         let connected = connect_blocking(&target, timeout);
+        let connected = match connected {
+            Ok(stream) => self.secure_blocking(&target, stream, deadline),
+            Err(e) => Err(e),
+        };
         let mut core = self.lock();
         if !matches!(core.conn, Conn::Pending { .. }) {
             // Abandoned meanwhile (disconnect, another connect, timeout): drop this stream.
             return Err(Error::NoConn);
         }
         match connected {
-            Ok(stream) => core.opened(stream, Instant::now()),
+            Ok(Secured::Tcp(stream)) => core.opened(stream, Instant::now()),
+            Ok(Secured::Tls(stream)) => {
+                if core.tcp_nodelay {
+                    tcp::set_nodelay(stream.tcp(), true)?;
+                }
+                core.established_tls(*stream, Instant::now())
+            }
             Err(e) => {
-                log::warn!(
-                    "culex: connecting to {}:{} failed: {e}",
-                    target.host,
-                    target.port
-                );
+                if e != Error::Tls {
+                    // TLS failures were logged with their reason already.
+                    log::warn!(
+                        "culex: connecting to {}:{} failed: {e}",
+                        target.host,
+                        target.port
+                    );
+                }
                 core.abandon_attempt();
                 Err(e)
             }
         }
     }
+
+    /// With TLS on, run the whole handshake on this thread, without the lock, until `deadline`.
+    fn secure_blocking(
+        &self,
+        target: &Target,
+        stream: std::net::TcpStream,
+        deadline: Instant,
+    ) -> Result<Secured, Error> {
+        let (ctx, config, session) = {
+            let core = self.lock();
+            if !core.tls.enabled() {
+                return Ok(Secured::Tcp(stream));
+            }
+            let Some(ctx) = core.tls.ctx.clone() else {
+                // The configuration changed since prepare_tls: let the locked path build it.
+                return Ok(Secured::Tcp(stream));
+            };
+            (ctx, core.tls.config.clone(), core.tls.session.clone())
+        };
+        let mut tls = TlsStream::new(&ctx, &config, &target.host, session.as_ref(), stream)?;
+        loop {
+            if tls.handshake()? {
+                return Ok(Secured::Tls(Box::new(tls)));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                log::warn!("culex: TLS handshake with {} timed out", target.host);
+                return Err(Error::Timeout);
+            }
+            let mut ready = [tcp::Ready::default()];
+            let interest = [tcp::Interest {
+                fd: tls.fd(),
+                read: !tls.wants_write(),
+                write: tls.wants_write(),
+            }];
+            tcp::poll(&interest, Some(deadline - now), &mut ready)?;
+        }
+    }
+}
+
+/// What a blocking connect hands back: plain TCP (TLS off, or started later under the lock) or
+/// a TLS stream whose handshake is done.
+enum Secured {
+    Tcp(std::net::TcpStream),
+    Tls(Box<TlsStream>),
 }
 
 /// Resolve `target` and connect to the first address that answers.
@@ -187,6 +277,7 @@ impl Core {
         let timed_out = match &self.conn {
             Conn::Resolving { since, .. }
             | Conn::Connecting { since, .. }
+            | Conn::Handshaking { since, .. }
             | Conn::Pending { since } => now.duration_since(*since) >= self.connect_timeout,
             _ => false,
         };
@@ -238,6 +329,10 @@ impl Core {
                 }
             }
             Conn::Pending { .. } if timed_out => Err(Error::Timeout),
+            Conn::Handshaking { .. } if timed_out => {
+                log::warn!("culex: the TLS handshake timed out");
+                Err(Error::Timeout)
+            }
             other => {
                 self.conn = other;
                 Ok(())

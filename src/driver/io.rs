@@ -1,13 +1,14 @@
-//! Moving bytes between the socket and the session: read, write, timers, and closing.
+//! Moving bytes between the socket and the session: read, write, timers, the TLS handshake, and
+//! closing.
 //!
 //! Everything here runs with the client's lock held and never calls application code.
 
-use std::io::{ErrorKind, Read, Write};
 use std::time::Instant;
 
-use super::{ClientEvent, Conn, Core};
+use super::{ClientEvent, Conn, Core, Stream};
 use crate::error::Error;
 use crate::net::tcp;
+use crate::net::tls::{Io, TlsStream};
 
 /// Bytes read per `read` call; the buffer lives on the stack, not in each client.
 const READ_CHUNK: usize = 16 * 1024;
@@ -21,6 +22,7 @@ impl Core {
     pub(crate) fn read_ready(&mut self, now: Instant) -> Result<(), Error> {
         match self.conn {
             Conn::Connecting { .. } => return self.connect_progress(now),
+            Conn::Handshaking { .. } => return self.handshake_progress(now),
             Conn::Open { .. } => {}
             _ => return Err(Error::NoConn),
         }
@@ -28,8 +30,8 @@ impl Core {
         let mut total = 0;
         let result = loop {
             match self.read_some(&mut buf) {
-                Ok(0) => break Err(Error::ConnLost),
-                Ok(n) => {
+                Ok(Io::Eof) => break Err(Error::ConnLost),
+                Ok(Io::Done(n)) => {
                     total += n;
                     if let Err(e) = self.session.handle_bytes(now, &buf[..n]) {
                         log::warn!("culex: closing the connection: {e}");
@@ -37,15 +39,22 @@ impl Core {
                         let _ = self.write_ready(now);
                         break Err(e);
                     }
-                    if n < buf.len() || total >= READ_BUDGET {
+                    let Conn::Open { stream } = &self.conn else {
+                        break Ok(());
+                    };
+                    // TLS hands out one record per read and may hold more already decrypted,
+                    // which poll(2) would never announce: go on until it would block. The
+                    // budget only stops at a point where the rest is still in the socket.
+                    let drained = stream.short_read_drains() && n < buf.len();
+                    if drained || (total >= READ_BUDGET && stream.pending() == 0) {
                         break Ok(());
                     }
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => break Err(e.into()),
+                Ok(Io::WouldBlock) => break Ok(()),
+                Err(e) => break Err(e),
             }
         };
+        self.keep_tls_session();
         match result {
             Ok(()) => self.after_input(now),
             Err(e) => {
@@ -55,10 +64,26 @@ impl Core {
         }
     }
 
-    fn read_some(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
         match &mut self.conn {
             Conn::Open { stream } => stream.read(buf),
-            _ => Err(ErrorKind::NotConnected.into()),
+            _ => Err(Error::NoConn),
+        }
+    }
+
+    /// Keep a resumable TLS session of this connection for the next one (TLS 1.3 brokers send
+    /// it after the handshake, so this is checked after reads too).
+    fn keep_tls_session(&mut self) {
+        if !self.tls.config.resume_sessions {
+            return;
+        }
+        if let Conn::Open {
+            stream: Stream::Tls(stream),
+        } = &mut self.conn
+        {
+            if let Some(session) = stream.take_session() {
+                self.tls.session = Some(session);
+            }
         }
     }
 
@@ -74,8 +99,10 @@ impl Core {
 
     /// Write pending bytes (taking new ones from the session first); completes a TCP connect.
     pub(crate) fn write_ready(&mut self, now: Instant) -> Result<(), Error> {
-        if let Conn::Connecting { .. } = self.conn {
-            return self.connect_progress(now);
+        match self.conn {
+            Conn::Connecting { .. } => return self.connect_progress(now),
+            Conn::Handshaking { .. } => return self.handshake_progress(now),
+            _ => {}
         }
         let Conn::Open { stream } = &mut self.conn else {
             return Err(Error::NoConn);
@@ -88,15 +115,14 @@ impl Core {
         let mut result = Ok(());
         while self.out_pos < self.out.len() {
             match stream.write(&self.out[self.out_pos..]) {
-                Ok(0) => {
+                Ok(Io::Done(n)) => self.out_pos += n,
+                Ok(Io::Eof) => {
                     result = Err(Error::ConnLost);
                     break;
                 }
-                Ok(n) => self.out_pos += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Ok(Io::WouldBlock) => break,
                 Err(e) => {
-                    result = Err(e.into());
+                    result = Err(e);
                     break;
                 }
             }
@@ -122,9 +148,10 @@ impl Core {
     pub(crate) fn misc(&mut self, now: Instant) -> Result<(), Error> {
         match self.conn {
             Conn::Idle => return Err(Error::NoConn),
-            Conn::Resolving { .. } | Conn::Connecting { .. } | Conn::Pending { .. } => {
-                return self.connect_progress(now)
-            }
+            Conn::Resolving { .. }
+            | Conn::Connecting { .. }
+            | Conn::Pending { .. }
+            | Conn::Handshaking { .. } => return self.connect_progress(now),
             Conn::Open { .. } => {}
         }
         if let Err(e) = self.session.handle_timeout(now) {
@@ -141,6 +168,7 @@ impl Core {
             Conn::Open { .. } => self.session.poll_timeout(),
             Conn::Connecting { since, .. }
             | Conn::Resolving { since, .. }
+            | Conn::Handshaking { since, .. }
             | Conn::Pending { since } => Some(*since + self.connect_timeout),
             Conn::Idle => None,
         }
@@ -149,8 +177,8 @@ impl Core {
     /// End the connection. An established one reports `Disconnected(reason)`.
     pub(crate) fn close(&mut self, reason: Option<Error>) {
         let was_open = matches!(self.conn, Conn::Open { .. });
-        if let Conn::Open { stream } = &self.conn {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
+        if let Conn::Open { stream } = &mut self.conn {
+            stream.close();
         }
         self.conn = Conn::Idle;
         self.out.clear();
@@ -175,7 +203,7 @@ impl Core {
         }
     }
 
-    /// The stream is up: start MQTT on it.
+    /// TCP is up: start TLS on it when configured, else MQTT.
     pub(crate) fn opened(
         &mut self,
         stream: std::net::TcpStream,
@@ -184,10 +212,64 @@ impl Core {
         if self.tcp_nodelay {
             tcp::set_nodelay(&stream, true)?;
         }
+        if !self.tls.enabled() {
+            return self.established(Stream::Tcp(stream), now);
+        }
+        let host = self
+            .target
+            .as_ref()
+            .map_or("", |t| t.host.as_str())
+            .to_owned();
+        match self.tls.start(&host, stream) {
+            Ok(tls) => {
+                self.conn = Conn::Handshaking {
+                    stream: Box::new(tls),
+                    since: now,
+                };
+                self.handshake_progress(now)
+            }
+            Err(e) => {
+                self.abandon_attempt();
+                Err(e)
+            }
+        }
+    }
+
+    /// Advance the TLS handshake; on completion start MQTT. A failure ends the attempt (the
+    /// reason is logged by the TLS layer).
+    pub(crate) fn handshake_progress(&mut self, now: Instant) -> Result<(), Error> {
+        let Conn::Handshaking { stream, .. } = &mut self.conn else {
+            return Ok(());
+        };
+        match stream.handshake() {
+            Ok(false) => Ok(()),
+            Ok(true) => {
+                let Conn::Handshaking { stream, .. } =
+                    std::mem::replace(&mut self.conn, Conn::Idle)
+                else {
+                    unreachable!("checked above");
+                };
+                self.established(Stream::Tls(stream), now)
+            }
+            Err(e) => {
+                self.abandon_attempt();
+                Err(e)
+            }
+        }
+    }
+
+    /// The transport is up (TCP, or TLS after its handshake): start MQTT on it.
+    pub(crate) fn established(&mut self, stream: Stream, now: Instant) -> Result<(), Error> {
         self.conn = Conn::Open { stream };
+        self.keep_tls_session();
         self.out.clear();
         self.out_pos = 0;
         self.session.transport_ready(now);
         self.write_ready(now)
+    }
+
+    /// A TLS handshake finished on another thread (blocking connect): start MQTT on it.
+    pub(crate) fn established_tls(&mut self, stream: TlsStream, now: Instant) -> Result<(), Error> {
+        self.established(Stream::Tls(Box::new(stream)), now)
     }
 }

@@ -114,7 +114,8 @@ impl Client {
         let now = Instant::now();
         if count == 2 && fd == core.socket_fd() {
             let sock = ready[1];
-            if sock.readable || (sock.error && matches!(core.conn, Conn::Open { .. })) {
+            let established = matches!(core.conn, Conn::Open { .. } | Conn::Handshaking { .. });
+            if sock.readable || (sock.error && established) {
                 core.read_ready(now)?;
             }
             if sock.writable || (sock.error && matches!(core.conn, Conn::Connecting { .. })) {

@@ -7,6 +7,11 @@
 //! - blocking: [`Client::loop_forever`], with automatic reconnect and backoff;
 //! - its own thread: [`Client::loop_start`] / [`Client::loop_stop`].
 //!
+//! Transport: plain TCP, or TLS when [`Client::tls_config`] enables it. A TLS connection goes
+//! through a handshake phase ([`Conn::Handshaking`]) between TCP and MQTT: it advances in whatever
+//! loop drives the client, asks for writability only when OpenSSL wants to write, and no MQTT
+//! byte is produced before it completes.
+//!
 //! Threading: every method may be called from any thread. State lives behind one mutex; events
 //! are handed to the [`EventSink`] only after that mutex is released, so a sink (a C callback) can
 //! call any method again. Commands from a thread other than a polling loop thread wake that thread
@@ -18,6 +23,7 @@ mod backoff;
 mod connect;
 mod io;
 mod loops;
+mod transport;
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpStream};
@@ -28,8 +34,10 @@ use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 pub use backoff::Backoff;
+pub(crate) use transport::{Stream, TlsState};
 
 use crate::error::Error;
+use crate::net::tls::{TlsConfig, TlsStream};
 use crate::net::wake::Wake;
 use crate::protocol::{PacketId, Properties, QoS, SubscribeFilter};
 use crate::session::{Event, Session, SessionConfig, State};
@@ -82,8 +90,13 @@ pub(crate) enum Conn {
         rest: VecDeque<SocketAddr>,
         since: Instant,
     },
-    /// TCP is up; the session runs over it.
-    Open { stream: TcpStream },
+    /// TCP is up; the TLS handshake runs over it. No MQTT byte leaves before it completes.
+    Handshaking {
+        stream: Box<TlsStream>,
+        since: Instant,
+    },
+    /// The transport is up; the session runs over it.
+    Open { stream: Stream },
 }
 
 /// Everything behind the client's mutex.
@@ -102,6 +115,7 @@ pub(crate) struct Core {
     pub(crate) backoff: Backoff,
     pub(crate) tcp_nodelay: bool,
     pub(crate) connect_timeout: Duration,
+    pub(crate) tls: TlsState,
 }
 
 /// One MQTT client: a session, its connection and the loops that drive it.
@@ -132,6 +146,7 @@ impl Client {
                 backoff: Backoff::default(),
                 tcp_nodelay: false,
                 connect_timeout: Duration::from_secs(30),
+                tls: TlsState::new(),
             }),
             wake: Wake::new()?,
             polling: AtomicBool::new(false),
@@ -239,13 +254,40 @@ impl Client {
         let mut core = self.lock();
         core.tcp_nodelay = on;
         if let Conn::Open { stream } = &core.conn {
-            let _ = crate::net::tcp::set_nodelay(stream, on);
+            let _ = crate::net::tcp::set_nodelay(stream.tcp(), on);
         }
     }
 
     /// Set the reconnect backoff policy used by `loop_forever` and `loop_start`.
     pub fn set_reconnect_delay(&self, delay: Duration, delay_max: Duration, exponential: bool) {
         self.lock().backoff.configure(delay, delay_max, exponential);
+    }
+
+    /// Read or change the TLS configuration. It applies from the next connection; the context
+    /// built from the old one and the session kept for resumption are dropped.
+    pub fn tls_config<R>(&self, f: impl FnOnce(&mut TlsConfig) -> R) -> R {
+        let mut core = self.lock();
+        let result = f(&mut core.tls.config);
+        core.tls.changed();
+        result
+    }
+
+    /// Look at the TLS configuration without changing it.
+    pub fn tls_config_ref<R>(&self, f: impl FnOnce(&TlsConfig) -> R) -> R {
+        f(&self.lock().tls.config)
+    }
+
+    /// Run `f` on the OpenSSL connection of the current TLS connection (handshaking or
+    /// established), or on `None`.
+    pub fn with_ssl<R>(&self, f: impl FnOnce(Option<&openssl::ssl::SslRef>) -> R) -> R {
+        let core = self.lock();
+        match &core.conn {
+            Conn::Handshaking { stream, .. } => f(Some(stream.ssl())),
+            Conn::Open {
+                stream: Stream::Tls(stream),
+            } => f(Some(stream.ssl())),
+            _ => f(None),
+        }
     }
 
     /// Hand every pending event to `sink`, one at a time, with no lock held while it runs.
@@ -264,9 +306,9 @@ impl Client {
 impl Core {
     pub(crate) fn socket_fd(&self) -> RawFd {
         match &self.conn {
-            Conn::Connecting { stream, .. } | Conn::Open { stream } => {
-                crate::net::tcp::raw_fd(stream)
-            }
+            Conn::Connecting { stream, .. } => crate::net::tcp::raw_fd(stream),
+            Conn::Handshaking { stream, .. } => stream.fd(),
+            Conn::Open { stream } => stream.fd(),
             _ => -1,
         }
     }
@@ -274,7 +316,11 @@ impl Core {
     pub(crate) fn want_write(&self) -> bool {
         match &self.conn {
             Conn::Connecting { .. } => true,
-            Conn::Open { .. } => self.out_pos < self.out.len() || self.session.want_write(),
+            // Only when OpenSSL has something to send: waiting for the broker is a read.
+            Conn::Handshaking { stream, .. } => stream.wants_write(),
+            Conn::Open { stream } => {
+                self.out_pos < self.out.len() || self.session.want_write() || stream.wants_write()
+            }
             _ => false,
         }
     }
