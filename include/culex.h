@@ -1,8 +1,8 @@
 /*
  * culex.h: extensions of Culex beyond the libmosquitto 2.0 API (functions named culex_*).
  *
- * GENERATED FILE, DO NOT EDIT. It is produced by cbindgen 0.29.0 from src/ffi/culex.rs
- * (see cbindgen-culex.toml). Regenerate with:  scripts/gen-headers.sh
+ * GENERATED FILE, DO NOT EDIT. It is produced by cbindgen 0.29.0 from src/ffi/culex.rs and
+ * src/ffi/culex_*.rs (see cbindgen-culex.toml). Regenerate with:  scripts/gen-headers.sh
  */
 
 #ifndef CULEX_H
@@ -89,6 +89,33 @@ int culex_reauthenticate(struct mosquitto *mosq,
                          const void *data,
                          int datalen,
                          const mosquitto_property *props);
+
+/**
+ * Like `mosquitto_tls_set`, with PEM text (NUL-terminated) instead of file names. The texts are
+ * copied; the caller may free them on return.
+ *
+ * - `ca_pem`: one or more trusted CA certificates; required (`MOSQ_ERR_INVAL` when NULL or
+ *   empty). It replaces any `cafile`; a `capath` set earlier stays in use.
+ * - `cert_pem`, `key_pem`: the client certificate (the first certificate; any following ones
+ *   are sent as its chain) and its private key; both or neither.
+ * - `pw_callback`: asked for the password of an encrypted key, with the handle as `userdata`.
+ *
+ * The texts are parsed when connecting: a malformed one makes the connect call return
+ * `MOSQ_ERR_TLS` with the reason in a log line. Applies from the next connection.
+ */
+int culex_tls_set_pem(struct mosquitto *mosq,
+                      const char *ca_pem,
+                      const char *cert_pem,
+                      const char *key_pem,
+                      int (*pw_callback)(char *buf, int size, int rwflag, void *userdata));
+
+/**
+ * Turn TLS session resumption on (the default) or off. When on, a reconnect offers the broker
+ * the TLS session of the previous connection, which saves the full handshake when the broker
+ * still knows it (`SSL_session_reused()` on `mosquitto_ssl_get()` tells). Changing it drops the
+ * kept session.
+ */
+int culex_tls_session_resumption_set(struct mosquitto *mosq, bool enabled);
 
 #ifdef __cplusplus
 }  // extern "C"

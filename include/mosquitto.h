@@ -121,11 +121,11 @@ enum mosq_opt_t {
      */
     MOSQ_OPT_PROTOCOL_VERSION = 1,
     /**
-     * void: an OpenSSL `SSL_CTX` to use for TLS (TLS is not supported yet).
+     * void: the application's own OpenSSL `SSL_CTX` for TLS connections.
      */
     MOSQ_OPT_SSL_CTX = 2,
     /**
-     * int: apply the default settings to a user `SSL_CTX` (TLS is not supported yet).
+     * int: non-zero applies Culex's TLS settings to the application's `SSL_CTX` too.
      */
     MOSQ_OPT_SSL_CTX_WITH_DEFAULTS = 3,
     /**
@@ -137,23 +137,23 @@ enum mosq_opt_t {
      */
     MOSQ_OPT_SEND_MAXIMUM = 5,
     /**
-     * string: "pem" or "engine", how the TLS key file is read (TLS is not supported yet).
+     * string: "pem" (default) or "engine", how the TLS key named by `keyfile` is loaded.
      */
     MOSQ_OPT_TLS_KEYFORM = 6,
     /**
-     * string: an OpenSSL engine id for TLS (TLS is not supported yet).
+     * string: the id of the OpenSSL engine that holds the TLS key.
      */
     MOSQ_OPT_TLS_ENGINE = 7,
     /**
-     * string: hex SHA-1 of the TLS key password, for an engine (TLS is not supported yet).
+     * string: hex SHA-1 of the key password, given to the engine.
      */
     MOSQ_OPT_TLS_ENGINE_KPASS_SHA1 = 8,
     /**
-     * int: require OCSP stapling on TLS connections (TLS is not supported yet).
+     * int: non-zero requires a good stapled OCSP response from the broker.
      */
     MOSQ_OPT_TLS_OCSP_REQUIRED = 9,
     /**
-     * string: the ALPN protocol to offer in the TLS handshake (TLS is not supported yet).
+     * string: the ALPN protocol to offer in the TLS handshake.
      */
     MOSQ_OPT_TLS_ALPN = 10,
     /**
@@ -165,7 +165,7 @@ enum mosq_opt_t {
      */
     MOSQ_OPT_BIND_ADDRESS = 12,
     /**
-     * int: trust the operating system's CA certificates (TLS is not supported yet).
+     * int: non-zero trusts the operating system's CA certificates (and turns TLS on).
      */
     MOSQ_OPT_TLS_USE_OS_CERTS = 13,
 };
@@ -725,8 +725,13 @@ void mosquitto_message_free_contents(struct mosquitto_message *message);
  *   (default 20). A smaller Receive Maximum from an MQTT 5 broker takes precedence.
  * - `MOSQ_OPT_TCP_NODELAY`: non-zero disables Nagle's algorithm on the socket; 0 (the default)
  *   leaves it on.
- * - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`, `MOSQ_OPT_TLS_OCSP_REQUIRED`,
- *   `MOSQ_OPT_TLS_USE_OS_CERTS`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+ * - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: non-zero applies Culex's TLS settings (versions,
+ *   verification, `mosquitto_tls_set`'s files, ciphers, PSK, ALPN) to the context given with
+ *   `MOSQ_OPT_SSL_CTX`, which is then modified; 0 (the default) uses that context as it is.
+ * - `MOSQ_OPT_TLS_OCSP_REQUIRED`: non-zero asks the broker for a stapled OCSP response and
+ *   fails the handshake (`MOSQ_ERR_TLS`) unless it proves the broker's certificate good.
+ * - `MOSQ_OPT_TLS_USE_OS_CERTS`: non-zero trusts the system's CA certificates as well; this
+ *   alone turns TLS on, without `mosquitto_tls_set`.
  *
  * Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
  */
@@ -738,8 +743,16 @@ int mosquitto_int_option(struct mosquitto *mosq, enum mosq_opt_t option, int val
  * - `MOSQ_OPT_BIND_ADDRESS`: a default local address to connect from is not supported yet:
  *   `MOSQ_ERR_NOT_SUPPORTED` (use `mosquitto_connect_bind`). NULL or "" (no default address)
  *   succeed, as that is already the case.
- * - `MOSQ_OPT_TLS_ENGINE`, `MOSQ_OPT_TLS_KEYFORM`, `MOSQ_OPT_TLS_ENGINE_KPASS_SHA1`,
- *   `MOSQ_OPT_TLS_ALPN`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+ * - `MOSQ_OPT_TLS_ALPN`: the protocol name offered by ALPN (1 to 255 bytes), for brokers
+ *   serving several protocols on one TLS port.
+ * - `MOSQ_OPT_TLS_KEYFORM`: "pem" (the default: `keyfile` is a PEM file) or "engine" (`keyfile`
+ *   names a key held by the engine set with `MOSQ_OPT_TLS_ENGINE`).
+ * - `MOSQ_OPT_TLS_ENGINE`: the id of an OpenSSL engine; `MOSQ_ERR_INVAL` when OpenSSL has none
+ *   by that id. The engine is used for the key only and never made OpenSSL's global default.
+ * - `MOSQ_OPT_TLS_ENGINE_KPASS_SHA1`: 40 hex digits, the SHA-1 of the key password, given to
+ *   the engine as its `PIN` control command.
+ *
+ * A NULL value for these is `MOSQ_ERR_INVAL`.
  *
  * Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
  */
@@ -748,8 +761,11 @@ int mosquitto_string_option(struct mosquitto *mosq, enum mosq_opt_t option, cons
 /**
  * Set an option that takes a pointer value.
  *
- * - `MOSQ_OPT_SSL_CTX`: an OpenSSL `SSL_CTX *`; `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet), or
- *   `MOSQ_ERR_INVAL` for NULL.
+ * - `MOSQ_OPT_SSL_CTX`: an OpenSSL `SSL_CTX *` to use for TLS connections instead of one
+ *   Culex builds; Culex takes a reference of its own, kept across reconnects. Setting it turns
+ *   TLS on. Used as it is (the application is responsible for its verification settings; the
+ *   broker's name is still checked unless `mosquitto_tls_insecure_set`), or completed with
+ *   Culex's settings after `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`. NULL is `MOSQ_ERR_INVAL`.
  *
  * Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
  */
@@ -762,8 +778,8 @@ int mosquitto_void_option(struct mosquitto *mosq, enum mosq_opt_t option, void *
  * - `MOSQ_OPT_PROTOCOL_VERSION`: `value` points to an `int` holding the version, handled as by
  *   `mosquitto_int_option`.
  * - `MOSQ_OPT_SSL_CTX`: `value` is the `SSL_CTX *`, handled as by `mosquitto_void_option`.
- * - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: `value` points to an `int`; `MOSQ_ERR_NOT_SUPPORTED`
- *   (no TLS yet).
+ * - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: `value` points to an `int`, handled as by
+ *   `mosquitto_int_option`.
  *
  * A NULL `value` for an option that reads an `int` through it, other option numbers and a NULL
  * `mosq` are `MOSQ_ERR_INVAL`.
@@ -1068,6 +1084,76 @@ const char *mosquitto_connack_string(int connack_code);
  * Any value may be passed. The result must not be freed or written.
  */
 const char *mosquitto_reason_string(int reason_code);
+
+/**
+ * Configure certificate-based TLS. Call before connecting; it applies from the next connection.
+ *
+ * - `cafile`: a PEM file of trusted CA certificates; `capath`: a directory of them, named by
+ *   hash as `openssl rehash` makes it. At least one of the two is required (`MOSQ_ERR_INVAL`
+ *   otherwise, and when `cafile` cannot be read). To trust the system's CAs instead, use
+ *   `MOSQ_OPT_TLS_USE_OS_CERTS` without calling this.
+ * - `certfile`, `keyfile`: the client certificate (PEM, may hold its chain) and private key, for
+ *   brokers that ask for one; both or neither (`MOSQ_ERR_INVAL`), and both must be readable.
+ * - `pw_callback`: asked for the password of an encrypted key when connecting, with the handle
+ *   as `userdata`. Without one, OpenSSL's default applies: a prompt on the terminal.
+ *
+ * The broker's certificate is verified, and so is its name (DNS name or IP address, as given to
+ * the connect call) unless `mosquitto_tls_insecure_set(mosq, true)`. A refused handshake makes
+ * the connect or loop call return `MOSQ_ERR_TLS`, with the reason in a log line.
+ */
+int mosquitto_tls_set(struct mosquitto *mosq,
+                      const char *cafile,
+                      const char *capath,
+                      const char *certfile,
+                      const char *keyfile,
+                      int (*pw_callback)(char *buf, int size, int rwflag, void *userdata));
+
+/**
+ * Advanced TLS options. Call before connecting; they apply from the next connection.
+ *
+ * - `cert_reqs`: 1 (`SSL_VERIFY_PEER`, the default) verifies the broker's certificate; 0
+ *   (`SSL_VERIFY_NONE`) does not, which gives no protection against impersonation. Other values
+ *   are `MOSQ_ERR_INVAL` (libmosquitto takes them as 0 or 1).
+ * - `tls_version`: the lowest protocol version accepted: `"tlsv1.3"`, `"tlsv1.2"` (the default,
+ *   also for NULL) or `"tlsv1.1"` (which current OpenSSL security levels usually refuse anyway);
+ *   anything else is `MOSQ_ERR_INVAL`.
+ * - `ciphers`: an OpenSSL cipher list (see `openssl ciphers`); names starting with `TLS_` set
+ *   the TLS 1.3 suites, the others the TLS 1.2 and older ciphers. NULL keeps OpenSSL's
+ *   defaults. An unusable list fails at connect time with `MOSQ_ERR_TLS`.
+ */
+int mosquitto_tls_opts_set(struct mosquitto *mosq,
+                           int cert_reqs,
+                           const char *tls_version,
+                           const char *ciphers);
+
+/**
+ * With `value` true, do not check that the broker's certificate names the host connected to.
+ * The certificate chain is still verified, but anyone holding a certificate from the same CA can
+ * impersonate the broker: for testing only. Default false.
+ */
+int mosquitto_tls_insecure_set(struct mosquitto *mosq, bool value);
+
+/**
+ * Configure TLS with a pre-shared key instead of certificates. Call before connecting.
+ *
+ * - `psk`: the key in hexadecimal, without "0x" (`MOSQ_ERR_INVAL` otherwise, or when empty).
+ * - `identity`: sent to the broker with the handshake (may serve as the username there).
+ * - `ciphers`: an OpenSSL cipher list for PSK (TLS 1.3 suites start with `TLS_`); NULL keeps
+ *   OpenSSL's defaults.
+ *
+ * A key that does not match the broker's fails the handshake: `MOSQ_ERR_TLS` and a log line.
+ */
+int mosquitto_tls_psk_set(struct mosquitto *mosq,
+                          const char *psk,
+                          const char *identity,
+                          const char *ciphers);
+
+/**
+ * The OpenSSL `SSL *` of the current TLS connection (also during its handshake), e.g. for extra
+ * checks in the connect callback; NULL without a TLS connection or for a NULL `mosq`. It is
+ * valid until the connection ends: do not keep it across callbacks, and do not free it.
+ */
+void *mosquitto_ssl_get(struct mosquitto *mosq);
 
 /**
  * Checks whether the topic name `topic` matches the subscription filter `sub`, honouring the

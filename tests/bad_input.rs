@@ -31,6 +31,8 @@ use std::time::Duration;
 use culex::ffi::callbacks::*;
 use culex::ffi::client::*;
 use culex::ffi::client_v5::*;
+use culex::ffi::culex::*;
+use culex::ffi::culex_tls::*;
 use culex::ffi::errors::*;
 use culex::ffi::handle::mosquitto;
 use culex::ffi::library::*;
@@ -42,6 +44,7 @@ use culex::ffi::options::*;
 use culex::ffi::property::*;
 use culex::ffi::property_check::*;
 use culex::ffi::strings::*;
+use culex::ffi::tls::*;
 use culex::ffi::topic::*;
 
 const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;
@@ -833,8 +836,8 @@ fn cases() -> Vec<Case> {
         |e| { mosquitto_subscribe_v5_callback_set(null_mut(), None); Got::Unit } },
         case! { mosquitto_unsubscribe_v5_callback_set, "mosq NULL", Got::Unit, QUIET,
         |e| { mosquitto_unsubscribe_v5_callback_set(null_mut(), None); Got::Unit } },
-        // Options (reference: libmosquitto 2.0.11; TLS and bind-address options are refused
-        // honestly until those features exist).
+        // Options (reference: libmosquitto 2.0.11; the bind-address option is refused honestly
+        // until that feature exists).
         case! { mosquitto_int_option, "mosq NULL", code(INVAL), QUIET,
         |e| code(mosquitto_int_option(null_mut(), MOSQ_OPT_PROTOCOL_VERSION as c_int, 5)) },
         case! { mosquitto_int_option, "PROTOCOL_VERSION 99", code(INVAL), ARG,
@@ -849,8 +852,14 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_int_option(e.m, -1, 1)) },
         case! { mosquitto_string_option, "mosq NULL", code(INVAL), QUIET,
         |e| code(mosquitto_string_option(null_mut(), MOSQ_OPT_TLS_ALPN as c_int, c"x".as_ptr())) },
-        case! { mosquitto_string_option, "TLS_ALPN without TLS support", code(NOT_SUPPORTED), ARG,
-        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_TLS_ALPN as c_int, c"x".as_ptr())) },
+        case! { mosquitto_string_option, "TLS_ALPN NULL", code(INVAL), ARG, "crashes (SIGSEGV)",
+        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_TLS_ALPN as c_int, null())) },
+        case! { mosquitto_string_option, "TLS_KEYFORM \"der\"", code(INVAL), ARG,
+        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_TLS_KEYFORM as c_int, c"der".as_ptr())) },
+        case! { mosquitto_string_option, "TLS_ENGINE unknown id", code(INVAL), ARG,
+        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_TLS_ENGINE as c_int, c"no-such-engine".as_ptr())) },
+        case! { mosquitto_string_option, "TLS_ENGINE_KPASS_SHA1 \"abc\"", code(INVAL), ARG,
+        |e| code(mosquitto_string_option(e.m, MOSQ_OPT_TLS_ENGINE_KPASS_SHA1 as c_int, c"abc".as_ptr())) },
         case! { mosquitto_string_option, "BIND_ADDRESS", code(NOT_SUPPORTED), ARG,
         |e| code(mosquitto_string_option(e.m, MOSQ_OPT_BIND_ADDRESS as c_int, c"127.0.0.1".as_ptr())) },
         case! { mosquitto_string_option, "int option number", code(INVAL), ARG,
@@ -865,6 +874,70 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_opts_set(null_mut(), MOSQ_OPT_PROTOCOL_VERSION as c_int, null_mut())) },
         case! { mosquitto_opts_set, "PROTOCOL_VERSION value NULL", code(INVAL), ARG,
         |e| code(mosquitto_opts_set(e.m, MOSQ_OPT_PROTOCOL_VERSION as c_int, null_mut())) },
+        // TLS (reference: libmosquitto 2.0.11 with small C programs; its NULL-handle answers
+        // were not all run, as the first one crashed).
+        case! { mosquitto_tls_set, "mosq NULL", code(INVAL), QUIET, "crashes (SIGSEGV)",
+        |e| code(mosquitto_tls_set(null_mut(), c"/etc/hosts".as_ptr(), null(), null(), null(), None)) },
+        case! { mosquitto_tls_set, "cafile and capath NULL", code(INVAL), ARG,
+        |e| code(mosquitto_tls_set(e.m, null(), null(), null(), null(), None)) },
+        case! { mosquitto_tls_set, "cafile unreadable", code(INVAL), ARG,
+        |e| code(mosquitto_tls_set(e.m, c"/nonexistent/ca.crt".as_ptr(), null(), null(), null(), None)) },
+        case! { mosquitto_tls_set, "certfile without keyfile", code(INVAL), ARG,
+        |e| code(mosquitto_tls_set(e.m, c"/etc/hosts".as_ptr(), null(), c"/etc/hosts".as_ptr(), null(), None)) },
+        case! { mosquitto_tls_set, "keyfile unreadable", code(INVAL), ARG,
+        |e| code(mosquitto_tls_set(e.m, c"/etc/hosts".as_ptr(), null(), c"/etc/hosts".as_ptr(), c"/nonexistent/key".as_ptr(), None)) },
+        case! { mosquitto_tls_opts_set, "mosq NULL", code(INVAL), QUIET, "not run",
+        |e| code(mosquitto_tls_opts_set(null_mut(), 1, null(), null())) },
+        case! { mosquitto_tls_opts_set, "cert_reqs 2", code(INVAL), ARG, "MOSQ_ERR_SUCCESS",
+        |e| code(mosquitto_tls_opts_set(e.m, 2, null(), null())) },
+        case! { mosquitto_tls_opts_set, "tls_version \"tlsv9\"", code(INVAL), ARG,
+        |e| code(mosquitto_tls_opts_set(e.m, 1, c"tlsv9".as_ptr(), null())) },
+        case! { mosquitto_tls_opts_set, "tls_version \"tlsv1\"", code(INVAL), ARG,
+        |e| code(mosquitto_tls_opts_set(e.m, 1, c"tlsv1".as_ptr(), null())) },
+        case! { mosquitto_tls_insecure_set, "mosq NULL", code(INVAL), QUIET, "not run",
+        |e| code(mosquitto_tls_insecure_set(null_mut(), true)) },
+        case! { mosquitto_tls_psk_set, "mosq NULL", code(INVAL), QUIET, "not run",
+        |e| code(mosquitto_tls_psk_set(null_mut(), c"00".as_ptr(), c"id".as_ptr(), null())) },
+        case! { mosquitto_tls_psk_set, "psk NULL", code(INVAL), ARG,
+        |e| code(mosquitto_tls_psk_set(e.m, null(), c"id".as_ptr(), null())) },
+        case! { mosquitto_tls_psk_set, "identity NULL", code(INVAL), ARG,
+        |e| code(mosquitto_tls_psk_set(e.m, c"00".as_ptr(), null(), null())) },
+        case! { mosquitto_tls_psk_set, "psk \"0x00\"", code(INVAL), ARG,
+        |e| code(mosquitto_tls_psk_set(e.m, c"0x00".as_ptr(), c"id".as_ptr(), null())) },
+        case! { mosquitto_tls_psk_set, "psk \"\"", code(INVAL), ARG, "MOSQ_ERR_SUCCESS",
+        |e| code(mosquitto_tls_psk_set(e.m, c"".as_ptr(), c"id".as_ptr(), null())) },
+        case! { mosquitto_ssl_get, "mosq NULL", Got::Null { errno: 0 }, QUIET, "not run",
+        |e| if mosquitto_ssl_get(null_mut()).is_null() { Got::Null { errno: 0 } } else { Got::NonNull } },
+        case! { mosquitto_ssl_get, "not connected", Got::Null { errno: 0 }, QUIET,
+        |e| if mosquitto_ssl_get(e.m).is_null() { Got::Null { errno: 0 } } else { Got::NonNull } },
+        case! { culex_topic_alias_auto_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_topic_alias_auto_set(null_mut(), true)) },
+        case! { culex_auth_method_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_auth_method_set(null_mut(), c"SCRAM".as_ptr(), null(), 0)) },
+        case! { culex_auth_method_set, "datalen -1", code(INVAL), ARG, "Culex only",
+        |e| code(culex_auth_method_set(e.m, c"SCRAM".as_ptr(), c"x".as_ptr().cast(), -1)) },
+        case! { culex_auth_method_set, "data NULL with datalen 3", code(INVAL), ARG, "Culex only",
+        |e| code(culex_auth_method_set(e.m, c"SCRAM".as_ptr(), null(), 3)) },
+        case! { culex_auth_callback_set, "mosq NULL", Got::Unit, QUIET, "Culex only",
+        |e| { culex_auth_callback_set(null_mut(), None); Got::Unit } },
+        case! { culex_auth_continue, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_auth_continue(null_mut(), null(), 0, null())) },
+        case! { culex_auth_continue, "datalen -1", code(INVAL), ARG, "Culex only",
+        |e| code(culex_auth_continue(e.m, c"x".as_ptr().cast(), -1, null())) },
+        case! { culex_reauthenticate, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_reauthenticate(null_mut(), null(), 0, null())) },
+        case! { culex_reauthenticate, "MQTT 3.1.1 client", code(NOT_SUPPORTED), ARG, "Culex only",
+        |e| code(culex_reauthenticate(e.m, null(), 0, null())) },
+        case! { culex_tls_set_pem, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_tls_set_pem(null_mut(), c"x".as_ptr(), null(), null(), None)) },
+        case! { culex_tls_set_pem, "ca_pem NULL", code(INVAL), ARG, "Culex only",
+        |e| code(culex_tls_set_pem(e.m, null(), null(), null(), None)) },
+        case! { culex_tls_set_pem, "ca_pem \"\"", code(INVAL), ARG, "Culex only",
+        |e| code(culex_tls_set_pem(e.m, c"".as_ptr(), null(), null(), None)) },
+        case! { culex_tls_set_pem, "cert_pem without key_pem", code(INVAL), ARG, "Culex only",
+        |e| code(culex_tls_set_pem(e.m, c"x".as_ptr(), c"y".as_ptr(), null(), None)) },
+        case! { culex_tls_session_resumption_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_tls_session_resumption_set(null_mut(), false)) },
         case! { mosquitto_reason_string, "-1", Got::Text("Unknown reason".into()), QUIET,
         |e| text(mosquitto_reason_string(-1)) },
         case! { mosquitto_reason_string, "3", Got::Text("Unknown reason".into()), QUIET,

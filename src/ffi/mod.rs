@@ -63,6 +63,8 @@ pub mod client;
 pub mod client_v5;
 /// cbindgen:ignore
 pub mod culex;
+/// cbindgen:ignore
+pub mod culex_tls;
 pub mod errors;
 pub mod handle;
 pub mod library;
@@ -75,6 +77,7 @@ pub mod options;
 pub mod property;
 pub mod property_check;
 pub mod strings;
+pub mod tls;
 pub mod topic;
 
 use std::any::Any;

@@ -1,11 +1,11 @@
 //! Client options by number: `enum mosq_opt_t`, `mosquitto_int_option`,
 //! `mosquitto_string_option`, `mosquitto_void_option` and the older `mosquitto_opts_set`.
 //!
-//! What Culex can do today is done for real (protocol version, receive and send maximum,
-//! TCP_NODELAY). Options that need TLS answer `MOSQ_ERR_NOT_SUPPORTED`, as a libmosquitto built
-//! without TLS does, and a default bind address is not available yet either; both log why, so a
-//! program never mistakes them for success. Unknown option numbers, and options given to the
-//! function of the wrong value type, are `MOSQ_ERR_INVAL`.
+//! Every option is done for real (protocol version, receive and send maximum, TCP_NODELAY, the
+//! TLS options, stored in the driver's TLS configuration) except a default bind address, which
+//! answers `MOSQ_ERR_NOT_SUPPORTED` and logs why, so a program never mistakes it for success.
+//! Unknown option numbers, and options given to the function of the wrong value type, are
+//! `MOSQ_ERR_INVAL`.
 //!
 //! The option argument crosses the boundary as a plain `int` (see [`raw`]): C may pass any number
 //! in an enum, and a Rust enum must never hold a value outside its variants.
@@ -41,29 +41,29 @@ pub const MQTT_PROTOCOL_V5: c_int = 5;
 pub enum mosq_opt_t {
     /// int: `MQTT_PROTOCOL_V31`, `MQTT_PROTOCOL_V311` (default) or `MQTT_PROTOCOL_V5`.
     MOSQ_OPT_PROTOCOL_VERSION = 1,
-    /// void: an OpenSSL `SSL_CTX` to use for TLS (TLS is not supported yet).
+    /// void: the application's own OpenSSL `SSL_CTX` for TLS connections.
     MOSQ_OPT_SSL_CTX = 2,
-    /// int: apply the default settings to a user `SSL_CTX` (TLS is not supported yet).
+    /// int: non-zero applies Culex's TLS settings to the application's `SSL_CTX` too.
     MOSQ_OPT_SSL_CTX_WITH_DEFAULTS = 3,
     /// int: MQTT 5 Receive Maximum sent in CONNECT (1..65535; 0 means 65535).
     MOSQ_OPT_RECEIVE_MAXIMUM = 4,
     /// int: most outgoing QoS 1/2 messages in flight at once (1..65535; 0 means 65535).
     MOSQ_OPT_SEND_MAXIMUM = 5,
-    /// string: "pem" or "engine", how the TLS key file is read (TLS is not supported yet).
+    /// string: "pem" (default) or "engine", how the TLS key named by `keyfile` is loaded.
     MOSQ_OPT_TLS_KEYFORM = 6,
-    /// string: an OpenSSL engine id for TLS (TLS is not supported yet).
+    /// string: the id of the OpenSSL engine that holds the TLS key.
     MOSQ_OPT_TLS_ENGINE = 7,
-    /// string: hex SHA-1 of the TLS key password, for an engine (TLS is not supported yet).
+    /// string: hex SHA-1 of the key password, given to the engine.
     MOSQ_OPT_TLS_ENGINE_KPASS_SHA1 = 8,
-    /// int: require OCSP stapling on TLS connections (TLS is not supported yet).
+    /// int: non-zero requires a good stapled OCSP response from the broker.
     MOSQ_OPT_TLS_OCSP_REQUIRED = 9,
-    /// string: the ALPN protocol to offer in the TLS handshake (TLS is not supported yet).
+    /// string: the ALPN protocol to offer in the TLS handshake.
     MOSQ_OPT_TLS_ALPN = 10,
     /// int: non-zero turns Nagle's algorithm off on the client socket (default 0: on).
     MOSQ_OPT_TCP_NODELAY = 11,
     /// string: local address to connect from by default (not supported yet).
     MOSQ_OPT_BIND_ADDRESS = 12,
-    /// int: trust the operating system's CA certificates (TLS is not supported yet).
+    /// int: non-zero trusts the operating system's CA certificates (and turns TLS on).
     MOSQ_OPT_TLS_USE_OS_CERTS = 13,
 }
 
@@ -102,10 +102,24 @@ fn option_from(option: c_int) -> Option<mosq_opt_t> {
     ALL.into_iter().find(|o| *o as c_int == option)
 }
 
-/// `MOSQ_ERR_NOT_SUPPORTED`, logged: a TLS option before TLS exists.
-fn tls_not_supported(function: &str, option: mosq_opt_t) -> c_int {
-    log::warn!("{function}: {option:?} needs TLS, which Culex does not support yet");
-    MOSQ_ERR_NOT_SUPPORTED as c_int
+/// `MOSQ_ERR_INVAL`, logged.
+fn refuse(function: &str, why: &str) -> c_int {
+    log::warn!("{function}: {why}");
+    MOSQ_ERR_INVAL as c_int
+}
+
+/// Store the application's `SSL_CTX` (taking a reference of our own on it).
+fn set_ssl_ctx(h: &mosquitto, ctx: *mut c_void) -> c_int {
+    use foreign_types::ForeignType;
+    let ctx = ctx as *mut openssl_sys::SSL_CTX;
+    // SAFETY: the caller passes a live SSL_CTX; the reference taken here is the one the wrapper
+    // releases, so the application keeps its own.
+    let ctx = unsafe {
+        openssl_sys::SSL_CTX_up_ref(ctx);
+        openssl::ssl::SslContext::from_ptr(ctx)
+    };
+    h.client.tls_config(|c| c.app_ctx = Some(ctx));
+    MOSQ_ERR_SUCCESS as c_int
 }
 
 /// `MOSQ_ERR_INVAL`, logged: an unknown option number, or one `function` does not take (`what`
@@ -172,8 +186,17 @@ fn int_option(h: &mosquitto, option: c_int, value: c_int) -> c_int {
             h.client.set_tcp_nodelay(value != 0);
             MOSQ_ERR_SUCCESS as c_int
         }
-        MOSQ_OPT_SSL_CTX_WITH_DEFAULTS | MOSQ_OPT_TLS_OCSP_REQUIRED | MOSQ_OPT_TLS_USE_OS_CERTS => {
-            tls_not_supported(F, opt)
+        MOSQ_OPT_SSL_CTX_WITH_DEFAULTS => {
+            h.client.tls_config(|c| c.app_defaults = value != 0);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        MOSQ_OPT_TLS_OCSP_REQUIRED => {
+            h.client.tls_config(|c| c.ocsp_required = value != 0);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        MOSQ_OPT_TLS_USE_OS_CERTS => {
+            h.client.tls_config(|c| c.use_os_certs = value != 0);
+            MOSQ_ERR_SUCCESS as c_int
         }
         _ => wrong_option(F, option, "an integer option"),
     }
@@ -183,15 +206,54 @@ fn int_option(h: &mosquitto, option: c_int, value: c_int) -> c_int {
 ///
 /// # Safety
 /// `value` is NULL or a NUL-terminated string.
-unsafe fn string_option(option: c_int, value: *const c_char) -> c_int {
+unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c_int {
     const F: &str = "mosquitto_string_option";
+    let text = || (!value.is_null()).then(|| CStr::from_ptr(value).to_string_lossy());
     match option_from(option) {
         Some(
             opt @ (MOSQ_OPT_TLS_KEYFORM
             | MOSQ_OPT_TLS_ENGINE
             | MOSQ_OPT_TLS_ENGINE_KPASS_SHA1
             | MOSQ_OPT_TLS_ALPN),
-        ) => tls_not_supported(F, opt),
+        ) if value.is_null() => refuse(F, &format!("{opt:?}: value is NULL")),
+        Some(MOSQ_OPT_TLS_KEYFORM) => {
+            let from_engine = match text().as_deref() {
+                Some("pem") => false,
+                Some("engine") => true,
+                other => {
+                    return refuse(
+                        F,
+                        &format!("keyform {other:?} is not \"pem\" or \"engine\""),
+                    )
+                }
+            };
+            h.client.tls_config(|c| c.key_from_engine = from_engine);
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        Some(MOSQ_OPT_TLS_ENGINE) => {
+            let id = text().unwrap_or_default().into_owned();
+            if !crate::net::engine::available(&id) {
+                return refuse(F, &format!("OpenSSL has no engine {id:?}"));
+            }
+            h.client.tls_config(|c| c.engine = Some(id));
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        Some(MOSQ_OPT_TLS_ENGINE_KPASS_SHA1) => {
+            let sha1 = text().unwrap_or_default().into_owned();
+            if sha1.len() != 40 || !sha1.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return refuse(F, "the key password SHA-1 is not 40 hex digits");
+            }
+            h.client.tls_config(|c| c.engine_kpass_sha1 = Some(sha1));
+            MOSQ_ERR_SUCCESS as c_int
+        }
+        Some(MOSQ_OPT_TLS_ALPN) => {
+            let proto = text().unwrap_or_default().into_owned();
+            if proto.is_empty() || proto.len() > 255 {
+                return refuse(F, "an ALPN protocol name has 1 to 255 bytes");
+            }
+            h.client.tls_config(|c| c.alpn = Some(proto));
+            MOSQ_ERR_SUCCESS as c_int
+        }
         Some(MOSQ_OPT_BIND_ADDRESS) => {
             // NULL or "" ask for no default bind address, which is the only state there is.
             if value.is_null() || CStr::from_ptr(value).is_empty() {
@@ -208,14 +270,14 @@ unsafe fn string_option(option: c_int, value: *const c_char) -> c_int {
 }
 
 /// The work of `mosquitto_void_option`, on a valid handle.
-fn void_option(option: c_int, value: *mut c_void) -> c_int {
+fn void_option(h: &mosquitto, option: c_int, value: *mut c_void) -> c_int {
     const F: &str = "mosquitto_void_option";
     match option_from(option) {
         Some(MOSQ_OPT_SSL_CTX) if value.is_null() => {
             log::warn!("{F}: value is NULL");
             MOSQ_ERR_INVAL as c_int
         }
-        Some(opt @ MOSQ_OPT_SSL_CTX) => tls_not_supported(F, opt),
+        Some(MOSQ_OPT_SSL_CTX) => set_ssl_ctx(h, value),
         _ => wrong_option(F, option, "a pointer option"),
     }
 }
@@ -234,8 +296,13 @@ fn void_option(option: c_int, value: *mut c_void) -> c_int {
 ///   (default 20). A smaller Receive Maximum from an MQTT 5 broker takes precedence.
 /// - `MOSQ_OPT_TCP_NODELAY`: non-zero disables Nagle's algorithm on the socket; 0 (the default)
 ///   leaves it on.
-/// - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`, `MOSQ_OPT_TLS_OCSP_REQUIRED`,
-///   `MOSQ_OPT_TLS_USE_OS_CERTS`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+/// - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: non-zero applies Culex's TLS settings (versions,
+///   verification, `mosquitto_tls_set`'s files, ciphers, PSK, ALPN) to the context given with
+///   `MOSQ_OPT_SSL_CTX`, which is then modified; 0 (the default) uses that context as it is.
+/// - `MOSQ_OPT_TLS_OCSP_REQUIRED`: non-zero asks the broker for a stapled OCSP response and
+///   fails the handshake (`MOSQ_ERR_TLS`) unless it proves the broker's certificate good.
+/// - `MOSQ_OPT_TLS_USE_OS_CERTS`: non-zero trusts the system's CA certificates as well; this
+///   alone turns TLS on, without `mosquitto_tls_set`.
 ///
 /// Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
 #[no_mangle]
@@ -255,8 +322,16 @@ pub unsafe extern "C" fn mosquitto_int_option(
 /// - `MOSQ_OPT_BIND_ADDRESS`: a default local address to connect from is not supported yet:
 ///   `MOSQ_ERR_NOT_SUPPORTED` (use `mosquitto_connect_bind`). NULL or "" (no default address)
 ///   succeed, as that is already the case.
-/// - `MOSQ_OPT_TLS_ENGINE`, `MOSQ_OPT_TLS_KEYFORM`, `MOSQ_OPT_TLS_ENGINE_KPASS_SHA1`,
-///   `MOSQ_OPT_TLS_ALPN`: `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet).
+/// - `MOSQ_OPT_TLS_ALPN`: the protocol name offered by ALPN (1 to 255 bytes), for brokers
+///   serving several protocols on one TLS port.
+/// - `MOSQ_OPT_TLS_KEYFORM`: "pem" (the default: `keyfile` is a PEM file) or "engine" (`keyfile`
+///   names a key held by the engine set with `MOSQ_OPT_TLS_ENGINE`).
+/// - `MOSQ_OPT_TLS_ENGINE`: the id of an OpenSSL engine; `MOSQ_ERR_INVAL` when OpenSSL has none
+///   by that id. The engine is used for the key only and never made OpenSSL's global default.
+/// - `MOSQ_OPT_TLS_ENGINE_KPASS_SHA1`: 40 hex digits, the SHA-1 of the key password, given to
+///   the engine as its `PIN` control command.
+///
+/// A NULL value for these is `MOSQ_ERR_INVAL`.
 ///
 /// Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
 #[no_mangle]
@@ -267,14 +342,17 @@ pub unsafe extern "C" fn mosquitto_string_option(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        h.with_logs(|_| string_option(option, value))
+        h.with_logs(|h| string_option(h, option, value))
     })
 }
 
 /// Set an option that takes a pointer value.
 ///
-/// - `MOSQ_OPT_SSL_CTX`: an OpenSSL `SSL_CTX *`; `MOSQ_ERR_NOT_SUPPORTED` (no TLS yet), or
-///   `MOSQ_ERR_INVAL` for NULL.
+/// - `MOSQ_OPT_SSL_CTX`: an OpenSSL `SSL_CTX *` to use for TLS connections instead of one
+///   Culex builds; Culex takes a reference of its own, kept across reconnects. Setting it turns
+///   TLS on. Used as it is (the application is responsible for its verification settings; the
+///   broker's name is still checked unless `mosquitto_tls_insecure_set`), or completed with
+///   Culex's settings after `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`. NULL is `MOSQ_ERR_INVAL`.
 ///
 /// Other option numbers are `MOSQ_ERR_INVAL`, as is a NULL `mosq`.
 #[no_mangle]
@@ -285,7 +363,7 @@ pub unsafe extern "C" fn mosquitto_void_option(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        h.with_logs(|_| void_option(option, value))
+        h.with_logs(|h| void_option(h, option, value))
     })
 }
 
@@ -295,8 +373,8 @@ pub unsafe extern "C" fn mosquitto_void_option(
 /// - `MOSQ_OPT_PROTOCOL_VERSION`: `value` points to an `int` holding the version, handled as by
 ///   `mosquitto_int_option`.
 /// - `MOSQ_OPT_SSL_CTX`: `value` is the `SSL_CTX *`, handled as by `mosquitto_void_option`.
-/// - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: `value` points to an `int`; `MOSQ_ERR_NOT_SUPPORTED`
-///   (no TLS yet).
+/// - `MOSQ_OPT_SSL_CTX_WITH_DEFAULTS`: `value` points to an `int`, handled as by
+///   `mosquitto_int_option`.
 ///
 /// A NULL `value` for an option that reads an `int` through it, other option numbers and a NULL
 /// `mosq` are `MOSQ_ERR_INVAL`.
@@ -316,13 +394,12 @@ pub unsafe extern "C" fn mosquitto_opts_set(
                 log::warn!("{F}: {opt:?} needs a pointer to an int, value is NULL");
                 MOSQ_ERR_INVAL as c_int
             }
-            Some(MOSQ_OPT_PROTOCOL_VERSION) => {
-                // SAFETY: for this option the caller passes a pointer to an int.
-                let version = unsafe { *(value as *const c_int) };
-                int_option(h, option, version)
+            Some(MOSQ_OPT_PROTOCOL_VERSION | MOSQ_OPT_SSL_CTX_WITH_DEFAULTS) => {
+                // SAFETY: for these options the caller passes a pointer to an int.
+                let number = unsafe { *(value as *const c_int) };
+                int_option(h, option, number)
             }
-            Some(opt @ MOSQ_OPT_SSL_CTX_WITH_DEFAULTS) => tls_not_supported(F, opt),
-            Some(MOSQ_OPT_SSL_CTX) => void_option(option, value),
+            Some(MOSQ_OPT_SSL_CTX) => void_option(h, option, value),
             _ => wrong_option(F, option, "one of its options"),
         })
     })

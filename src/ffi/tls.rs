@@ -1,0 +1,328 @@
+//! TLS configuration exports of libmosquitto 2.0: `mosquitto_tls_set`, `mosquitto_tls_opts_set`,
+//! `mosquitto_tls_insecure_set`, `mosquitto_tls_psk_set` and `mosquitto_ssl_get`.
+//!
+//! Each one checks its arguments as libmosquitto does (codes checked against Debian's 2.0.11),
+//! logs why it refuses, and stores the settings in the driver's TLS configuration; the OpenSSL
+//! context is built at the next connect, so a bad cipher list or an unusable file shows there as
+//! `MOSQ_ERR_TLS` with a log line naming the reason. Settings apply from the next connection.
+
+// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
+#![allow(clippy::missing_safety_doc)]
+
+use std::ffi::{CStr, OsStr};
+use std::os::raw::{c_char, c_int, c_void};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::errors::*;
+use super::handle::{handle_or_inval, mosquitto};
+use crate::net::tls::{PasswordFn, Psk, Source, TlsVersion};
+
+/// The OpenSSL-style password callback of `mosquitto_tls_set`: write the password into `buf`
+/// (`size` bytes) and return its length. `rwflag` is 0 (decrypting); `userdata` is the
+/// `struct mosquitto *` (its own user data is `mosquitto_userdata(userdata)`). Spelled out in each
+/// signature, as in `mosquitto.h`; this name is Rust-only.
+pub(crate) type PwCallback = Option<
+    unsafe extern "C" fn(
+        buf: *mut c_char,
+        size: c_int,
+        rwflag: c_int,
+        userdata: *mut c_void,
+    ) -> c_int,
+>;
+
+/// A path argument (any bytes but NUL; no UTF-8 requirement), or `None` for NULL.
+///
+/// # Safety
+/// `ptr` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn opt_path(ptr: *const c_char) -> Option<PathBuf> {
+    if ptr.is_null() {
+        return None;
+    }
+    Some(PathBuf::from(OsStr::from_bytes(
+        CStr::from_ptr(ptr).to_bytes(),
+    )))
+}
+
+/// `MOSQ_ERR_INVAL` with a log line.
+pub(crate) fn inval(function: &str, why: &str) -> c_int {
+    log::warn!("{function}: {why}");
+    MOSQ_ERR_INVAL as c_int
+}
+
+/// Wrap the application's password callback for the TLS layer. The handle pointer is passed back
+/// as libmosquitto does.
+pub(crate) fn password_fn(h: &mosquitto, callback: PwCallback) -> Option<Arc<PasswordFn>> {
+    let callback = callback?;
+    // As an address, so that the closure is Send + Sync; the handle outlives its connections.
+    let mosq = h.as_ptr() as usize;
+    Some(Arc::new(move |buf: &mut [u8]| {
+        let size = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+        // SAFETY: a C function given by the application for this purpose, called with a buffer
+        // of `size` writable bytes and the handle pointer.
+        let n = unsafe {
+            callback(
+                buf.as_mut_ptr() as *mut c_char,
+                size,
+                0,
+                mosq as *mut c_void,
+            )
+        };
+        usize::try_from(n).ok().map(|n| n.min(buf.len()))
+    }))
+}
+
+/// Whether a file can be opened for reading now (libmosquitto checks at `tls_set` time too).
+fn readable(path: &std::path::Path) -> bool {
+    std::fs::File::open(path).is_ok()
+}
+
+/// Configure certificate-based TLS. Call before connecting; it applies from the next connection.
+///
+/// - `cafile`: a PEM file of trusted CA certificates; `capath`: a directory of them, named by
+///   hash as `openssl rehash` makes it. At least one of the two is required (`MOSQ_ERR_INVAL`
+///   otherwise, and when `cafile` cannot be read). To trust the system's CAs instead, use
+///   `MOSQ_OPT_TLS_USE_OS_CERTS` without calling this.
+/// - `certfile`, `keyfile`: the client certificate (PEM, may hold its chain) and private key, for
+///   brokers that ask for one; both or neither (`MOSQ_ERR_INVAL`), and both must be readable.
+/// - `pw_callback`: asked for the password of an encrypted key when connecting, with the handle
+///   as `userdata`. Without one, OpenSSL's default applies: a prompt on the terminal.
+///
+/// The broker's certificate is verified, and so is its name (DNS name or IP address, as given to
+/// the connect call) unless `mosquitto_tls_insecure_set(mosq, true)`. A refused handshake makes
+/// the connect or loop call return `MOSQ_ERR_TLS`, with the reason in a log line.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_tls_set(
+    mosq: *mut mosquitto,
+    cafile: *const c_char,
+    capath: *const c_char,
+    certfile: *const c_char,
+    keyfile: *const c_char,
+    pw_callback: Option<
+        unsafe extern "C" fn(
+            buf: *mut c_char,
+            size: c_int,
+            rwflag: c_int,
+            userdata: *mut c_void,
+        ) -> c_int,
+    >,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        const F: &str = "mosquitto_tls_set";
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let (cafile, capath) = (opt_path(cafile), opt_path(capath));
+            let (certfile, keyfile) = (opt_path(certfile), opt_path(keyfile));
+            if cafile.is_none() && capath.is_none() {
+                return inval(F, "cafile and capath are both NULL");
+            }
+            if let Some(path) = cafile.as_ref().filter(|p| !readable(p)) {
+                return inval(F, &format!("cannot read cafile {}", path.display()));
+            }
+            if certfile.is_some() != keyfile.is_some() {
+                return inval(F, "certfile and keyfile go together: one of them is NULL");
+            }
+            if let Some(path) = certfile.as_ref().filter(|p| !readable(p)) {
+                return inval(F, &format!("cannot read certfile {}", path.display()));
+            }
+            let from_engine = h.client.tls_config_ref(|c| c.key_from_engine);
+            if let Some(path) = keyfile.as_ref().filter(|p| !from_engine && !readable(p)) {
+                return inval(F, &format!("cannot read keyfile {}", path.display()));
+            }
+            let password = password_fn(h, pw_callback);
+            h.client.tls_config(|c| {
+                c.ca = cafile.map(Source::File);
+                c.ca_path = capath;
+                c.cert = certfile.map(Source::File);
+                c.key = keyfile.map(Source::File);
+                c.key_password = password;
+            });
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// Advanced TLS options. Call before connecting; they apply from the next connection.
+///
+/// - `cert_reqs`: 1 (`SSL_VERIFY_PEER`, the default) verifies the broker's certificate; 0
+///   (`SSL_VERIFY_NONE`) does not, which gives no protection against impersonation. Other values
+///   are `MOSQ_ERR_INVAL` (libmosquitto takes them as 0 or 1).
+/// - `tls_version`: the lowest protocol version accepted: `"tlsv1.3"`, `"tlsv1.2"` (the default,
+///   also for NULL) or `"tlsv1.1"` (which current OpenSSL security levels usually refuse anyway);
+///   anything else is `MOSQ_ERR_INVAL`.
+/// - `ciphers`: an OpenSSL cipher list (see `openssl ciphers`); names starting with `TLS_` set
+///   the TLS 1.3 suites, the others the TLS 1.2 and older ciphers. NULL keeps OpenSSL's
+///   defaults. An unusable list fails at connect time with `MOSQ_ERR_TLS`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_tls_opts_set(
+    mosq: *mut mosquitto,
+    cert_reqs: c_int,
+    tls_version: *const c_char,
+    ciphers: *const c_char,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        const F: &str = "mosquitto_tls_opts_set";
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            let verify_peer = match cert_reqs {
+                0 => false,
+                1 => true,
+                _ => return inval(F, &format!("cert_reqs {cert_reqs} is not 0 or 1")),
+            };
+            let version = if tls_version.is_null() {
+                None
+            } else {
+                let name = CStr::from_ptr(tls_version).to_string_lossy();
+                match TlsVersion::from_name(&name) {
+                    Some(TlsVersion::V1_0) | None => {
+                        return inval(
+                            F,
+                            &format!("tls_version {name:?} is not tlsv1.3, tlsv1.2 or tlsv1.1"),
+                        )
+                    }
+                    version => version,
+                }
+            };
+            let ciphers = if ciphers.is_null() {
+                None
+            } else {
+                match CStr::from_ptr(ciphers).to_str() {
+                    Ok(list) => Some(list.to_owned()),
+                    Err(_) => return inval(F, "ciphers is not valid UTF-8"),
+                }
+            };
+            h.client.tls_config(|c| {
+                c.verify_peer = verify_peer;
+                c.min_version = version;
+                c.ciphers = ciphers;
+            });
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// With `value` true, do not check that the broker's certificate names the host connected to.
+/// The certificate chain is still verified, but anyone holding a certificate from the same CA can
+/// impersonate the broker: for testing only. Default false.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_tls_insecure_set(mosq: *mut mosquitto, value: bool) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            if value {
+                log::warn!(
+                    "mosquitto_tls_insecure_set: the broker's hostname will not be verified"
+                );
+            }
+            h.client.tls_config(|c| c.insecure = value);
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// A pre-shared key as the broker's `psk_file` reads it: hex digits taken as one number, so
+/// leading zero bytes do not count. `None` when not hex.
+fn psk_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let padded = if hex.len() % 2 == 1 {
+        format!("0{hex}")
+    } else {
+        hex.to_owned()
+    };
+    let bytes: Vec<u8> = (0..padded.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&padded[i..i + 2], 16).unwrap_or(0))
+        .skip_while(|&b| b == 0)
+        .collect();
+    Some(bytes)
+}
+
+/// Configure TLS with a pre-shared key instead of certificates. Call before connecting.
+///
+/// - `psk`: the key in hexadecimal, without "0x" (`MOSQ_ERR_INVAL` otherwise, or when empty).
+/// - `identity`: sent to the broker with the handshake (may serve as the username there).
+/// - `ciphers`: an OpenSSL cipher list for PSK (TLS 1.3 suites start with `TLS_`); NULL keeps
+///   OpenSSL's defaults.
+///
+/// A key that does not match the broker's fails the handshake: `MOSQ_ERR_TLS` and a log line.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_tls_psk_set(
+    mosq: *mut mosquitto,
+    psk: *const c_char,
+    identity: *const c_char,
+    ciphers: *const c_char,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        const F: &str = "mosquitto_tls_psk_set";
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            if psk.is_null() {
+                return inval(F, "psk is NULL");
+            }
+            if identity.is_null() {
+                return inval(F, "identity is NULL");
+            }
+            let hex = CStr::from_ptr(psk).to_string_lossy();
+            let Some(key) = psk_bytes(&hex) else {
+                return inval(F, "psk is not a hexadecimal number (no \"0x\", not empty)");
+            };
+            if key.len() > 256 {
+                return inval(F, "psk is longer than 256 bytes");
+            }
+            let Ok(identity) = CStr::from_ptr(identity).to_str() else {
+                return inval(F, "identity is not valid UTF-8");
+            };
+            let ciphers = if ciphers.is_null() {
+                None
+            } else {
+                match CStr::from_ptr(ciphers).to_str() {
+                    Ok(list) => Some(list.to_owned()),
+                    Err(_) => return inval(F, "ciphers is not valid UTF-8"),
+                }
+            };
+            let identity = identity.to_owned();
+            h.client.tls_config(|c| {
+                c.psk = Some(Psk {
+                    key,
+                    identity,
+                    ciphers,
+                })
+            });
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// The OpenSSL `SSL *` of the current TLS connection (also during its handshake), e.g. for extra
+/// checks in the connect callback; NULL without a TLS connection or for a NULL `mosq`. It is
+/// valid until the connection ends: do not keep it across callbacks, and do not free it.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_ssl_get(mosq: *mut mosquitto) -> *mut c_void {
+    ffi_guard!(std::ptr::null_mut(), {
+        let Some(h) = super::handle::handle(mosq) else {
+            log::warn!("mosquitto_ssl_get: mosq is NULL");
+            return std::ptr::null_mut();
+        };
+        use foreign_types::ForeignTypeRef;
+        h.client
+            .with_ssl(|ssl| ssl.map_or(std::ptr::null_mut(), |s| s.as_ptr() as *mut c_void))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::psk_bytes;
+
+    #[test]
+    fn psk_is_read_as_a_hex_number() {
+        assert_eq!(psk_bytes("0a1B"), Some(vec![0x0a, 0x1b]));
+        assert_eq!(psk_bytes("00ab"), Some(vec![0xab]));
+        assert_eq!(psk_bytes("abc"), Some(vec![0x0a, 0xbc]));
+        assert_eq!(psk_bytes("0x12"), None);
+        assert_eq!(psk_bytes(""), None);
+        assert_eq!(psk_bytes("zz"), None);
+    }
+}
