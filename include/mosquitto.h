@@ -215,6 +215,84 @@ struct mosquitto_message {
  */
 typedef struct mqtt5__property mosquitto_property;
 
+/**
+ * The will of a helper's client (see `mosquitto_will_set`).
+ */
+struct libmosquitto_will {
+    /**
+     * Topic the will is published to.
+     */
+    char *topic;
+    /**
+     * Will payload (`payloadlen` bytes), may be NULL when `payloadlen` is 0.
+     */
+    void *payload;
+    /**
+     * Length of the payload in bytes.
+     */
+    int payloadlen;
+    /**
+     * QoS of the will: 0, 1 or 2.
+     */
+    int qos;
+    /**
+     * Whether the will is retained.
+     */
+    bool retain;
+};
+
+/**
+ * TLS settings of a helper's client (see `mosquitto_tls_set` and `mosquitto_tls_opts_set`).
+ */
+struct libmosquitto_tls {
+    /**
+     * PEM file of trusted CA certificates, or NULL (then `capath` is required).
+     */
+    char *cafile;
+    /**
+     * Directory of trusted CA certificates, or NULL.
+     */
+    char *capath;
+    /**
+     * Client certificate (PEM), or NULL.
+     */
+    char *certfile;
+    /**
+     * Client private key (PEM), or NULL.
+     */
+    char *keyfile;
+    /**
+     * OpenSSL cipher list, or NULL for the defaults.
+     */
+    char *ciphers;
+    /**
+     * Lowest TLS version, e.g. "tlsv1.2", or NULL for the default.
+     */
+    char *tls_version;
+    /**
+     * Asked for the password of an encrypted key file, or NULL.
+     */
+    int (*pw_callback)(char *buf, int size, int rwflag, void *userdata);
+    /**
+     * 1 to verify the broker's certificate (SSL_VERIFY_PEER), 0 not to.
+     */
+    int cert_reqs;
+};
+
+/**
+ * Credentials of a helper's client (see `mosquitto_username_pw_set`).
+ */
+struct libmosquitto_auth {
+    /**
+     * User name, or NULL.
+     */
+    char *username;
+    /**
+     * Password, or NULL.
+     */
+    char *password;
+};
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -583,6 +661,58 @@ int mosquitto_will_set_v5(struct mosquitto *mosq,
                           int qos,
                           bool retain,
                           mosquitto_property *properties);
+
+/**
+ * Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns
+ * 1; then disconnect cleanly and return `MOSQ_ERR_SUCCESS`. Blocks the calling thread.
+ *
+ * `client_id` NULL gives a random id (then `clean_session` must be true); `username` NULL means
+ * no credentials; `will` and `tls` NULL mean none. The client reconnects (and subscribes again)
+ * when the connection is lost. `MOSQ_ERR_INVAL` for a NULL `callback`, `topic` or `host` or an
+ * invalid QoS or subscription; `MOSQ_ERR_CONN_REFUSED` when the broker refuses the connection;
+ * `MOSQ_ERR_ACL_DENIED` when it refuses the subscription; otherwise the error of the failing
+ * step.
+ */
+int mosquitto_subscribe_callback(int (*callback)(struct mosquitto*,
+                                                 void*,
+                                                 const struct mosquitto_message*),
+                                 void *userdata,
+                                 const char *topic,
+                                 int qos,
+                                 const char *host,
+                                 int port,
+                                 const char *client_id,
+                                 int keepalive,
+                                 bool clean_session,
+                                 const char *username,
+                                 const char *password,
+                                 const struct libmosquitto_will *will,
+                                 const struct libmosquitto_tls *tls);
+
+/**
+ * Connect to a broker, subscribe to `topic`, wait for `msg_count` messages, disconnect cleanly
+ * and return them in `*messages`: an array of `msg_count` messages the caller frees with
+ * `mosquitto_message_free_contents()` on each element and then `free()` on the array. On error
+ * `*messages` is NULL. Blocks the calling thread.
+ *
+ * With `want_retained` false, retained messages sent because of the subscription are skipped
+ * and not counted. The other arguments are those of `mosquitto_subscribe_callback`.
+ * `MOSQ_ERR_INVAL` for a NULL `messages` or a `msg_count` below 1.
+ */
+int mosquitto_subscribe_simple(struct mosquitto_message **messages,
+                               int msg_count,
+                               bool want_retained,
+                               const char *topic,
+                               int qos,
+                               const char *host,
+                               int port,
+                               const char *client_id,
+                               int keepalive,
+                               bool clean_session,
+                               const char *username,
+                               const char *password,
+                               const struct libmosquitto_will *will,
+                               const struct libmosquitto_tls *tls);
 
 /**
  * Reports the version of the libmosquitto API this library implements.

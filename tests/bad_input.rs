@@ -35,6 +35,7 @@ use culex::ffi::culex::*;
 use culex::ffi::culex_tls::*;
 use culex::ffi::errors::*;
 use culex::ffi::handle::mosquitto;
+use culex::ffi::helpers::*;
 use culex::ffi::library::*;
 use culex::ffi::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
 use culex::ffi::loops::*;
@@ -250,6 +251,72 @@ fn message(topic: *mut c_char, payload: *mut c_void, payloadlen: c_int) -> mosqu
         qos: 0,
         retain: false,
     }
+}
+
+/// `mosquitto_subscribe_simple` with the given arguments (no credentials, will or TLS); a
+/// result array it should not have made is a failure.
+unsafe fn simple_result(
+    msg_count: c_int,
+    topic: *const c_char,
+    qos: c_int,
+    host: *const c_char,
+    port: c_int,
+) -> Got {
+    let mut messages = NonNull::<mosquitto_message>::dangling().as_ptr();
+    let rc = mosquitto_subscribe_simple(
+        &mut messages,
+        msg_count,
+        true,
+        topic,
+        qos,
+        host,
+        port,
+        null(),
+        60,
+        true,
+        null(),
+        null(),
+        null(),
+        null(),
+    );
+    if !messages.is_null() {
+        return Got::Broken(format!("rc {rc} but *messages is not NULL"));
+    }
+    code(rc)
+}
+
+/// `mosquitto_subscribe_callback` with a callback that stops at once.
+unsafe fn callback_result(
+    topic: *const c_char,
+    qos: c_int,
+    client_id: *const c_char,
+    clean_session: bool,
+    will: *const libmosquitto_will,
+    tls: *const libmosquitto_tls,
+    port: c_int,
+) -> Got {
+    unsafe extern "C" fn stop(
+        _: *mut mosquitto,
+        _: *mut c_void,
+        _: *const mosquitto_message,
+    ) -> c_int {
+        1
+    }
+    code(mosquitto_subscribe_callback(
+        Some(stop),
+        null_mut(),
+        topic,
+        qos,
+        c"127.0.0.1".as_ptr(),
+        port,
+        client_id,
+        60,
+        clean_session,
+        null(),
+        null(),
+        will,
+        tls,
+    ))
 }
 
 /// The table. Every exported function appears at least once.
@@ -1074,6 +1141,76 @@ fn cases() -> Vec<Case> {
             mosquitto_log_callback_set(null_mut(), Some(cb_log));
             mosquitto_log_callback_set(null_mut(), None);
             Got::Unit
+        } },
+        // ---- one-shot helpers (no handle: nothing reaches on_log; every row fails before
+        // any network activity) ----
+        case! { mosquitto_subscribe_simple, "messages NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_subscribe_simple(
+            null_mut(), 1, true, c"t".as_ptr(), 0, c"127.0.0.1".as_ptr(), e.port, null(), 60,
+            true, null(), null(), null(), null()
+        )) },
+        case! { mosquitto_subscribe_simple, "msg_count 0", code(INVAL), QUIET,
+        |e| simple_result(0, c"t".as_ptr(), 0, c"127.0.0.1".as_ptr(), e.port) },
+        case! { mosquitto_subscribe_simple, "msg_count -1", code(INVAL), QUIET,
+        |e| simple_result(-1, c"t".as_ptr(), 0, c"127.0.0.1".as_ptr(), e.port) },
+        case! { mosquitto_subscribe_simple, "topic NULL", code(INVAL), QUIET,
+        |e| simple_result(1, null(), 0, c"127.0.0.1".as_ptr(), e.port) },
+        case! { mosquitto_subscribe_simple, "topic a/#/b", code(INVAL), QUIET, "connects first; fails or hangs later",
+        |e| simple_result(1, c"a/#/b".as_ptr(), 0, c"127.0.0.1".as_ptr(), e.port) },
+        case! { mosquitto_subscribe_simple, "qos 3", code(INVAL), QUIET, "connects first; fails or hangs later",
+        |e| simple_result(1, c"t".as_ptr(), 3, c"127.0.0.1".as_ptr(), e.port) },
+        case! { mosquitto_subscribe_simple, "host NULL", code(INVAL), QUIET,
+        |e| simple_result(1, c"t".as_ptr(), 0, null(), e.port) },
+        case! { mosquitto_subscribe_simple, "port 65536", code(INVAL), QUIET,
+        |e| simple_result(1, c"t".as_ptr(), 0, c"127.0.0.1".as_ptr(), 65_536) },
+        case! { mosquitto_subscribe_callback, "callback NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_subscribe_callback(
+            None, null_mut(), c"t".as_ptr(), 0, c"127.0.0.1".as_ptr(), e.port, null(), 60, true,
+            null(), null(), null(), null()
+        )) },
+        case! { mosquitto_subscribe_callback, "topic NULL", code(INVAL), QUIET,
+        |e| callback_result(null(), 0, null(), true, null(), null(), e.port) },
+        case! { mosquitto_subscribe_callback, "qos -1", code(INVAL), QUIET, "connects first; fails or hangs later",
+        |e| callback_result(c"t".as_ptr(), -1, null(), true, null(), null(), e.port) },
+        case! { mosquitto_subscribe_callback, "client_id NULL, clean_session false", code(INVAL), QUIET, "NOMEM",
+        |e| callback_result(c"t".as_ptr(), 0, null(), false, null(), null(), e.port) },
+        case! { mosquitto_subscribe_callback, "client_id C0 80", code(INVAL), QUIET,
+        |e| callback_result(c"t".as_ptr(), 0, c"\xC0\x80".as_ptr(), true, null(), null(), e.port) },
+        case! { mosquitto_subscribe_callback, "will qos 3", code(INVAL), QUIET, "will QoS not checked",
+        |e| {
+            let will = libmosquitto_will {
+                topic: c"w".as_ptr().cast_mut(),
+                payload: null_mut(),
+                payloadlen: 0,
+                qos: 3,
+                retain: false,
+            };
+            callback_result(c"t".as_ptr(), 0, null(), true, &will, null(), e.port)
+        } },
+        case! { mosquitto_subscribe_callback, "will topic a/+", code(INVAL), QUIET,
+        |e| {
+            let will = libmosquitto_will {
+                topic: c"a/+".as_ptr().cast_mut(),
+                payload: null_mut(),
+                payloadlen: 0,
+                qos: 0,
+                retain: false,
+            };
+            callback_result(c"t".as_ptr(), 0, null(), true, &will, null(), e.port)
+        } },
+        case! { mosquitto_subscribe_callback, "tls without cafile or capath", code(INVAL), QUIET,
+        |e| {
+            let tls = libmosquitto_tls {
+                cafile: null_mut(),
+                capath: null_mut(),
+                certfile: null_mut(),
+                keyfile: null_mut(),
+                ciphers: null_mut(),
+                tls_version: null_mut(),
+                pw_callback: None,
+                cert_reqs: 1,
+            };
+            callback_result(c"t".as_ptr(), 0, null(), true, null(), &tls, e.port)
         } },
         // ---- messages ----
         case! { mosquitto_message_copy, "dst and src NULL", code(INVAL), QUIET,

@@ -67,6 +67,7 @@ pub mod culex;
 pub mod culex_tls;
 pub mod errors;
 pub mod handle;
+pub mod helpers;
 pub mod library;
 pub mod logging;
 pub mod loops;

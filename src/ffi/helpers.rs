@@ -1,0 +1,469 @@
+//! The one-shot helpers `mosquitto_subscribe_simple` and `mosquitto_subscribe_callback`, and the
+//! structs they take (`struct libmosquitto_will`, `libmosquitto_auth`, `libmosquitto_tls`, laid
+//! out exactly as libmosquitto's).
+//!
+//! Built only on the public client API of this crate: create a client, configure will,
+//! credentials and TLS, connect, subscribe from `on_connect` (so a reconnect subscribes again),
+//! run `mosquitto_loop_forever` until the messages wanted have arrived, disconnect, destroy. This
+//! module owns no network or session logic of its own.
+//!
+//! Unlike libmosquitto, which keeps retrying, a refused connection (CONNACK with a non-zero code)
+//! ends the helper with `MOSQ_ERR_CONN_REFUSED` and a refused subscription (SUBACK 0x80) with
+//! `MOSQ_ERR_ACL_DENIED`, so a helper never waits forever for messages that cannot come.
+
+// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
+#![allow(clippy::missing_safety_doc)]
+#![allow(non_camel_case_types)]
+
+use std::os::raw::{c_char, c_int, c_void};
+use std::ptr;
+
+use super::callbacks::{
+    mosquitto_connect_callback_set, mosquitto_message_callback_set,
+    mosquitto_subscribe_callback_set,
+};
+use super::client::{
+    mosquitto_connect, mosquitto_destroy, mosquitto_disconnect, mosquitto_new, mosquitto_subscribe,
+    mosquitto_username_pw_set, mosquitto_will_set,
+};
+use super::errors::*;
+use super::handle::mosquitto;
+use super::loops::mosquitto_loop_forever;
+use super::message::{mosquitto_message, mosquitto_message_copy, mosquitto_message_free_contents};
+use super::tls::{mosquitto_tls_opts_set, mosquitto_tls_set};
+use super::topic::mosquitto_sub_topic_check;
+
+/// The will of a helper's client (see `mosquitto_will_set`).
+#[repr(C)]
+pub struct libmosquitto_will {
+    /// Topic the will is published to.
+    pub topic: *mut c_char,
+    /// Will payload (`payloadlen` bytes), may be NULL when `payloadlen` is 0.
+    pub payload: *mut c_void,
+    /// Length of the payload in bytes.
+    pub payloadlen: c_int,
+    /// QoS of the will: 0, 1 or 2.
+    pub qos: c_int,
+    /// Whether the will is retained.
+    pub retain: bool,
+}
+
+/// Credentials of a helper's client (see `mosquitto_username_pw_set`).
+#[repr(C)]
+pub struct libmosquitto_auth {
+    /// User name, or NULL.
+    pub username: *mut c_char,
+    /// Password, or NULL.
+    pub password: *mut c_char,
+}
+
+/// TLS settings of a helper's client (see `mosquitto_tls_set` and `mosquitto_tls_opts_set`).
+#[repr(C)]
+pub struct libmosquitto_tls {
+    /// PEM file of trusted CA certificates, or NULL (then `capath` is required).
+    pub cafile: *mut c_char,
+    /// Directory of trusted CA certificates, or NULL.
+    pub capath: *mut c_char,
+    /// Client certificate (PEM), or NULL.
+    pub certfile: *mut c_char,
+    /// Client private key (PEM), or NULL.
+    pub keyfile: *mut c_char,
+    /// OpenSSL cipher list, or NULL for the defaults.
+    pub ciphers: *mut c_char,
+    /// Lowest TLS version, e.g. "tlsv1.2", or NULL for the default.
+    pub tls_version: *mut c_char,
+    /// Asked for the password of an encrypted key file, or NULL.
+    pub pw_callback: Option<
+        unsafe extern "C" fn(
+            buf: *mut c_char,
+            size: c_int,
+            rwflag: c_int,
+            userdata: *mut c_void,
+        ) -> c_int,
+    >,
+    /// 1 to verify the broker's certificate (SSL_VERIFY_PEER), 0 not to.
+    pub cert_reqs: c_int,
+}
+
+/// State shared by one helper call and the callbacks of its client (the client's user data).
+struct Helper {
+    callback: unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message) -> c_int,
+    userdata: *mut c_void,
+    topic: *const c_char,
+    qos: c_int,
+    /// Set once the application's callback asked to stop.
+    done: bool,
+    /// An error that ended the helper early.
+    error: Option<c_int>,
+}
+
+impl Helper {
+    /// Record `error` (the first one wins) and end the loop.
+    unsafe fn fail(&mut self, mosq: *mut mosquitto, error: c_int) {
+        if self.error.is_none() && !self.done {
+            self.error = Some(error);
+        }
+        mosquitto_disconnect(mosq);
+    }
+}
+
+/// Run a callback body, turning a panic into a log line (these are called from the loop, whose
+/// caller is C).
+fn guarded(body: impl FnOnce()) {
+    ffi_guard!((), { body() })
+}
+
+unsafe extern "C" fn on_connect(mosq: *mut mosquitto, obj: *mut c_void, rc: c_int) {
+    guarded(|| {
+        // SAFETY: `obj` is the `Helper` of the helper call driving this client; it outlives the
+        // loop, and only the loop's thread touches it.
+        let state = unsafe { &mut *(obj as *mut Helper) };
+        if rc != 0 {
+            log::warn!("culex: subscribe helper: connection refused (CONNACK code {rc})");
+            unsafe { state.fail(mosq, MOSQ_ERR_CONN_REFUSED as c_int) };
+            return;
+        }
+        let sub_rc = unsafe { mosquitto_subscribe(mosq, ptr::null_mut(), state.topic, state.qos) };
+        if sub_rc != MOSQ_ERR_SUCCESS as c_int {
+            unsafe { state.fail(mosq, sub_rc) };
+        }
+    })
+}
+
+unsafe extern "C" fn on_subscribe(
+    mosq: *mut mosquitto,
+    obj: *mut c_void,
+    _mid: c_int,
+    qos_count: c_int,
+    granted_qos: *const c_int,
+) {
+    guarded(|| {
+        // SAFETY: as in `on_connect`; `granted_qos` holds `qos_count` values.
+        let state = unsafe { &mut *(obj as *mut Helper) };
+        let granted = if granted_qos.is_null() || qos_count < 1 {
+            &[][..]
+        } else {
+            unsafe { std::slice::from_raw_parts(granted_qos, qos_count as usize) }
+        };
+        if granted.iter().any(|&q| !(0..=2).contains(&q)) {
+            log::warn!("culex: subscribe helper: the broker refused the subscription");
+            unsafe { state.fail(mosq, MOSQ_ERR_ACL_DENIED as c_int) };
+        }
+    })
+}
+
+unsafe extern "C" fn on_message(
+    mosq: *mut mosquitto,
+    obj: *mut c_void,
+    message: *const mosquitto_message,
+) {
+    guarded(|| {
+        // SAFETY: as in `on_connect`.
+        let state = unsafe { &mut *(obj as *mut Helper) };
+        if state.done || state.error.is_some() {
+            return;
+        }
+        // SAFETY: the application's callback, with the message the library lends for the call.
+        if unsafe { (state.callback)(mosq, state.userdata, message) } == 1 {
+            state.done = true;
+            unsafe { mosquitto_disconnect(mosq) };
+        }
+    })
+}
+
+/// Check the arguments every helper shares before any network activity.
+unsafe fn check_common(topic: *const c_char, qos: c_int, host: *const c_char) -> Result<(), c_int> {
+    if topic.is_null() {
+        log::warn!("culex: subscribe helper: topic is NULL");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    let rc = mosquitto_sub_topic_check(topic);
+    if rc != MOSQ_ERR_SUCCESS as c_int {
+        log::warn!("culex: subscribe helper: topic is not a valid subscription");
+        return Err(rc);
+    }
+    if !(0..=2).contains(&qos) {
+        log::warn!("culex: subscribe helper: QoS {qos} is not 0, 1 or 2");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    if host.is_null() {
+        log::warn!("culex: subscribe helper: host is NULL");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(())
+}
+
+/// Configure will, credentials and TLS on a new client.
+unsafe fn configure(
+    mosq: *mut mosquitto,
+    username: *const c_char,
+    password: *const c_char,
+    will: *const libmosquitto_will,
+    tls: *const libmosquitto_tls,
+) -> Result<(), c_int> {
+    let ok = |rc: c_int| {
+        if rc == MOSQ_ERR_SUCCESS as c_int {
+            Ok(())
+        } else {
+            Err(rc)
+        }
+    };
+    if let Some(will) = will.as_ref() {
+        ok(mosquitto_will_set(
+            mosq,
+            will.topic,
+            will.payloadlen,
+            will.payload,
+            will.qos,
+            will.retain,
+        ))?;
+    }
+    if !username.is_null() {
+        ok(mosquitto_username_pw_set(mosq, username, password))?;
+    } else if !password.is_null() {
+        log::warn!("culex: subscribe helper: a password needs a username");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    if let Some(tls) = tls.as_ref() {
+        ok(mosquitto_tls_set(
+            mosq,
+            tls.cafile,
+            tls.capath,
+            tls.certfile,
+            tls.keyfile,
+            tls.pw_callback,
+        ))?;
+        ok(mosquitto_tls_opts_set(
+            mosq,
+            tls.cert_reqs,
+            tls.tls_version,
+            tls.ciphers,
+        ))?;
+    }
+    Ok(())
+}
+
+/// The body of `mosquitto_subscribe_callback`, once `callback` is known to be set.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run(
+    callback: unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message) -> c_int,
+    userdata: *mut c_void,
+    topic: *const c_char,
+    qos: c_int,
+    host: *const c_char,
+    port: c_int,
+    client_id: *const c_char,
+    keepalive: c_int,
+    clean_session: bool,
+    username: *const c_char,
+    password: *const c_char,
+    will: *const libmosquitto_will,
+    tls: *const libmosquitto_tls,
+) -> c_int {
+    if let Err(rc) = check_common(topic, qos, host) {
+        return rc;
+    }
+    let mut state = Helper {
+        callback,
+        userdata,
+        topic,
+        qos,
+        done: false,
+        error: None,
+    };
+    *libc::__errno_location() = 0;
+    let mosq = mosquitto_new(
+        client_id,
+        clean_session,
+        &mut state as *mut Helper as *mut c_void,
+    );
+    if mosq.is_null() {
+        log::warn!("culex: subscribe helper: could not create the client");
+        return match *libc::__errno_location() {
+            libc::ENOMEM => MOSQ_ERR_NOMEM as c_int,
+            _ => MOSQ_ERR_INVAL as c_int,
+        };
+    }
+    let rc = (|| {
+        configure(mosq, username, password, will, tls)?;
+        mosquitto_connect_callback_set(mosq, Some(on_connect));
+        mosquitto_subscribe_callback_set(mosq, Some(on_subscribe));
+        mosquitto_message_callback_set(mosq, Some(on_message));
+        let rc = mosquitto_connect(mosq, host, port, keepalive);
+        if rc != MOSQ_ERR_SUCCESS as c_int {
+            return Err(rc);
+        }
+        let rc = mosquitto_loop_forever(mosq, -1, 1);
+        match state.error {
+            Some(error) => Err(error),
+            None if rc != MOSQ_ERR_SUCCESS as c_int => Err(rc),
+            None => Ok(()),
+        }
+    })();
+    mosquitto_destroy(mosq);
+    match rc {
+        Ok(()) => MOSQ_ERR_SUCCESS as c_int,
+        Err(rc) => rc,
+    }
+}
+
+/// Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns
+/// 1; then disconnect cleanly and return `MOSQ_ERR_SUCCESS`. Blocks the calling thread.
+///
+/// `client_id` NULL gives a random id (then `clean_session` must be true); `username` NULL means
+/// no credentials; `will` and `tls` NULL mean none. The client reconnects (and subscribes again)
+/// when the connection is lost. `MOSQ_ERR_INVAL` for a NULL `callback`, `topic` or `host` or an
+/// invalid QoS or subscription; `MOSQ_ERR_CONN_REFUSED` when the broker refuses the connection;
+/// `MOSQ_ERR_ACL_DENIED` when it refuses the subscription; otherwise the error of the failing
+/// step.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_subscribe_callback(
+    callback: Option<
+        unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message) -> c_int,
+    >,
+    userdata: *mut c_void,
+    topic: *const c_char,
+    qos: c_int,
+    host: *const c_char,
+    port: c_int,
+    client_id: *const c_char,
+    keepalive: c_int,
+    clean_session: bool,
+    username: *const c_char,
+    password: *const c_char,
+    will: *const libmosquitto_will,
+    tls: *const libmosquitto_tls,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let Some(callback) = callback else {
+            log::warn!("mosquitto_subscribe_callback: callback is NULL");
+            return MOSQ_ERR_INVAL as c_int;
+        };
+        run(
+            callback,
+            userdata,
+            topic,
+            qos,
+            host,
+            port,
+            client_id,
+            keepalive,
+            clean_session,
+            username,
+            password,
+            will,
+            tls,
+        )
+    })
+}
+
+/// The messages collected by `mosquitto_subscribe_simple`.
+struct Collected {
+    messages: *mut mosquitto_message,
+    wanted: usize,
+    received: usize,
+    want_retained: bool,
+    /// A copy failed (out of memory).
+    error: Option<c_int>,
+}
+
+unsafe extern "C" fn collect(
+    _mosq: *mut mosquitto,
+    obj: *mut c_void,
+    message: *const mosquitto_message,
+) -> c_int {
+    // SAFETY: `obj` is the `Collected` of the `mosquitto_subscribe_simple` call; `message` is
+    // valid for this call.
+    let collected = &mut *(obj as *mut Collected);
+    if !collected.want_retained && (*message).retain {
+        return 0;
+    }
+    let slot = collected.messages.add(collected.received);
+    let rc = mosquitto_message_copy(slot, message);
+    if rc != MOSQ_ERR_SUCCESS as c_int {
+        collected.error = Some(rc);
+        return 1;
+    }
+    collected.received += 1;
+    c_int::from(collected.received == collected.wanted)
+}
+
+/// Connect to a broker, subscribe to `topic`, wait for `msg_count` messages, disconnect cleanly
+/// and return them in `*messages`: an array of `msg_count` messages the caller frees with
+/// `mosquitto_message_free_contents()` on each element and then `free()` on the array. On error
+/// `*messages` is NULL. Blocks the calling thread.
+///
+/// With `want_retained` false, retained messages sent because of the subscription are skipped
+/// and not counted. The other arguments are those of `mosquitto_subscribe_callback`.
+/// `MOSQ_ERR_INVAL` for a NULL `messages` or a `msg_count` below 1.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_subscribe_simple(
+    messages: *mut *mut mosquitto_message,
+    msg_count: c_int,
+    want_retained: bool,
+    topic: *const c_char,
+    qos: c_int,
+    host: *const c_char,
+    port: c_int,
+    client_id: *const c_char,
+    keepalive: c_int,
+    clean_session: bool,
+    username: *const c_char,
+    password: *const c_char,
+    will: *const libmosquitto_will,
+    tls: *const libmosquitto_tls,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        check_null!(messages);
+        *messages = ptr::null_mut();
+        if msg_count < 1 {
+            log::warn!("mosquitto_subscribe_simple: msg_count {msg_count} is below 1");
+            return MOSQ_ERR_INVAL as c_int;
+        }
+        if let Err(rc) = check_common(topic, qos, host) {
+            return rc;
+        }
+        let wanted = msg_count as usize;
+        let array = libc::calloc(wanted, std::mem::size_of::<mosquitto_message>())
+            as *mut mosquitto_message;
+        if array.is_null() {
+            return MOSQ_ERR_NOMEM as c_int;
+        }
+        let mut collected = Collected {
+            messages: array,
+            wanted,
+            received: 0,
+            want_retained,
+            error: None,
+        };
+        let rc = run(
+            collect,
+            &mut collected as *mut Collected as *mut c_void,
+            topic,
+            qos,
+            host,
+            port,
+            client_id,
+            keepalive,
+            clean_session,
+            username,
+            password,
+            will,
+            tls,
+        );
+        let rc = collected.error.unwrap_or(rc);
+        if rc == MOSQ_ERR_SUCCESS as c_int && collected.received == wanted {
+            *messages = array;
+            return rc;
+        }
+        for i in 0..collected.received {
+            mosquitto_message_free_contents(array.add(i));
+        }
+        libc::free(array as *mut c_void);
+        if rc == MOSQ_ERR_SUCCESS as c_int {
+            MOSQ_ERR_UNKNOWN as c_int
+        } else {
+            rc
+        }
+    })
+}
