@@ -3,7 +3,8 @@
 # (a program written against libmosquitto 2.0's API) from outside the tree:
 #   - with pkg-config: libmosquitto.pc (links -lmosquitto, Culex's libmosquitto.so.1) and
 #     libculex.pc;
-#   - with find_package(Culex): Culex::culex, Culex::mosquitto and Culex::culex_static;
+#   - with find_package(Culex): Culex::culex, Culex::mosquitto, Culex::libmosquitto and
+#     Culex::culex_static;
 # run each one, print which library file it loaded and check that it came from the prefix.
 # With HOST and PORT the programs also do a round trip through a broker.
 #
@@ -82,7 +83,7 @@ echo "== find_package(Culex)"
 cmake -S "$here/consumer" -B "$tmp/consumer-build" -DCMAKE_PREFIX_PATH="$prefix" \
     -DCMAKE_BUILD_TYPE=Release > "$tmp/configure.log" || { cat "$tmp/configure.log"; fail "configure"; }
 cmake --build "$tmp/consumer-build" -j 2 > "$tmp/build.log" || { cat "$tmp/build.log"; fail "build"; }
-for variant in culex mosquitto culex_static; do
+for variant in culex mosquitto libmosquitto culex_static; do
     run_with_broker "find_package Culex::$variant" "$tmp/consumer-build/consumer_$variant"
 done
 if readelf -d "$tmp/consumer-build/consumer_culex_static" | grep -q -E 'NEEDED.*(culex|mosquitto)'; then
