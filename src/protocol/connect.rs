@@ -225,6 +225,9 @@ impl Connect {
                 Properties::new()
             };
             let topic = r.string()?;
+            if topic.is_empty() {
+                return Err(DecodeError::Protocol("will topic is empty"));
+            }
             if topic.bytes().any(|b| b == b'+' || b == b'#') {
                 return Err(DecodeError::Protocol("will topic contains a wildcard"));
             }
