@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Culex vs libmosquitto, side by side, in one run (see bench/README.md).
 #
-#   bench/run.sh                 the full matrix, 5 alternating repetitions per row (~15 minutes)
+#   bench/run.sh                 the full matrix, 5 alternating repetitions per row (~7 minutes)
 #   bench/run.sh --smoke         every scenario once with tiny counts (well under a minute); exits
 #                                non-zero on any failure. ctest runs this.
 #   bench/run.sh --reps N        N repetitions per row instead of 5
