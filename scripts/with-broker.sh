@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Run a command against a private mosquitto broker on a free 127.0.0.1 port, then stop the broker.
 #
-#   scripts/with-broker.sh [--keep-log] [--] command [args...]
+#   scripts/with-broker.sh [--keep-log] [--tls] [--] command [args...]
+#
+# With --tls the listener speaks TLS only, with a CA and a server certificate (for localhost and
+# 127.0.0.1) made by the openssl command in the temporary directory; the CA file's path is in
+# $CULEX_BROKER_CAFILE and replaces @CAFILE@ in the arguments.
 #
 # The broker gets a generated config in a temporary directory (anonymous access, no persistence).
 # The command sees the port in $CULEX_BROKER_PORT (host in $CULEX_BROKER_HOST, log in
@@ -11,15 +15,17 @@
 set -euo pipefail
 
 keep_log=0
+tls=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --keep-log) keep_log=1; shift ;;
+        --tls) tls=1; shift ;;
         --) shift; break ;;
         *) break ;;
     esac
 done
 if [ $# -eq 0 ]; then
-    echo "usage: $0 [--keep-log] [--] command [args...]" >&2
+    echo "usage: $0 [--keep-log] [--tls] [--] command [args...]" >&2
     exit 2
 fi
 
@@ -43,6 +49,26 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+
+tls_lines=""
+if [ "$tls" = 1 ]; then
+    # A throw-away CA and a server certificate signed by it (EC P-256, valid two days).
+    (
+        cd "$dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=Culex test CA" -keyout ca.key -out ca.crt \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign"
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+            -keyout server.key -out server.csr
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile server.ext -out server.crt
+    ) > "$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; exit 1; }
+    tls_lines="cafile $dir/ca.crt
+certfile $dir/server.crt
+keyfile $dir/server.key"
+    export CULEX_BROKER_CAFILE="$dir/ca.crt"
+fi
 
 # True once something accepts TCP connections on 127.0.0.1:$1.
 port_open() {
@@ -72,6 +98,7 @@ log_type information
 log_type subscribe
 log_type unsubscribe
 connection_messages true
+$tls_lines
 EOF
     : > "$dir/mosquitto.log"
     "$MOSQUITTO" -c "$dir/mosquitto.conf" 2> "$dir/mosquitto.log" &
@@ -109,7 +136,8 @@ export CULEX_BROKER_LOG="$dir/mosquitto.log"
 
 args=()
 for a in "$@"; do
-    args+=("${a//@PORT@/$port}")
+    a="${a//@PORT@/$port}"
+    args+=("${a//@CAFILE@/${CULEX_BROKER_CAFILE:-}}")
 done
 
 status=0
