@@ -1179,6 +1179,41 @@ int mosquitto_string_to_property_info(const char *propname, int *identifier, int
 int mosquitto_string_to_command(const char *str, int *cmd);
 
 /**
+ * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
+ * connection on, reconnects included. With `username` (1 to 255 bytes) the proxy may ask for
+ * username/password authentication (RFC 1929); `password` (at most 255 bytes, NULL for empty)
+ * is used only with a username. The broker's host name is sent to the proxy, which resolves it.
+ *
+ * A proxy that refuses the credentials or cannot reach the broker ends the connection attempt
+ * with `MOSQ_ERR_PROXY` (and a log line saying why). Returns `MOSQ_ERR_INVAL` for a NULL or
+ * empty host, a port out of range, or credentials of the wrong length.
+ */
+int mosquitto_socks5_set(struct mosquitto *mosq,
+                         const char *host,
+                         int port,
+                         const char *username,
+                         const char *password);
+
+/**
+ * Connect to the broker of a domain found by DNS SRV lookup (RFC 2782): `host` is the domain,
+ * and the records of `_secure-mqtt._tcp.<host>` (when TLS is configured) or `_mqtt._tcp.<host>`
+ * name the brokers, tried lowest priority first and by weighted random choice among equal
+ * priorities; an unreachable one falls back to the next. keepalive is 0 (off) or 5..=65535
+ * seconds; `bind_address` as for `mosquitto_connect_bind` (NULL: any).
+ *
+ * Like `mosquitto_connect_async`, it returns at once and a loop finishes the job: the lookup
+ * runs on a background thread (the nameservers of /etc/resolv.conf, or the one in the
+ * environment variable `CULEX_DNS_SERVER`, as `IP` or `IP:port`). When the lookup fails
+ * (no such domain, no records) the loop call returns `MOSQ_ERR_LOOKUP` and `on_disconnect`
+ * gets `MOSQ_ERR_LOOKUP`, as in libmosquitto. Reconnects repeat the lookup. Works with
+ * `mosquitto_socks5_set`: the proxy is asked to connect to the chosen target.
+ */
+int mosquitto_connect_srv(struct mosquitto *mosq,
+                          const char *host,
+                          int keepalive,
+                          const char *bind_address);
+
+/**
  * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
  *
  * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's

@@ -44,6 +44,7 @@ use culex::ffi::options::mosq_opt_t::*;
 use culex::ffi::options::*;
 use culex::ffi::property::*;
 use culex::ffi::property_check::*;
+use culex::ffi::proxy_srv::*;
 use culex::ffi::strings::*;
 use culex::ffi::tls::*;
 use culex::ffi::topic::*;
@@ -490,6 +491,34 @@ fn cases() -> Vec<Case> {
         |e| code(mosquitto_reconnect_async(null_mut())) },
         case! { mosquitto_reconnect_async, "never connected (no broker known)", code(INVAL), ARG,
         |e| code(mosquitto_reconnect_async(e.m)) },
+        // SOCKS5 and SRV (reference: Debian's libmosquitto 2.0.11 is built without SRV).
+        case! { mosquitto_socks5_set, "mosq NULL", code(INVAL), QUIET,
+        |e| code(mosquitto_socks5_set(null_mut(), c"127.0.0.1".as_ptr(), 1080, null(), null())) },
+        case! { mosquitto_socks5_set, "host NULL", code(INVAL), ARG,
+        |e| code(mosquitto_socks5_set(e.m, null(), 1080, null(), null())) },
+        case! { mosquitto_socks5_set, "host empty", code(INVAL), ARG, "MOSQ_ERR_SUCCESS",
+        |e| code(mosquitto_socks5_set(e.m, c"".as_ptr(), 1080, null(), null())) },
+        case! { mosquitto_socks5_set, "port 0", code(INVAL), ARG,
+        |e| code(mosquitto_socks5_set(e.m, c"127.0.0.1".as_ptr(), 0, null(), null())) },
+        case! { mosquitto_socks5_set, "port 65536", code(INVAL), ARG,
+        |e| code(mosquitto_socks5_set(e.m, c"127.0.0.1".as_ptr(), 65_536, null(), null())) },
+        case! { mosquitto_socks5_set, "username empty", code(INVAL), ARG, "MOSQ_ERR_SUCCESS",
+        |e| code(mosquitto_socks5_set(e.m, c"127.0.0.1".as_ptr(), 1080, c"".as_ptr(), null())) },
+        case! { mosquitto_socks5_set, "password 256 bytes", code(INVAL), ARG, "MOSQ_ERR_SUCCESS",
+        |e| {
+            let long = std::ffi::CString::new(vec![b'p'; 256]).unwrap();
+            code(mosquitto_socks5_set(e.m, c"127.0.0.1".as_ptr(), 1080, c"u".as_ptr(), long.as_ptr()))
+        } },
+        case! { mosquitto_socks5_set, "username, password NULL (control)", code(SUCCESS), SOLO,
+        |e| code(mosquitto_socks5_set(e.m, c"127.0.0.1".as_ptr(), 1080, c"u".as_ptr(), null())) },
+        case! { mosquitto_connect_srv, "mosq NULL", code(INVAL), QUIET, "MOSQ_ERR_NOT_SUPPORTED",
+        |e| code(mosquitto_connect_srv(null_mut(), c"example.com".as_ptr(), 60, null())) },
+        case! { mosquitto_connect_srv, "host NULL", code(INVAL), ARG, "MOSQ_ERR_NOT_SUPPORTED",
+        |e| code(mosquitto_connect_srv(e.m, null(), 60, null())) },
+        case! { mosquitto_connect_srv, "keepalive 4", code(INVAL), ARG, "MOSQ_ERR_NOT_SUPPORTED",
+        |e| code(mosquitto_connect_srv(e.m, c"example.com".as_ptr(), 4, null())) },
+        case! { mosquitto_connect_srv, "host empty", code(INVAL), ARG, "MOSQ_ERR_NOT_SUPPORTED",
+        |e| code(mosquitto_connect_srv(e.m, c"".as_ptr(), 60, null())) },
         case! { mosquitto_disconnect, "mosq NULL", code(INVAL), QUIET,
         |e| code(mosquitto_disconnect(null_mut())) },
         case! { mosquitto_disconnect, "not connected", code(NO_CONN), QUIET,

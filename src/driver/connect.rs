@@ -1,16 +1,19 @@
-//! Starting connections: blocking and asynchronous connects, name resolution off the caller's
-//! thread, trying each resolved address in turn, the TLS context built before an attempt (and
-//! the whole handshake done off the lock for a blocking connect), and connect timeouts.
+//! Starting connections: blocking and asynchronous connects, name resolution (and SRV lookups)
+//! off the caller's thread, trying each route in turn, the TLS context built before an attempt
+//! (and the SOCKS5 and TLS handshakes done off the lock for a blocking connect), and connect
+//! timeouts.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{Client, Conn, Core, Target};
+use super::route::Plan;
+use super::{Client, ClientEvent, Conn, Core, Route, Target};
 use crate::error::Error;
+use crate::net::socks5::ProxyConfig;
 use crate::net::tls::{build_context, TlsStream};
-use crate::net::{resolve, tcp};
+use crate::net::{resolve, srv, tcp};
 
 impl Client {
     /// Connect to `target`. Blocking: resolves and completes TCP before returning (CONNECT is
@@ -24,8 +27,25 @@ impl Client {
                 core.tls.session = None;
             }
             core.target = Some(target);
+            core.srv = false;
         }
         self.start(blocking)
+    }
+
+    /// Connect to the brokers that the DNS SRV records of `target.host` name
+    /// (`_secure-mqtt._tcp.<host>` with TLS, `_mqtt._tcp.<host>` without), trying them in RFC 2782
+    /// order. Asynchronous: the lookup runs on the resolver thread and a loop finishes the job;
+    /// reconnects look the records up again.
+    pub fn connect_srv(&self, target: Target) -> Result<(), Error> {
+        {
+            let mut core = self.lock();
+            if !core.srv || core.target.as_ref().map_or(true, |t| t.host != target.host) {
+                core.tls.session = None;
+            }
+            core.target = Some(target);
+            core.srv = true;
+        }
+        self.start(false)
     }
 
     /// Connect again to the last target, keeping the session.
@@ -69,18 +89,21 @@ impl Client {
     /// Resolve and connect on this thread without holding the lock, so that other threads'
     /// commands (and a loop thread) never wait for the network.
     fn start_blocking(&self) -> Result<(), Error> {
-        let (target, timeout) = {
+        let (plan, timeout) = {
             let mut core = self.lock();
             let target = core.begin_attempt()?;
             core.conn = Conn::Pending {
                 since: Instant::now(),
             };
-            (target, core.connect_timeout)
+            (core.plan(target), core.connect_timeout)
         };
+        let target = plan.target.clone();
         let deadline = Instant::now() + timeout;
-        let connected = connect_blocking(&target, timeout);
+        let connected = connect_blocking(&plan, timeout, deadline);
         let connected = match connected {
-            Ok(stream) => self.secure_blocking(&target, stream, deadline),
+            Ok((stream, route)) => self
+                .secure_blocking(&route.host, stream, deadline)
+                .map(|s| (s, route)),
             Err(e) => Err(e),
         };
         let mut core = self.lock();
@@ -89,16 +112,16 @@ impl Client {
             return Err(Error::NoConn);
         }
         match connected {
-            Ok(Secured::Tcp(stream)) => core.opened(stream, Instant::now()),
-            Ok(Secured::Tls(stream)) => {
+            Ok((Secured::Tcp(stream), route)) => core.secure(stream, &route.host, Instant::now()),
+            Ok((Secured::Tls(stream), _)) => {
                 if core.tcp_nodelay {
                     tcp::set_nodelay(stream.tcp(), true)?;
                 }
                 core.established_tls(*stream, Instant::now())
             }
             Err(e) => {
-                if e != Error::Tls {
-                    // TLS failures were logged with their reason already.
+                if e != Error::Tls && e != Error::Proxy {
+                    // TLS and proxy failures were logged with their reason already.
                     log::warn!(
                         "culex: connecting to {}:{} failed: {e}",
                         target.host,
@@ -114,7 +137,7 @@ impl Client {
     /// With TLS on, run the whole handshake on this thread, without the lock, until `deadline`.
     fn secure_blocking(
         &self,
-        target: &Target,
+        host: &str,
         stream: std::net::TcpStream,
         deadline: Instant,
     ) -> Result<Secured, Error> {
@@ -129,14 +152,14 @@ impl Client {
             };
             (ctx, core.tls.config.clone(), core.tls.session.clone())
         };
-        let mut tls = TlsStream::new(&ctx, &config, &target.host, session.as_ref(), stream)?;
+        let mut tls = TlsStream::new(&ctx, &config, host, session.as_ref(), stream)?;
         loop {
             if tls.handshake()? {
                 return Ok(Secured::Tls(Box::new(tls)));
             }
             let now = Instant::now();
             if now >= deadline {
-                log::warn!("culex: TLS handshake with {} timed out", target.host);
+                log::warn!("culex: TLS handshake with {host} timed out");
                 return Err(Error::Timeout);
             }
             let mut ready = [tcp::Ready::default()];
@@ -157,16 +180,29 @@ enum Secured {
     Tls(Box<TlsStream>),
 }
 
-/// Resolve `target` and connect to the first address that answers.
-fn connect_blocking(target: &Target, timeout: Duration) -> Result<std::net::TcpStream, Error> {
-    let addrs = resolve::resolve(&target.host, target.port)?;
-    let bind = Core::bind_ip(target)?;
+/// Resolve the plan's routes and connect along the first that answers (through the proxy's
+/// SOCKS5 handshake when there is one).
+fn connect_blocking(
+    plan: &Plan,
+    timeout: Duration,
+    deadline: Instant,
+) -> Result<(std::net::TcpStream, Route), Error> {
+    let routes = plan.routes()?;
+    log::debug!("culex: trying {}", super::route::describe(&routes));
+    let bind = Core::bind_ip(&plan.target)?;
     let mut last = Error::ConnLost;
-    for addr in addrs {
-        match connect_one_blocking(addr, bind, timeout) {
+    for route in routes {
+        let addr = route.addr;
+        let connected = connect_one_blocking(addr, bind, timeout).and_then(|mut stream| {
+            if let Some(proxy) = &plan.proxy {
+                super::proxy::socks_blocking(proxy, &mut stream, &route, deadline)?;
+            }
+            Ok(stream)
+        });
+        match connected {
             Ok(stream) => {
                 log::debug!("culex: connected to {addr}");
-                return Ok(stream);
+                return Ok((stream, route));
             }
             Err(e) => {
                 log::debug!("culex: connect to {addr} failed: {e}");
@@ -208,6 +244,15 @@ impl Core {
         result
     }
 
+    /// What an attempt needs to find its routes, taken from the configuration.
+    fn plan(&self, target: Target) -> Plan {
+        let srv = self
+            .srv
+            .then(|| srv::service_name(&target.host, self.tls.enabled()));
+        let proxy: Option<ProxyConfig> = self.proxy.clone();
+        Plan { target, srv, proxy }
+    }
+
     fn bind_ip(target: &Target) -> Result<Option<IpAddr>, Error> {
         match &target.bind_address {
             Some(host) => resolve::bind_address(host).map(Some),
@@ -221,49 +266,45 @@ impl Core {
         now: Instant,
         wake: &crate::net::wake::Wake,
     ) -> Result<(), Error> {
-        if let Some(addr) = resolve::numeric(&target.host, target.port) {
-            return self.try_addresses(VecDeque::from([addr]), now);
+        let plan = self.plan(target.clone());
+        if let Some(routes) = plan.numeric() {
+            return self.try_addresses(routes.into(), now);
         }
         let (tx, rx) = mpsc::channel();
-        let host = target.host.clone();
-        let port = target.port;
         let waker = wake.try_clone()?;
         std::thread::Builder::new()
             .name("culex-resolve".into())
             .spawn(move || {
-                let _ = tx.send(resolve::resolve(&host, port));
+                let _ = tx.send(plan.routes());
                 waker.signal();
             })
             .map_err(Error::from)?;
-        self.conn = Conn::Resolving {
-            rx,
-            port,
-            since: now,
-        };
+        self.conn = Conn::Resolving { rx, since: now };
         Ok(())
     }
 
-    /// Start connecting to the first address that takes a connect, keeping the rest.
-    fn try_addresses(
+    /// Start connecting along the first route that takes a connect, keeping the rest.
+    pub(crate) fn try_addresses(
         &mut self,
-        mut addrs: VecDeque<SocketAddr>,
+        mut routes: VecDeque<Route>,
         now: Instant,
     ) -> Result<(), Error> {
         let target = self.target.clone().ok_or(Error::Inval)?;
         let bind = Self::bind_ip(&target)?;
         let mut last = Error::Lookup;
-        while let Some(addr) = addrs.pop_front() {
-            match tcp::start_connect(addr, bind) {
+        while let Some(route) = routes.pop_front() {
+            match tcp::start_connect(route.addr, bind) {
                 Ok(stream) => {
                     self.conn = Conn::Connecting {
                         stream,
-                        rest: addrs,
+                        route,
+                        rest: routes,
                         since: now,
                     };
                     return Ok(());
                 }
                 Err(e) => {
-                    log::debug!("culex: connect to {addr} failed: {e}");
+                    log::debug!("culex: connect to {} failed: {e}", route.addr);
                     last = e;
                 }
             }
@@ -277,17 +318,28 @@ impl Core {
         let timed_out = match &self.conn {
             Conn::Resolving { since, .. }
             | Conn::Connecting { since, .. }
+            | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
             | Conn::Pending { since } => now.duration_since(*since) >= self.connect_timeout,
             _ => false,
         };
         let conn = std::mem::replace(&mut self.conn, Conn::Idle);
         let result = match conn {
-            Conn::Resolving { rx, port, since } => match rx.try_recv() {
-                Ok(Ok(addrs)) => self.try_addresses(addrs.into(), now),
-                Ok(Err(e)) => Err(e),
+            Conn::Resolving { rx, since } => match rx.try_recv() {
+                Ok(Ok(routes)) => {
+                    log::debug!("culex: trying {}", super::route::describe(&routes));
+                    self.try_addresses(routes.into(), now)
+                }
+                Ok(Err(e)) => {
+                    if self.srv {
+                        // As libmosquitto does when an SRV lookup fails.
+                        self.events
+                            .push_back(ClientEvent::Disconnected(Some(e.clone())));
+                    }
+                    Err(e)
+                }
                 Err(mpsc::TryRecvError::Empty) if !timed_out => {
-                    self.conn = Conn::Resolving { rx, port, since };
+                    self.conn = Conn::Resolving { rx, since };
                     Ok(())
                 }
                 Err(mpsc::TryRecvError::Empty) => Err(Error::Timeout),
@@ -295,6 +347,7 @@ impl Core {
             },
             Conn::Connecting {
                 stream,
+                route,
                 rest,
                 since,
             } => {
@@ -310,10 +363,13 @@ impl Core {
                 }
                 if ready[0].writable || ready[0].error {
                     match tcp::connect_result(&stream) {
-                        Ok(()) => return self.opened(stream, now),
+                        Ok(()) => return self.tcp_up(stream, route, rest, now),
                         Err(e) if rest.is_empty() => Err(e),
                         Err(e) => {
-                            log::debug!("culex: connect failed ({e}), trying the next address");
+                            log::debug!(
+                                "culex: connect to {} failed ({e}), trying the next address",
+                                route.addr
+                            );
                             self.try_addresses(rest, now)
                         }
                     }
@@ -322,6 +378,7 @@ impl Core {
                 } else {
                     self.conn = Conn::Connecting {
                         stream,
+                        route,
                         rest,
                         since,
                     };
@@ -329,6 +386,10 @@ impl Core {
                 }
             }
             Conn::Pending { .. } if timed_out => Err(Error::Timeout),
+            Conn::Proxying { route, .. } if timed_out => {
+                log::warn!("culex: the SOCKS5 handshake with {} timed out", route.addr);
+                Err(Error::Timeout)
+            }
             Conn::Handshaking { .. } if timed_out => {
                 log::warn!("culex: the TLS handshake timed out");
                 Err(Error::Timeout)

@@ -1,5 +1,5 @@
-//! Moving bytes between the socket and the session: read, write, timers, the TLS handshake, and
-//! closing.
+//! Moving bytes between the socket and the session: read, write, timers, the SOCKS5 and TLS
+//! handshakes, and closing.
 //!
 //! Everything here runs with the client's lock held and never calls application code.
 
@@ -22,6 +22,7 @@ impl Core {
     pub(crate) fn read_ready(&mut self, now: Instant) -> Result<(), Error> {
         match self.conn {
             Conn::Connecting { .. } => return self.connect_progress(now),
+            Conn::Proxying { .. } => return self.proxy_progress(now),
             Conn::Handshaking { .. } => return self.handshake_progress(now),
             Conn::Open { .. } => {}
             _ => return Err(Error::NoConn),
@@ -101,6 +102,7 @@ impl Core {
     pub(crate) fn write_ready(&mut self, now: Instant) -> Result<(), Error> {
         match self.conn {
             Conn::Connecting { .. } => return self.connect_progress(now),
+            Conn::Proxying { .. } => return self.proxy_progress(now),
             Conn::Handshaking { .. } => return self.handshake_progress(now),
             _ => {}
         }
@@ -150,6 +152,7 @@ impl Core {
             Conn::Idle => return Err(Error::NoConn),
             Conn::Resolving { .. }
             | Conn::Connecting { .. }
+            | Conn::Proxying { .. }
             | Conn::Pending { .. }
             | Conn::Handshaking { .. } => return self.connect_progress(now),
             Conn::Open { .. } => {}
@@ -168,6 +171,7 @@ impl Core {
             Conn::Open { .. } => self.session.poll_timeout(),
             Conn::Connecting { since, .. }
             | Conn::Resolving { since, .. }
+            | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
             | Conn::Pending { since } => Some(*since + self.connect_timeout),
             Conn::Idle => None,
@@ -203,24 +207,24 @@ impl Core {
         }
     }
 
-    /// TCP is up: start TLS on it when configured, else MQTT.
-    pub(crate) fn opened(
+    /// The byte stream to the broker `host` is up (TCP, through the proxy if any): start TLS on
+    /// it when configured, else MQTT.
+    pub(crate) fn secure(
         &mut self,
         stream: std::net::TcpStream,
+        host: &str,
         now: Instant,
     ) -> Result<(), Error> {
         if self.tcp_nodelay {
-            tcp::set_nodelay(&stream, true)?;
+            if let Err(e) = tcp::set_nodelay(&stream, true) {
+                self.abandon_attempt();
+                return Err(e);
+            }
         }
         if !self.tls.enabled() {
             return self.established(Stream::Tcp(stream), now);
         }
-        let host = self
-            .target
-            .as_ref()
-            .map_or("", |t| t.host.as_str())
-            .to_owned();
-        match self.tls.start(&host, stream) {
+        match self.tls.start(host, stream) {
             Ok(tls) => {
                 self.conn = Conn::Handshaking {
                     stream: Box::new(tls),

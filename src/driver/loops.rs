@@ -114,7 +114,10 @@ impl Client {
         let now = Instant::now();
         if count == 2 && fd == core.socket_fd() {
             let sock = ready[1];
-            let established = matches!(core.conn, Conn::Open { .. } | Conn::Handshaking { .. });
+            let established = matches!(
+                core.conn,
+                Conn::Open { .. } | Conn::Handshaking { .. } | Conn::Proxying { .. }
+            );
             if sock.readable || (sock.error && established) {
                 core.read_ready(now)?;
             }

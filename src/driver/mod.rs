@@ -10,7 +10,10 @@
 //! Transport: plain TCP, or TLS when [`Client::tls_config`] enables it. A TLS connection goes
 //! through a handshake phase ([`Conn::Handshaking`]) between TCP and MQTT: it advances in whatever
 //! loop drives the client, asks for writability only when OpenSSL wants to write, and no MQTT
-//! byte is produced before it completes.
+//! byte is produced before it completes. With a SOCKS5 proxy ([`Client::set_proxy`]) TCP goes to
+//! the proxy and a SOCKS5 phase ([`Conn::Proxying`]) comes first, under the same rules, on every
+//! connect and reconnect. [`Client::connect_srv`] finds the brokers with a DNS SRV lookup on the
+//! resolver thread and tries them in RFC 2782 order (see `route.rs`).
 //!
 //! Threading: every method may be called from any thread. State lives behind one mutex; events
 //! are handed to the [`EventSink`] only after that mutex is released, so a sink (a C callback) can
@@ -23,10 +26,12 @@ mod backoff;
 mod connect;
 mod io;
 mod loops;
+mod proxy;
+mod route;
 mod transport;
 
 use std::collections::VecDeque;
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex, MutexGuard};
@@ -34,9 +39,11 @@ use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 pub use backoff::Backoff;
+pub(crate) use route::Route;
 pub(crate) use transport::{Stream, TlsState};
 
 use crate::error::Error;
+use crate::net::socks5::{Handshake, ProxyConfig};
 use crate::net::tls::{TlsConfig, TlsStream};
 use crate::net::wake::Wake;
 use crate::protocol::{PacketId, Properties, QoS, SubscribeFilter};
@@ -76,18 +83,27 @@ pub trait EventSink {
 pub(crate) enum Conn {
     /// No connection, none underway.
     Idle,
-    /// A resolver thread is looking the host up.
+    /// A resolver thread is looking the host (or the SRV records, or the proxy) up.
     Resolving {
-        rx: mpsc::Receiver<Result<Vec<SocketAddr>, Error>>,
-        port: u16,
+        rx: mpsc::Receiver<Result<Vec<Route>, Error>>,
         since: Instant,
     },
     /// A blocking connect runs on a caller's thread, without the lock.
     Pending { since: Instant },
-    /// TCP connect in progress to `stream`'s address; `rest` are the addresses left to try.
+    /// TCP connect in progress along `route`; `rest` are the routes left to try.
     Connecting {
         stream: TcpStream,
-        rest: VecDeque<SocketAddr>,
+        route: Route,
+        rest: VecDeque<Route>,
+        since: Instant,
+    },
+    /// TCP to the proxy is up; the SOCKS5 handshake runs over it. No TLS or MQTT byte leaves
+    /// before it completes.
+    Proxying {
+        stream: TcpStream,
+        socks: Box<Handshake>,
+        route: Route,
+        rest: VecDeque<Route>,
         since: Instant,
     },
     /// TCP is up; the TLS handshake runs over it. No MQTT byte leaves before it completes.
@@ -116,6 +132,10 @@ pub(crate) struct Core {
     pub(crate) tcp_nodelay: bool,
     pub(crate) connect_timeout: Duration,
     pub(crate) tls: TlsState,
+    /// The SOCKS5 proxy every connection goes through, if any.
+    pub(crate) proxy: Option<ProxyConfig>,
+    /// The target's host is a domain whose brokers are found by a DNS SRV lookup.
+    pub(crate) srv: bool,
 }
 
 /// One MQTT client: a session, its connection and the loops that drive it.
@@ -147,6 +167,8 @@ impl Client {
                 tcp_nodelay: false,
                 connect_timeout: Duration::from_secs(30),
                 tls: TlsState::new(),
+                proxy: None,
+                srv: false,
             }),
             wake: Wake::new()?,
             polling: AtomicBool::new(false),
@@ -263,6 +285,16 @@ impl Client {
         self.lock().backoff.configure(delay, delay_max, exponential);
     }
 
+    /// Use a SOCKS5 proxy (or none) for the next connections, reconnects included.
+    pub fn set_proxy(&self, proxy: Option<ProxyConfig>) {
+        self.lock().proxy = proxy;
+    }
+
+    /// The SOCKS5 proxy in use, if any.
+    pub fn proxy(&self) -> Option<ProxyConfig> {
+        self.lock().proxy.clone()
+    }
+
     /// Read or change the TLS configuration. It applies from the next connection; the context
     /// built from the old one and the session kept for resumption are dropped.
     pub fn tls_config<R>(&self, f: impl FnOnce(&mut TlsConfig) -> R) -> R {
@@ -306,7 +338,9 @@ impl Client {
 impl Core {
     pub(crate) fn socket_fd(&self) -> RawFd {
         match &self.conn {
-            Conn::Connecting { stream, .. } => crate::net::tcp::raw_fd(stream),
+            Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => {
+                crate::net::tcp::raw_fd(stream)
+            }
             Conn::Handshaking { stream, .. } => stream.fd(),
             Conn::Open { stream } => stream.fd(),
             _ => -1,
@@ -316,6 +350,8 @@ impl Core {
     pub(crate) fn want_write(&self) -> bool {
         match &self.conn {
             Conn::Connecting { .. } => true,
+            // Only when a SOCKS5 message is still to be sent: waiting for the proxy is a read.
+            Conn::Proxying { socks, .. } => socks.wants_write(),
             // Only when OpenSSL has something to send: waiting for the broker is a read.
             Conn::Handshaking { stream, .. } => stream.wants_write(),
             Conn::Open { stream } => {

@@ -77,6 +77,7 @@ pub mod mqtt_protocol;
 pub mod options;
 pub mod property;
 pub mod property_check;
+pub mod proxy_srv;
 pub mod strings;
 pub mod tls;
 pub mod topic;

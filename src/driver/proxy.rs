@@ -1,0 +1,124 @@
+//! The SOCKS5 phase of a connection: after TCP reaches the proxy and before TLS or MQTT, in
+//! whichever loop drives the client ([`Conn::Proxying`]), or on the caller's thread for a
+//! blocking connect.
+//!
+//! A failed handshake (refused credentials, the proxy unable to reach the broker) tries the next
+//! route if there is one, else ends the attempt with the error.
+
+use std::collections::VecDeque;
+use std::net::TcpStream;
+use std::time::Instant;
+
+use super::{Conn, Core, Route};
+use crate::error::Error;
+use crate::net::socks5::{Handshake, ProxyConfig};
+use crate::net::tcp;
+
+impl Core {
+    /// TCP is up along `route`: run SOCKS5 first when a proxy is configured, else go on to TLS
+    /// or MQTT.
+    pub(crate) fn tcp_up(
+        &mut self,
+        stream: TcpStream,
+        route: Route,
+        rest: VecDeque<Route>,
+        now: Instant,
+    ) -> Result<(), Error> {
+        let Some(proxy) = &self.proxy else {
+            return self.secure(stream, &route.host, now);
+        };
+        let socks = match Handshake::new(proxy, &route.host, route.port) {
+            Ok(socks) => socks,
+            Err(e) => {
+                self.abandon_attempt();
+                return Err(e);
+            }
+        };
+        log::debug!(
+            "culex: connected to the proxy at {}, asking for {}:{}",
+            route.addr,
+            route.host,
+            route.port
+        );
+        self.conn = Conn::Proxying {
+            stream,
+            socks: Box::new(socks),
+            route,
+            rest,
+            since: now,
+        };
+        self.proxy_progress(now)
+    }
+
+    /// Advance the SOCKS5 handshake; on success go on to TLS or MQTT.
+    pub(crate) fn proxy_progress(&mut self, now: Instant) -> Result<(), Error> {
+        let Conn::Proxying { stream, socks, .. } = &mut self.conn else {
+            return Ok(());
+        };
+        let result = socks.advance(stream);
+        if let Ok(false) = result {
+            return Ok(());
+        }
+        let Conn::Proxying {
+            stream,
+            route,
+            rest,
+            ..
+        } = std::mem::replace(&mut self.conn, Conn::Idle)
+        else {
+            unreachable!("checked above");
+        };
+        match result {
+            Ok(_) => {
+                log::debug!(
+                    "culex: the proxy connected us to {}:{}",
+                    route.host,
+                    route.port
+                );
+                self.secure(stream, &route.host, now)
+            }
+            Err(e) if !rest.is_empty() => {
+                log::debug!(
+                    "culex: through the proxy to {} failed ({e}), trying the next route",
+                    route.host
+                );
+                let result = self.try_addresses(rest, now);
+                if result.is_err() {
+                    self.abandon_attempt();
+                }
+                result
+            }
+            Err(e) => {
+                self.abandon_attempt();
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Run the whole SOCKS5 handshake on this thread (blocking connect), until `deadline`.
+pub(super) fn socks_blocking(
+    proxy: &ProxyConfig,
+    stream: &mut TcpStream,
+    route: &Route,
+    deadline: Instant,
+) -> Result<(), Error> {
+    let mut socks = Handshake::new(proxy, &route.host, route.port)?;
+    loop {
+        if socks.advance(stream)? {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            log::warn!("culex: the SOCKS5 handshake with {} timed out", route.addr);
+            return Err(Error::Timeout);
+        }
+        let mut ready = [tcp::Ready::default()];
+        let interest = [tcp::Interest {
+            fd: tcp::raw_fd(stream),
+            read: !socks.wants_write(),
+            write: socks.wants_write(),
+        }];
+        tcp::poll(&interest, Some(deadline - now), &mut ready)?;
+    }
+}
