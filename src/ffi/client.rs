@@ -43,6 +43,42 @@ pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str
     }
 }
 
+/// A topic name argument of PUBLISH, checked in one pass over the C string: NULL →
+/// `MOSQ_ERR_INVAL`; not MQTT UTF-8 (as [`c_str`]) → `MOSQ_ERR_MALFORMED_UTF8`; then empty (unless
+/// `aliased`) or holding a wildcard → `MOSQ_ERR_INVAL`. A valid result passes
+/// `validate_topic_name` (or is empty and `aliased`).
+///
+/// # Safety
+/// As [`c_str`].
+pub(crate) unsafe fn topic_name<'a>(ptr: *const c_char, aliased: bool) -> Result<&'a str, c_int> {
+    if ptr.is_null() {
+        log::warn!("culex: topic is NULL");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    // Printable ASCII needs no more than this scan (branch-free, so it vectorises); anything else
+    // takes the full check.
+    let bytes = CStr::from_ptr(ptr).to_bytes();
+    let mut other = false;
+    let mut wildcard = false;
+    for &b in bytes {
+        other |= !(0x20..=0x7E).contains(&b);
+        wildcard |= b == b'+' || b == b'#';
+    }
+    let topic = if !other && bytes.len() <= utf8::MAX_STRING_LEN {
+        // Safety: printable ASCII is UTF-8.
+        std::str::from_utf8_unchecked(bytes)
+    } else {
+        let topic = c_str(ptr, "topic")?;
+        wildcard = crate::protocol::topic::has_wildcards(topic);
+        topic
+    };
+    if (topic.is_empty() && !aliased) || wildcard {
+        log::warn!("culex: publish: '{topic}' is not a valid topic name");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(topic)
+}
+
 /// An optional C string: NULL → `None`.
 pub(crate) unsafe fn opt_c_str<'a>(
     ptr: *const c_char,
@@ -646,17 +682,13 @@ pub(crate) unsafe fn publish_common(
     retain: bool,
     properties: Properties,
 ) -> c_int {
-    let topic = match c_str(topic, "topic") {
+    // Checked in one pass before the connection state, as libmosquitto does; the session does not
+    // check it again. MQTT 5 may leave the topic empty when a topic alias names it.
+    let aliased = properties.contains(crate::protocol::PropertyId::TopicAlias);
+    let topic = match topic_name(topic, aliased) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    // Checked before the connection state, as libmosquitto does (the session repeats the full
-    // check). MQTT 5 may leave the topic empty when a topic alias names it.
-    let aliased = properties.contains(crate::protocol::PropertyId::TopicAlias);
-    if (topic.is_empty() && !aliased) || crate::protocol::topic::has_wildcards(topic) {
-        log::warn!("culex: publish: '{topic}' is not a valid topic name");
-        return MOSQ_ERR_INVAL as c_int;
-    }
     let payload = match self::payload(payloadlen, payload) {
         Ok(p) => p,
         Err(code) => return code,
@@ -665,7 +697,10 @@ pub(crate) unsafe fn publish_common(
         Ok(q) => q,
         Err(code) => return code,
     };
-    match h.client.publish(topic, payload, qos, retain, properties) {
+    let result = h
+        .client
+        .with_session(|s| s.publish_checked_topic(topic, payload, qos, retain, properties));
+    match result {
         Ok(id) => {
             set_mid(mid, id);
             MOSQ_ERR_SUCCESS as c_int

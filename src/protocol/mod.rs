@@ -33,6 +33,7 @@ pub use properties::{
     Properties, Property, PropertyContext, PropertyId, PropertyType, PropertyValue,
 };
 pub use publish::Publish;
+pub(crate) use publish::PublishParts;
 pub use reason::ReasonCode;
 pub use subscribe::{RetainHandling, SubAck, Subscribe, SubscribeFilter, SubscriptionOptions};
 pub use unsubscribe::{UnsubAck, Unsubscribe};

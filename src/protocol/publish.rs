@@ -28,19 +28,12 @@ pub struct Publish {
 impl Publish {
     /// The first byte of the fixed header: type 3 and the DUP, QoS and RETAIN flags.
     pub fn fixed_header_byte(&self) -> u8 {
-        0x30 | (u8::from(self.dup) << 3) | (self.qos.as_u8() << 1) | u8::from(self.retain)
+        self.parts().fixed_header_byte()
     }
 
     /// The remaining length of this PUBLISH in `version`.
     pub fn remaining_len(&self, version: ProtocolVersion) -> usize {
-        let mut len = field_len(self.topic.len()) + self.payload.len();
-        if self.qos != QoS::AtMostOnce {
-            len += 2;
-        }
-        if version.is_v5() {
-            len += self.properties.encoded_len();
-        }
-        len
+        self.parts().remaining_len(version)
     }
 
     /// The number of bytes [`Publish::encode`] appends.
@@ -76,16 +69,20 @@ impl Publish {
     /// Append this PUBLISH to `out` (nothing on error).
     pub fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.validate(version)?;
-        put_fixed_header(out, self.fixed_header_byte(), self.remaining_len(version))?;
-        put_str(out, &self.topic);
-        if self.qos != QoS::AtMostOnce {
-            put_u16(out, self.packet_id);
+        self.parts().encode_unchecked(version, out)
+    }
+
+    /// This PUBLISH, borrowed.
+    pub(crate) fn parts(&self) -> PublishParts<'_> {
+        PublishParts {
+            dup: self.dup,
+            qos: self.qos,
+            retain: self.retain,
+            topic: &self.topic,
+            packet_id: self.packet_id,
+            payload: &self.payload,
+            properties: &self.properties,
         }
-        if version.is_v5() {
-            self.properties.encode(out);
-        }
-        out.extend_from_slice(&self.payload);
-        Ok(())
     }
 
     /// Decode a PUBLISH body; `flags` are the fixed header flags (already checked for QoS 3 and
@@ -125,18 +122,72 @@ impl Publish {
             ));
         }
         let bytes = r.rest();
-        // One spare byte so a C layer can append a NUL terminator without reallocating.
+        // One spare byte in topic and payload so a C layer can append a NUL terminator without
+        // reallocating.
         let mut payload = Vec::with_capacity(bytes.len() + 1);
         payload.extend_from_slice(bytes);
+        let mut topic_buf = String::with_capacity(topic.len() + 1);
+        topic_buf.push_str(topic);
         Ok(Publish {
             dup,
             qos,
             retain: flags & 0b0001 != 0,
-            topic: topic.to_owned(),
+            topic: topic_buf,
             packet_id,
             payload,
             properties,
         })
+    }
+}
+
+/// A PUBLISH made of borrowed parts, for encoding without building an owned [`Publish`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PublishParts<'a> {
+    pub(crate) dup: bool,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    pub(crate) topic: &'a str,
+    pub(crate) packet_id: PacketId,
+    pub(crate) payload: &'a [u8],
+    pub(crate) properties: &'a Properties,
+}
+
+impl PublishParts<'_> {
+    /// The first byte of the fixed header: type 3 and the DUP, QoS and RETAIN flags.
+    pub(crate) fn fixed_header_byte(&self) -> u8 {
+        0x30 | (u8::from(self.dup) << 3) | (self.qos.as_u8() << 1) | u8::from(self.retain)
+    }
+
+    /// The remaining length in `version`.
+    pub(crate) fn remaining_len(&self, version: ProtocolVersion) -> usize {
+        let mut len = field_len(self.topic.len()) + self.payload.len();
+        if self.qos != QoS::AtMostOnce {
+            len += 2;
+        }
+        if version.is_v5() {
+            len += self.properties.encoded_len();
+        }
+        len
+    }
+
+    /// Append this PUBLISH to `out` without checking the rules of [`Publish::validate`]: for
+    /// messages whose topic, flags, packet identifier and properties the caller has already
+    /// checked (the session's own). Fails only with `EncodeError::TooLarge`, appending nothing.
+    pub(crate) fn encode_unchecked(
+        &self,
+        version: ProtocolVersion,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        put_fixed_header(out, self.fixed_header_byte(), self.remaining_len(version))?;
+        put_str(out, self.topic);
+        if self.qos != QoS::AtMostOnce {
+            put_u16(out, self.packet_id);
+        }
+        if version.is_v5() {
+            self.properties.encode(out);
+        }
+        out.extend_from_slice(self.payload);
+        Ok(())
     }
 }
 

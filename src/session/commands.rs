@@ -11,13 +11,16 @@ use crate::error::Error;
 use crate::protocol::topic::{validate_topic_filter, validate_topic_name, TopicError};
 use crate::protocol::{
     varint_len, Disconnect, Packet, PacketId, Properties, PropertyContext, PropertyId, Publish,
-    QoS, Subscribe, SubscribeFilter, Unsubscribe, MAX_REMAINING_LENGTH,
+    PublishParts, QoS, Subscribe, SubscribeFilter, Unsubscribe, MAX_REMAINING_LENGTH,
 };
 
 impl Session {
+    /// PUBLISH. `topic_checked`: the caller already made sure `topic` is a valid topic name
+    /// (or, with a Topic Alias property, empty), so it is not checked again.
     pub(super) fn publish_impl(
         &mut self,
         topic: &str,
+        topic_checked: bool,
         payload: &[u8],
         qos: QoS,
         retain: bool,
@@ -30,7 +33,9 @@ impl Session {
         }
         self.check_properties(&properties, PropertyContext::Publish)?;
         let aliased = topic.is_empty() && properties.contains(PropertyId::TopicAlias);
-        if !aliased {
+        if topic_checked {
+            debug_assert!(aliased || validate_topic_name(topic).is_ok());
+        } else if !aliased {
             validate_topic_name(topic).map_err(topic_error)?;
         }
         if self.config.protocol.is_v5() {
@@ -48,17 +53,24 @@ impl Session {
             + self.properties_len(&properties);
         self.check_size(remaining, Error::PayloadSize)?;
 
-        let mut publish = Publish {
-            dup: false,
-            qos,
-            retain,
-            topic: topic.to_owned(),
-            packet_id: 0,
-            payload: payload.to_vec(),
-            properties,
-        };
         if qos == QoS::AtMostOnce {
             let mid = self.ids.transient().ok_or(Error::NoMem)?;
+            if self.state == State::Connected && !self.outbound_aliases.is_active() {
+                // Straight from the caller's slices into the outgoing buffer: a QoS 0 message is
+                // never sent again, so no owned copy is needed.
+                let parts = PublishParts {
+                    dup: false,
+                    qos,
+                    retain,
+                    topic,
+                    packet_id: 0,
+                    payload,
+                    properties: &properties,
+                };
+                self.tx.publish(&parts, Some(mid), self.config.protocol)?;
+                return Ok(mid);
+            }
+            let mut publish = owned_publish(topic, payload, qos, retain, properties);
             if self.state == State::Connected {
                 self.send_publish(&mut publish, Some(mid))?;
             } else {
@@ -67,6 +79,7 @@ impl Session {
             return Ok(mid);
         }
         let id = self.ids.acquire().ok_or(Error::NoMem)?;
+        let mut publish = owned_publish(topic, payload, qos, retain, properties);
         publish.packet_id = id;
         self.outgoing.enqueue(publish);
         self.flush_pending();
@@ -215,6 +228,25 @@ impl Session {
             }
         }
         Ok(())
+    }
+}
+
+/// An owned PUBLISH (packet id 0) from the caller's parts.
+fn owned_publish(
+    topic: &str,
+    payload: &[u8],
+    qos: QoS,
+    retain: bool,
+    properties: Properties,
+) -> Publish {
+    Publish {
+        dup: false,
+        qos,
+        retain,
+        topic: topic.to_owned(),
+        packet_id: 0,
+        payload: payload.to_vec(),
+        properties,
     }
 }
 

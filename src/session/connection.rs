@@ -265,7 +265,7 @@ impl Session {
         let version = self.config.protocol;
         if let Some(used) = self.outbound_aliases.plan(publish) {
             let taken = topic_alias::apply(publish, used);
-            let result = self.tx.publish(publish, qos0_mid, version);
+            let result = self.tx.publish(&publish.parts(), qos0_mid, version);
             topic_alias::unapply(publish, taken);
             match (result, used) {
                 (Ok(()), AliasUse::Assign(alias)) => {
@@ -276,7 +276,7 @@ impl Session {
                 (Err(_), _) => {}
             }
         }
-        self.tx.publish(publish, qos0_mid, version)
+        self.tx.publish(&publish.parts(), qos0_mid, version)
     }
 
     /// A message that cannot be sent on this connection is done: report `reason_code`, free its

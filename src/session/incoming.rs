@@ -205,8 +205,7 @@ impl Session {
 
     /// Whether a SUBACK/UNSUBACK matches a request we sent; frees its id if so.
     fn take_awaiting(&mut self, id: u16, awaited: AwaitedAck) -> bool {
-        if self.outgoing.awaiting.get(&id) == Some(&awaited) {
-            self.outgoing.awaiting.remove(&id);
+        if self.outgoing.awaiting.take(id, awaited) {
             self.ids.release(id);
             true
         } else {
@@ -239,7 +238,7 @@ impl Session {
                 if !can_ack {
                     return Ok(());
                 }
-                if !self.inbound_qos2.contains(&id) {
+                if !self.inbound_qos2.contains(id) {
                     self.check_receive_maximum()?;
                 }
                 if self.inbound_qos2.insert(id) {
@@ -284,7 +283,7 @@ impl Session {
                 if !can_send {
                     return;
                 }
-                if self.inbound_qos2.remove(&id) {
+                if self.inbound_qos2.remove(id) {
                     self.tx.inbound_ack(AckKind::PubComp, id, version);
                 } else {
                     let reason = if version.is_v5() {

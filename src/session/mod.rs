@@ -58,7 +58,7 @@ mod packet_id;
 mod topic_alias;
 mod transmit;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
@@ -69,7 +69,7 @@ use crate::protocol::{
 use auth::AuthExchange;
 use keepalive::{Keepalive, KeepaliveAction};
 use outgoing::Outgoing;
-use packet_id::PacketIdPool;
+use packet_id::{IdSet, PacketIdPool};
 use topic_alias::{InboundTopicAliases, OutboundTopicAliases};
 use transmit::Transmit;
 
@@ -186,6 +186,34 @@ pub enum Event {
     },
 }
 
+/// The event queue: FIFO, with room for one event inline so that a client that sees one event at
+/// a time (CONNACK, the occasional message) never allocates the queue.
+#[derive(Debug, Default)]
+struct Events {
+    /// The oldest event, when `rest` holds nothing older.
+    first: Option<Event>,
+    rest: VecDeque<Event>,
+}
+
+impl Events {
+    #[inline]
+    fn push_back(&mut self, event: Event) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(event);
+        } else {
+            self.rest.push_back(event);
+        }
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<Event> {
+        match self.first.take() {
+            Some(event) => Some(event),
+            None => self.rest.pop_front(),
+        }
+    }
+}
+
 /// The client session state machine. See the module documentation.
 #[derive(Debug)]
 pub struct Session {
@@ -196,7 +224,7 @@ pub struct Session {
     /// Outgoing PUBLISH in flight and queued, packets held until CONNACK, requests awaiting acks.
     outgoing: Outgoing,
     /// Inbound QoS 2 packet ids delivered and awaiting PUBREL.
-    inbound_qos2: HashSet<PacketId>,
+    inbound_qos2: IdSet,
     /// MQTT 5 inbound topic aliases of the current connection.
     topic_aliases: InboundTopicAliases,
     /// Bytes waiting for the transport.
@@ -204,7 +232,7 @@ pub struct Session {
     /// The incomplete tail of the last read (never more than one partial packet).
     rx: Vec<u8>,
     keepalive: Keepalive,
-    events: VecDeque<Event>,
+    events: Events,
     /// CONNACK arrived on the current connection.
     connack_received: bool,
     /// MQTT 5 Receive Maximum of the server (65535 when not given).
@@ -239,12 +267,12 @@ impl Session {
             state: State::Offline,
             ids: PacketIdPool::new(),
             outgoing: Outgoing::default(),
-            inbound_qos2: HashSet::new(),
+            inbound_qos2: IdSet::default(),
             topic_aliases: InboundTopicAliases::default(),
             tx: Transmit::default(),
             rx: Vec::new(),
             keepalive: Keepalive::default(),
-            events: VecDeque::new(),
+            events: Events::default(),
             connack_received: false,
             server_receive_maximum: u16::MAX,
             server_max_packet_size: None,
@@ -413,7 +441,22 @@ impl Session {
         retain: bool,
         properties: Properties,
     ) -> Result<PacketId, Error> {
-        self.publish_impl(topic, payload, qos, retain, properties)
+        self.publish_impl(topic, false, payload, qos, retain, properties)
+    }
+
+    /// [`Session::publish`] for a caller that has already checked `topic` as a topic name (MQTT
+    /// UTF-8, at most 65535 bytes, no wildcard, not empty unless `properties` holds a Topic
+    /// Alias), such as the C API, which checks it in one pass while reading the C string. A topic
+    /// that breaks these rules would go out as it is.
+    pub(crate) fn publish_checked_topic(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+        properties: Properties,
+    ) -> Result<PacketId, Error> {
+        self.publish_impl(topic, true, payload, qos, retain, properties)
     }
 
     /// Subscribe to one or more filters; returns the message id of the SUBSCRIBE. Needs a

@@ -10,7 +10,7 @@
 //!
 //! Only QoS 1/2 PUBLISH survive the loss of a connection; the rest belongs to one connection.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::protocol::{PacketId, Publish, QoS, Subscribe, Unsubscribe};
 
@@ -56,13 +56,44 @@ pub(super) enum AwaitedAck {
     UnsubAck,
 }
 
+/// SUBSCRIBE/UNSUBSCRIBE sent and awaiting their acknowledgement, sorted by id (ids are handed out
+/// in increasing order, so an insertion is nearly always an append). Allocates nothing until used.
+#[derive(Debug, Default)]
+pub(super) struct Awaiting(Vec<(PacketId, AwaitedAck)>);
+
+impl Awaiting {
+    /// Remember that `id` awaits `awaited`.
+    pub(super) fn insert(&mut self, id: PacketId, awaited: AwaitedAck) {
+        match self.0.binary_search_by_key(&id, |&(held, _)| held) {
+            Ok(at) => self.0[at].1 = awaited,
+            Err(at) => self.0.insert(at, (id, awaited)),
+        }
+    }
+
+    /// Forget `id` if it awaits `awaited`; whether it did.
+    pub(super) fn take(&mut self, id: PacketId, awaited: AwaitedAck) -> bool {
+        match self.0.binary_search_by_key(&id, |&(held, _)| held) {
+            Ok(at) if self.0[at].1 == awaited => {
+                self.0.remove(at);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Forget everything, handing out what was awaited.
+    pub(super) fn drain(&mut self) -> std::vec::Drain<'_, (PacketId, AwaitedAck)> {
+        self.0.drain(..)
+    }
+}
+
 /// Everything outgoing. See the module documentation.
 #[derive(Debug, Default)]
 pub(super) struct Outgoing {
     pub(super) inflight: VecDeque<InflightPublish>,
     pub(super) queued: VecDeque<Pending<Publish>>,
     pub(super) held: VecDeque<Pending<Held>>,
-    pub(super) awaiting: HashMap<PacketId, AwaitedAck>,
+    pub(super) awaiting: Awaiting,
     next_seq: u64,
 }
 

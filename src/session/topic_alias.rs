@@ -81,6 +81,11 @@ impl OutboundTopicAliases {
         self.topics.clear();
     }
 
+    /// Whether aliases may be used on this connection.
+    pub(super) fn is_active(&self) -> bool {
+        self.maximum > 0
+    }
+
     /// How `publish` should use an alias, if at all.
     pub(super) fn plan(&self, publish: &Publish) -> Option<AliasUse> {
         if self.maximum == 0

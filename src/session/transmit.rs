@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::protocol::{
-    Ack, AckKind, EncodeError, Packet, PacketId, Properties, ProtocolVersion, Publish,
+    Ack, AckKind, EncodeError, Packet, PacketId, Properties, ProtocolVersion, Publish, PublishParts,
 };
 
 /// Bytes waiting for the transport. See the module documentation.
@@ -88,18 +88,22 @@ impl Transmit {
     }
 
     /// Encode a PUBLISH at the end of the buffer; `qos0_mid` is the message id of a QoS 0 PUBLISH.
+    /// The session built the message and checked its topic, flags and properties when it was
+    /// issued, so they are not checked again here.
     pub(super) fn publish(
         &mut self,
-        publish: &Publish,
+        publish: &PublishParts<'_>,
         qos0_mid: Option<PacketId>,
         version: ProtocolVersion,
     ) -> Result<(), Error> {
         let start = self.buf.len();
-        let result = publish.encode(version, &mut self.buf);
+        let result = publish.encode_unchecked(version, &mut self.buf);
         let result = self.settle(start, result, "PUBLISH");
         if result.is_ok() {
-            log_publish("sending", publish, qos0_mid);
-            self.qos0_mids.extend(qos0_mid);
+            log_parts("sending", publish, qos0_mid);
+            if let Some(mid) = qos0_mid {
+                self.qos0_mids.push(mid);
+            }
         }
         result
     }
@@ -190,6 +194,10 @@ impl Transmit {
 
 /// The debug line for a PUBLISH sent or received.
 pub(super) fn log_publish(verb: &str, p: &Publish, qos0_mid: Option<PacketId>) {
+    log_parts(verb, &p.parts(), qos0_mid);
+}
+
+fn log_parts(verb: &str, p: &PublishParts<'_>, qos0_mid: Option<PacketId>) {
     log::debug!(
         "culex: {verb} PUBLISH (d{}, q{}, r{}, m{}, '{}', ... ({} bytes))",
         u8::from(p.dup),
