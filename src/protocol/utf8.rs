@@ -83,8 +83,18 @@ pub fn validate_chars(b: &[u8]) -> Result<&str, Utf8Error> {
     Ok(s)
 }
 
+/// Whether every byte is printable ASCII (U+0020..U+007E), which passes every MQTT rule. Written
+/// without early exit so that it vectorises: the common topic costs about a byte per instruction.
+fn printable_ascii(b: &[u8]) -> bool {
+    b.iter()
+        .fold(true, |ok, &x| ok & (0x20..=0x7E).contains(&x))
+}
+
 /// The MQTT-specific code point rules on already well-formed UTF-8.
 fn check_code_points(s: &str) -> Result<(), Utf8Error> {
+    if printable_ascii(s.as_bytes()) {
+        return Ok(());
+    }
     for (offset, c) in s.char_indices() {
         let cp = u32::from(c);
         if cp == 0 {
