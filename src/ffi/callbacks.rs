@@ -180,7 +180,9 @@ pub unsafe extern "C" fn mosquitto_log_callback_set(
     on_log: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const c_char)>,
 ) {
     ffi_guard!((), {
-        super::logging::install_logger();
+        if on_log.is_some() {
+            super::logging::want_debug();
+        }
         set(mosq, "log", |t| t.on_log = on_log)
     })
 }

@@ -251,6 +251,8 @@ pub unsafe extern "C" fn mosquitto_new(
     obj: *mut c_void,
 ) -> *mut mosquitto {
     ffi_guard!(std::ptr::null_mut(), {
+        // Programs that skip mosquitto_lib_init still get CULEX_LOG_STDERR and on_log.
+        super::logging::install_logger();
         let id = match new_args(id, clean_session) {
             Ok(id) => id,
             Err(code) => {

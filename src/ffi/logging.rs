@@ -64,12 +64,28 @@ impl Log for Router {
 
 /// Install the record router as the `log` logger (once per process; later calls do nothing).
 /// If the host program already installed another `log` logger in this library copy, that one stays.
+///
+/// Until some client sets `on_log` (see [`want_debug`]), only warnings and errors are produced,
+/// so the per-packet debug lines cost one level check each.
 pub fn install_logger() {
     static ROUTER: OnceCell<Router> = OnceCell::new();
     let router = ROUTER.get_or_init(|| Router {
         stderr: std::env::var_os("CULEX_LOG_STDERR").is_some_and(|v| v != "0"),
     });
     if log::set_logger(router).is_ok() {
+        log::set_max_level(if router.stderr {
+            LevelFilter::Debug
+        } else {
+            LevelFilter::Warn
+        });
+    }
+}
+
+/// A client set `on_log`: produce debug lines from now on (libmosquitto's `on_log` receives
+/// them). The level is process-wide and never lowered again.
+pub fn want_debug() {
+    install_logger();
+    if log::max_level() < LevelFilter::Debug {
         log::set_max_level(LevelFilter::Debug);
     }
 }
