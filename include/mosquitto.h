@@ -756,8 +756,11 @@ int mosquitto_lib_cleanup(void);
 int mosquitto_loop(struct mosquitto *mosq, int timeout, int max_packets);
 
 /**
- * Run the network loop until `mosquitto_disconnect` is called, reconnecting after failures with
- * the `mosquitto_reconnect_delay_set` backoff.
+ * Run the network loop until `mosquitto_disconnect` is called (returns MOSQ_ERR_SUCCESS),
+ * reconnecting after lost connections, timeouts and refusals with the
+ * `mosquitto_reconnect_delay_set` backoff. Errors retrying cannot cure (MOSQ_ERR_TLS,
+ * MOSQ_ERR_PROTOCOL, MOSQ_ERR_AUTH, MOSQ_ERR_PROXY, …) end it and are returned, as in
+ * libmosquitto.
  */
 int mosquitto_loop_forever(struct mosquitto *mosq, int timeout, int max_packets);
 

@@ -147,7 +147,8 @@ impl Client {
     }
 
     /// Run until [`Client::disconnect`] (returns `Ok`) or [`Client::loop_stop`], reconnecting
-    /// with the configured backoff after any failure, CONNACK refusals included.
+    /// with the configured backoff after lost connections, timeouts and CONNACK refusals; a
+    /// failure retrying cannot cure (TLS, protocol, authentication, …) is returned instead.
     pub fn loop_forever(&self, timeout: Duration, sink: &dyn EventSink) -> Result<(), Error> {
         {
             let core = self.lock();
@@ -213,6 +214,12 @@ impl Client {
                 Some(delay) => self.sleep(delay),
                 None => {
                     if let Err(e) = self.loop_once(timeout, sink) {
+                        // loop_forever gives up on errors that retrying cannot cure, as
+                        // libmosquitto's does; the loop_start thread keeps trying with backoff.
+                        if !wait_for_target && is_fatal(&e) {
+                            log::warn!("culex: loop_forever: giving up: {e}");
+                            return Err(e);
+                        }
                         log::debug!("culex: loop: {e}");
                     }
                 }
@@ -326,5 +333,27 @@ impl Client {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .is_some()
+    }
+}
+
+/// Errors after which `loop_forever` returns instead of reconnecting (libmosquitto 2.0's list:
+/// configuration, protocol and security failures; lost connections, timeouts and refusals are
+/// retried).
+fn is_fatal(error: &Error) -> bool {
+    match error {
+        Error::NoMem
+        | Error::Protocol
+        | Error::Inval
+        | Error::NotFound
+        | Error::Tls
+        | Error::PayloadSize
+        | Error::NotSupported
+        | Error::Auth
+        | Error::AclDenied
+        | Error::Unknown
+        | Error::Eai(_)
+        | Error::Proxy => true,
+        Error::Errno(code) => *code == libc::EPROTO,
+        _ => false,
     }
 }
