@@ -25,6 +25,9 @@ thread_local! {
     /// The `wants_log` flag of the client whose call runs on this thread, if any.
     static CAPTURING: Cell<*const AtomicBool> = const { Cell::new(std::ptr::null()) };
     static CAPTURED: RefCell<Vec<(c_int, String)>> = const { RefCell::new(Vec::new()) };
+    /// Whether `CAPTURED` holds anything: a plain flag without a destructor, so that checking
+    /// it (twice per delivered event) is one thread-local load.
+    static PENDING: Cell<bool> = const { Cell::new(false) };
 }
 
 struct Router {
@@ -56,6 +59,7 @@ impl Log for Router {
                 .map(str::to_owned)
                 .unwrap_or(line);
             CAPTURED.with(|c| c.borrow_mut().push((level, line)));
+            PENDING.with(|p| p.set(true));
         }
     }
 
@@ -120,10 +124,11 @@ impl Drop for Capture {
 
 /// Take the records captured on this thread so far.
 pub fn take() -> Vec<(c_int, String)> {
+    PENDING.with(|p| p.set(false));
     CAPTURED.with(|c| std::mem::take(&mut *c.borrow_mut()))
 }
 
 /// Whether anything was captured on this thread and not yet taken.
 pub fn pending() -> bool {
-    CAPTURED.with(|c| !c.borrow().is_empty())
+    PENDING.with(Cell::get)
 }
