@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 /// Delay policy between reconnect attempts and the count of attempts since the last success.
+/// Delays are kept in whole milliseconds (one per client: small).
 #[derive(Debug, Clone)]
 pub struct Backoff {
-    delay: Duration,
-    delay_max: Duration,
+    delay_ms: u32,
+    delay_max_ms: u32,
     exponential: bool,
     failures: u32,
 }
@@ -14,19 +15,24 @@ pub struct Backoff {
 impl Default for Backoff {
     fn default() -> Self {
         Backoff {
-            delay: Duration::from_secs(1),
-            delay_max: Duration::from_secs(1),
+            delay_ms: 1000,
+            delay_max_ms: 1000,
             exponential: false,
             failures: 0,
         }
     }
 }
 
+fn millis(d: Duration) -> u32 {
+    d.as_millis().min(u128::from(u32::MAX)) as u32
+}
+
 impl Backoff {
-    /// Change the policy (keeps the failure count).
+    /// Change the policy (keeps the failure count). Delays are rounded down to milliseconds
+    /// (libmosquitto's are whole seconds) and capped at about 49 days.
     pub fn configure(&mut self, delay: Duration, delay_max: Duration, exponential: bool) {
-        self.delay = delay;
-        self.delay_max = delay_max.max(delay);
+        self.delay_ms = millis(delay);
+        self.delay_max_ms = millis(delay_max).max(self.delay_ms);
         self.exponential = exponential;
     }
 
@@ -36,17 +42,18 @@ impl Backoff {
     /// (`delay × n`) or doubling (`delay × 2ⁿ⁻¹`), never beyond `delay_max`.
     pub fn next_delay(&mut self) -> Duration {
         self.failures = self.failures.saturating_add(1);
-        if self.delay_max <= self.delay {
-            return self.delay;
+        let (delay, delay_max) = (u64::from(self.delay_ms), u64::from(self.delay_max_ms));
+        if delay_max <= delay {
+            return Duration::from_millis(delay);
         }
         let n = self.failures;
         let grown = if self.exponential {
-            let factor = 1u32.checked_shl(n - 1).unwrap_or(u32::MAX);
-            self.delay.checked_mul(factor)
+            let factor = 1u64.checked_shl(n - 1).unwrap_or(u64::MAX);
+            delay.checked_mul(factor)
         } else {
-            self.delay.checked_mul(n)
+            delay.checked_mul(u64::from(n))
         };
-        grown.unwrap_or(self.delay_max).min(self.delay_max)
+        Duration::from_millis(grown.unwrap_or(delay_max).min(delay_max))
     }
 
     /// A connection was accepted: start counting again.

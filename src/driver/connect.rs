@@ -5,11 +5,11 @@
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::route::Plan;
-use super::{Client, ClientEvent, Conn, Core, Route, Target};
+use super::{Attempt, Client, ClientEvent, Conn, Core, Route, Target};
 use crate::error::Error;
 use crate::net::socks5::ProxyConfig;
 use crate::net::tls::{build_context, TlsStream};
@@ -24,9 +24,11 @@ impl Client {
             let mut core = self.lock();
             if core.target.as_ref().is_some_and(|t| t.host != target.host) {
                 // A TLS session belongs to the broker it came from.
-                core.tls.session = None;
+                if let Some(tls) = &mut core.tls {
+                    tls.session = None;
+                }
             }
-            core.target = Some(target);
+            core.target = Some(Box::new(target));
             core.srv = false;
         }
         self.start(blocking)
@@ -40,9 +42,11 @@ impl Client {
         {
             let mut core = self.lock();
             if !core.srv || core.target.as_ref().map_or(true, |t| t.host != target.host) {
-                core.tls.session = None;
+                if let Some(tls) = &mut core.tls {
+                    tls.session = None;
+                }
             }
-            core.target = Some(target);
+            core.target = Some(Box::new(target));
             core.srv = true;
         }
         self.start(false)
@@ -73,15 +77,22 @@ impl Client {
     fn prepare_tls(&self) -> Result<(), Error> {
         let (config, generation) = {
             let core = self.lock();
-            if !core.tls.enabled() || core.tls.ctx.is_some() {
+            let Some(tls) = core.tls.as_deref() else {
+                return Ok(());
+            };
+            if !tls.enabled() || tls.ctx.is_some() {
                 return Ok(());
             }
-            (core.tls.config.clone(), core.tls.generation)
+            (tls.config.clone(), tls.generation)
         };
         let ctx = build_context(&config)?;
         let mut core = self.lock();
-        if core.tls.generation == generation {
-            core.tls.ctx = Some(ctx);
+        if let Some(tls) = core
+            .tls
+            .as_deref_mut()
+            .filter(|t| t.generation == generation)
+        {
+            tls.ctx = Some(ctx);
         }
         Ok(())
     }
@@ -95,7 +106,7 @@ impl Client {
             core.conn = Conn::Pending {
                 since: Instant::now(),
             };
-            (core.plan(target), core.connect_timeout)
+            (core.plan(target), super::CONNECT_TIMEOUT)
         };
         let target = plan.target.clone();
         let deadline = Instant::now() + timeout;
@@ -143,14 +154,14 @@ impl Client {
     ) -> Result<Secured, Error> {
         let (ctx, config, session) = {
             let core = self.lock();
-            if !core.tls.enabled() {
+            let Some(tls) = core.tls.as_deref().filter(|t| t.enabled()) else {
                 return Ok(Secured::Tcp(stream));
-            }
-            let Some(ctx) = core.tls.ctx.clone() else {
+            };
+            let Some(ctx) = tls.ctx.clone() else {
                 // The configuration changed since prepare_tls: let the locked path build it.
                 return Ok(Secured::Tcp(stream));
             };
-            (ctx, core.tls.config.clone(), core.tls.session.clone())
+            (ctx, tls.config.clone(), tls.session.clone())
         };
         let mut tls = TlsStream::new(&ctx, &config, host, session.as_ref(), stream)?;
         loop {
@@ -216,7 +227,7 @@ fn connect_blocking(
 impl Core {
     /// End any current connection and mark a new attempt; returns the target.
     fn begin_attempt(&mut self) -> Result<Target, Error> {
-        let Some(target) = self.target.clone() else {
+        let Some(target) = self.target.as_deref().cloned() else {
             log::warn!("culex: no broker to connect to: call a connect function first");
             return Err(Error::Inval);
         };
@@ -230,7 +241,11 @@ impl Core {
     }
 
     /// Start an asynchronous connection attempt to the stored target.
-    fn start_async(&mut self, now: Instant, wake: &crate::net::wake::Wake) -> Result<(), Error> {
+    fn start_async(
+        &mut self,
+        now: Instant,
+        wake: &OnceLock<crate::net::wake::Wake>,
+    ) -> Result<(), Error> {
         let target = self.begin_attempt()?;
         let result = self.connect_async(&target, now, wake);
         if let Err(e) = &result {
@@ -248,8 +263,8 @@ impl Core {
     fn plan(&self, target: Target) -> Plan {
         let srv = self
             .srv
-            .then(|| srv::service_name(&target.host, self.tls.enabled()));
-        let proxy: Option<ProxyConfig> = self.proxy.clone();
+            .then(|| srv::service_name(&target.host, self.tls_enabled()));
+        let proxy: Option<ProxyConfig> = self.proxy.as_deref().cloned();
         Plan { target, srv, proxy }
     }
 
@@ -264,14 +279,16 @@ impl Core {
         &mut self,
         target: &Target,
         now: Instant,
-        wake: &crate::net::wake::Wake,
+        wake: &OnceLock<crate::net::wake::Wake>,
     ) -> Result<(), Error> {
         let plan = self.plan(target.clone());
         if let Some(routes) = plan.numeric() {
             return self.try_addresses(routes.into(), now);
         }
         let (tx, rx) = mpsc::channel();
-        let waker = wake.try_clone()?;
+        // The resolver wakes whichever loop waits for it (creating the descriptor now, before
+        // any loop could start waiting for this attempt).
+        let waker = super::wake_of(wake)?.try_clone()?;
         std::thread::Builder::new()
             .name("culex-resolve".into())
             .spawn(move || {
@@ -289,7 +306,7 @@ impl Core {
         mut routes: VecDeque<Route>,
         now: Instant,
     ) -> Result<(), Error> {
-        let target = self.target.clone().ok_or(Error::Inval)?;
+        let target = self.target.as_deref().cloned().ok_or(Error::Inval)?;
         let bind = Self::bind_ip(&target)?;
         let mut last = Error::Lookup;
         while let Some(route) = routes.pop_front() {
@@ -297,8 +314,10 @@ impl Core {
                 Ok(stream) => {
                     self.conn = Conn::Connecting {
                         stream,
-                        route,
-                        rest: routes,
+                        attempt: Box::new(Attempt {
+                            route,
+                            rest: routes,
+                        }),
                         since: now,
                     };
                     return Ok(());
@@ -320,7 +339,7 @@ impl Core {
             | Conn::Connecting { since, .. }
             | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
-            | Conn::Pending { since } => now.duration_since(*since) >= self.connect_timeout,
+            | Conn::Pending { since } => now.duration_since(*since) >= super::CONNECT_TIMEOUT,
             _ => false,
         };
         let conn = std::mem::replace(&mut self.conn, Conn::Idle);
@@ -333,8 +352,7 @@ impl Core {
                 Ok(Err(e)) => {
                     if self.srv {
                         // As libmosquitto does when an SRV lookup fails.
-                        self.events
-                            .push_back(ClientEvent::Disconnected(Some(e.clone())));
+                        self.push_event(ClientEvent::Disconnected(Some(e.clone())));
                     }
                     Err(e)
                 }
@@ -347,8 +365,7 @@ impl Core {
             },
             Conn::Connecting {
                 stream,
-                route,
-                rest,
+                attempt,
                 since,
             } => {
                 let mut ready = [tcp::Ready::default()];
@@ -363,14 +380,14 @@ impl Core {
                 }
                 if ready[0].writable || ready[0].error {
                     match tcp::connect_result(&stream) {
-                        Ok(()) => return self.tcp_up(stream, route, rest, now),
-                        Err(e) if rest.is_empty() => Err(e),
+                        Ok(()) => return self.tcp_up(stream, attempt, now),
+                        Err(e) if attempt.rest.is_empty() => Err(e),
                         Err(e) => {
                             log::debug!(
                                 "culex: connect to {} failed ({e}), trying the next address",
-                                route.addr
+                                attempt.route.addr
                             );
-                            self.try_addresses(rest, now)
+                            self.try_addresses(attempt.rest, now)
                         }
                     }
                 } else if timed_out {
@@ -378,16 +395,18 @@ impl Core {
                 } else {
                     self.conn = Conn::Connecting {
                         stream,
-                        route,
-                        rest,
+                        attempt,
                         since,
                     };
                     Ok(())
                 }
             }
             Conn::Pending { .. } if timed_out => Err(Error::Timeout),
-            Conn::Proxying { route, .. } if timed_out => {
-                log::warn!("culex: the SOCKS5 handshake with {} timed out", route.addr);
+            Conn::Proxying { attempt, .. } if timed_out => {
+                log::warn!(
+                    "culex: the SOCKS5 handshake with {} timed out",
+                    attempt.route.addr
+                );
                 Err(Error::Timeout)
             }
             Conn::Handshaking { .. } if timed_out => {

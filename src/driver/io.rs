@@ -3,19 +3,28 @@
 //!
 //! Everything here runs with the client's lock held and never calls application code.
 
-use std::time::Instant;
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
 
 use super::{ClientEvent, Conn, Core, Stream};
 use crate::error::Error;
 use crate::net::tcp;
 use crate::net::tls::{Io, TlsStream};
 
-/// Bytes read per `read` call; the buffer lives on the stack, not in each client.
+/// Bytes read per `read` call; the buffer belongs to the thread, not to each client.
 const READ_CHUNK: usize = 16 * 1024;
 /// Most bytes read in one `loop_read`, so one busy connection cannot starve the caller.
 const READ_BUDGET: usize = 1024 * 1024;
-/// An idle output buffer larger than this is given back to the allocator.
+/// Output buffers with more room than this give it back to the allocator once idle...
 const OUT_KEEP: usize = 64 * 1024;
+/// ... for this long (no flush needed that much room). While busy they keep their room, so
+/// that a stream of large messages does not regrow (and page-fault) a buffer on every batch.
+const OUT_IDLE: Duration = Duration::from_secs(1);
+
+thread_local! {
+    /// The read buffer of this thread: allocated (and zeroed) once, not on every read.
+    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
 impl Core {
     /// Read what the socket has and feed it to the session, then send what that produced.
@@ -27,10 +36,33 @@ impl Core {
             Conn::Open { .. } => {}
             _ => return Err(Error::NoConn),
         }
-        let mut buf = [0u8; READ_CHUNK];
+        self.read_input(now)?;
+        self.after_input(now)
+    }
+
+    /// Read what the socket has into this thread's buffer and feed it to the session. On
+    /// failure the connection is closed.
+    fn read_input(&mut self, now: Instant) -> Result<(), Error> {
+        let read = READ_BUF.try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                if buf.len() < READ_CHUNK {
+                    buf.resize(READ_CHUNK, 0);
+                }
+                self.read_into(now, &mut buf)
+            }
+            // Re-entered on this thread (cannot happen today), or in a thread's destructors.
+            Err(_) => self.read_into(now, &mut [0u8; READ_CHUNK]),
+        });
+        match read {
+            Ok(result) => result,
+            Err(_) => self.read_into(now, &mut [0u8; READ_CHUNK]),
+        }
+    }
+
+    fn read_into(&mut self, now: Instant, buf: &mut [u8]) -> Result<(), Error> {
         let mut total = 0;
         let result = loop {
-            match self.read_some(&mut buf) {
+            match self.read_some(buf) {
                 Ok(Io::Eof) => break Err(Error::ConnLost),
                 Ok(Io::Done(n)) => {
                     total += n;
@@ -56,13 +88,10 @@ impl Core {
             }
         };
         self.keep_tls_session();
-        match result {
-            Ok(()) => self.after_input(now),
-            Err(e) => {
-                self.close(Some(e.clone()));
-                Err(e)
-            }
+        if let Err(e) = &result {
+            self.close(Some(e.clone()));
         }
+        result
     }
 
     fn read_some(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
@@ -75,7 +104,10 @@ impl Core {
     /// Keep a resumable TLS session of this connection for the next one (TLS 1.3 brokers send
     /// it after the handshake, so this is checked after reads too).
     fn keep_tls_session(&mut self) {
-        if !self.tls.config.resume_sessions {
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return;
+        };
+        if !tls.config.resume_sessions {
             return;
         }
         if let Conn::Open {
@@ -83,19 +115,25 @@ impl Core {
         } = &mut self.conn
         {
             if let Some(session) = stream.take_session() {
-                self.tls.session = Some(session);
+                tls.session = Some(session);
             }
         }
     }
 
     /// After input: a refused CONNACK ends the connection; otherwise send acknowledgements now.
     fn after_input(&mut self, now: Instant) -> Result<(), Error> {
+        self.check_refused()?;
+        self.write_ready(now)
+    }
+
+    /// A refused CONNACK (the session went offline on input) ends the connection.
+    fn check_refused(&mut self) -> Result<(), Error> {
         if self.session.state() == crate::session::State::Offline {
             let refused = Error::ConnRefused(0);
             self.close(Some(refused.clone()));
             return Err(refused);
         }
-        self.write_ready(now)
+        Ok(())
     }
 
     /// Write pending bytes (taking new ones from the session first); completes a TCP connect.
@@ -105,6 +143,18 @@ impl Core {
             Conn::Proxying { .. } => return self.proxy_progress(now),
             Conn::Handshaking { .. } => return self.handshake_progress(now),
             _ => {}
+        }
+        let Conn::Open { stream } = &self.conn else {
+            return Err(Error::NoConn);
+        };
+        if stream.read_wants_write() {
+            // A TLS read stopped because OpenSSL had to write first (a KeyUpdate or another
+            // post-handshake message to answer while the socket was full). OpenSSL wants that
+            // same read repeated, so repeat it now that the socket is writable: it sends the
+            // answer and goes on reading. Not through read_ready, which writes again and could
+            // come back here while the socket stays full.
+            self.read_input(now)?;
+            self.check_refused()?;
         }
         let Conn::Open { stream } = &mut self.conn else {
             return Err(Error::NoConn);
@@ -132,9 +182,10 @@ impl Core {
         if self.out_pos == self.out.len() {
             self.out.clear();
             self.out_pos = 0;
-            if self.out.capacity() > OUT_KEEP {
-                self.out.shrink_to(OUT_KEEP / 16);
-            }
+        }
+        if self.out.capacity() > OUT_KEEP {
+            // Busy with large output: keep the room (see OUT_IDLE); misc gives it back later.
+            self.out_busy_at = Some(now);
         }
         if let Err(e) = result {
             self.close(Some(e.clone()));
@@ -157,6 +208,7 @@ impl Core {
             | Conn::Handshaking { .. } => return self.connect_progress(now),
             Conn::Open { .. } => {}
         }
+        self.shrink_when_idle(now);
         if let Err(e) = self.session.handle_timeout(now) {
             log::warn!("culex: closing the connection: {e}");
             self.close(Some(e.clone()));
@@ -165,15 +217,42 @@ impl Core {
         Ok(())
     }
 
+    /// Give the output buffers' room back once no flush needed it for `OUT_IDLE`.
+    fn shrink_when_idle(&mut self, now: Instant) {
+        let Some(busy_at) = self.out_busy_at else {
+            return;
+        };
+        if self.out_pos < self.out.len() {
+            // Still writing (the socket is full): busy, not idle.
+            self.out_busy_at = Some(now);
+            return;
+        }
+        if now.saturating_duration_since(busy_at) < OUT_IDLE {
+            return;
+        }
+        self.out_busy_at = None;
+        self.out.clear();
+        self.out_pos = 0;
+        self.out.shrink_to(0);
+        // The session's buffer trades places with `out` on every flush: it grew just as much.
+        self.session.shrink_transmit(OUT_KEEP / 16);
+    }
+
     /// The instant `misc` next has work, if any.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match &self.conn {
-            Conn::Open { .. } => self.session.poll_timeout(),
+            Conn::Open { .. } => {
+                let timer = self.session.poll_timeout();
+                match self.out_busy_at.map(|at| at + OUT_IDLE) {
+                    Some(shrink) => Some(timer.map_or(shrink, |t| t.min(shrink))),
+                    None => timer,
+                }
+            }
             Conn::Connecting { since, .. }
             | Conn::Resolving { since, .. }
             | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
-            | Conn::Pending { since } => Some(*since + self.connect_timeout),
+            | Conn::Pending { since } => Some(*since + super::CONNECT_TIMEOUT),
             Conn::Idle => None,
         }
     }
@@ -187,15 +266,17 @@ impl Core {
         self.conn = Conn::Idle;
         self.out.clear();
         self.out_pos = 0;
+        self.out_busy_at = None;
         if self.out.capacity() > OUT_KEEP {
             self.out.shrink_to(0);
         }
         self.session.connection_lost();
+        self.session.shrink_transmit(OUT_KEEP / 16);
         if was_open {
             if reason.is_none() {
                 log::debug!("culex: disconnected");
             }
-            self.events.push_back(ClientEvent::Disconnected(reason));
+            self.push_event(ClientEvent::Disconnected(reason));
         }
     }
 
@@ -221,10 +302,10 @@ impl Core {
                 return Err(e);
             }
         }
-        if !self.tls.enabled() {
+        if !self.tls_enabled() {
             return self.established(Stream::Tcp(stream), now);
         }
-        match self.tls.start(host, stream) {
+        match self.tls_mut().start(host, stream) {
             Ok(tls) => {
                 self.conn = Conn::Handshaking {
                     stream: Box::new(tls),

@@ -32,25 +32,30 @@ impl Client {
     }
 
     /// One step: wait up to `timeout` for the socket (or a wake-up), then read, write and run
-    /// timers. Does not reconnect.
-    pub fn loop_once(&self, timeout: Duration, sink: &dyn EventSink) -> Result<(), Error> {
+    /// timers. Does not reconnect. `None`: no limit but the client's own deadlines.
+    ///
+    /// When the flush before waiting wrote out everything that was queued, the step only looks
+    /// at the socket (no waiting) and returns: libmosquitto's `select` returns as soon as the
+    /// socket is writable, so a program that publishes and then calls `mosquitto_loop` runs at
+    /// full speed there, and does here.
+    pub fn loop_once(&self, timeout: Option<Duration>, sink: &dyn EventSink) -> Result<(), Error> {
         let prepared = self.prepare();
         // Events from the flush (QoS 0 completions, …) are delivered before sleeping, so that
         // their callbacks' commands are part of this wait.
         self.dispatch(sink);
-        match prepared {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
+        let timeout = match prepared {
+            Ok(Prepared::Wait) => timeout,
+            Ok(Prepared::Flushed) => Some(Duration::ZERO),
+            Ok(Prepared::Closed) => return Ok(()),
             Err(e) => return Err(e),
-        }
+        };
         let result = self.wait_and_handle(timeout);
         self.dispatch(sink);
         result
     }
 
-    /// Advance a connection attempt and flush queued output. `Ok(false)`: nothing to wait for
-    /// (that flush completed a DISCONNECT).
-    fn prepare(&self) -> Result<bool, Error> {
+    /// Advance a connection attempt and flush queued output.
+    fn prepare(&self) -> Result<Prepared, Error> {
         let mut core = self.lock();
         let now = Instant::now();
         if let Conn::Resolving { .. } | Conn::Pending { .. } = core.conn {
@@ -62,16 +67,25 @@ impl Client {
         if let Conn::Open { .. } = core.conn {
             if core.want_write() {
                 core.write_ready(now)?;
-            }
-            if let Conn::Idle = core.conn {
-                return Ok(false);
+                if let Conn::Idle = core.conn {
+                    return Ok(Prepared::Closed);
+                }
+                if !core.want_write() {
+                    return Ok(Prepared::Flushed);
+                }
             }
         }
-        Ok(true)
+        Ok(Prepared::Wait)
     }
 
-    /// Wait for the socket, a wake-up or the next deadline, then read, write and run timers.
-    fn wait_and_handle(&self, timeout: Duration) -> Result<(), Error> {
+    /// Wait for the socket, a wake-up or the next deadline (at most `timeout`, if any), then
+    /// read, write and run timers.
+    fn wait_and_handle(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        // Before `polling` can be set: a command seeing it set must find a descriptor to signal.
+        let wake_fd = {
+            use std::os::fd::AsRawFd;
+            self.wake()?.as_raw_fd()
+        };
         let (fd, want_write, wait) = {
             let core = self.lock();
             if let Conn::Idle = core.conn {
@@ -84,16 +98,19 @@ impl Client {
             // Set under the lock: a command that lands after this point will wake us.
             self.polling.store(true, Ordering::SeqCst);
             let now = Instant::now();
-            let wait = match core.deadline() {
-                Some(deadline) => timeout.min(deadline.saturating_duration_since(now)),
-                None => timeout,
+            let wait = match (core.deadline(), timeout) {
+                (Some(deadline), Some(timeout)) => {
+                    Some(timeout.min(deadline.saturating_duration_since(now)))
+                }
+                (Some(deadline), None) => Some(deadline.saturating_duration_since(now)),
+                (None, timeout) => timeout,
             };
             (core.socket_fd(), core.want_write(), wait)
         };
         let mut ready = [Ready::default(); 2];
         let interests = [
             Interest {
-                fd: self.wake_fd(),
+                fd: wake_fd,
                 read: true,
                 write: false,
             },
@@ -104,11 +121,11 @@ impl Client {
             },
         ];
         let count = if fd >= 0 { 2 } else { 1 };
-        let polled = tcp::poll(&interests[..count], Some(wait), &mut ready[..count]);
+        let polled = tcp::poll(&interests[..count], wait, &mut ready[..count]);
         self.polling.store(false, Ordering::SeqCst);
         polled?;
         if ready[0].readable {
-            self.wake.clear();
+            self.wake()?.clear();
         }
         let mut core = self.lock();
         let now = Instant::now();
@@ -141,21 +158,25 @@ impl Client {
         }
     }
 
-    fn wake_fd(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
-        self.wake.as_raw_fd()
-    }
-
     /// Run until [`Client::disconnect`] (returns `Ok`) or [`Client::loop_stop`], reconnecting
     /// with the configured backoff after lost connections, timeouts and CONNACK refusals; a
     /// failure retrying cannot cure (TLS, protocol, authentication, …) is returned instead.
-    pub fn loop_forever(&self, timeout: Duration, sink: &dyn EventSink) -> Result<(), Error> {
+    ///
+    /// `timeout` caps each wait; `None`: the loop sleeps until the client's next deadline
+    /// (keepalive, connect timeout, reconnect delay) or a command from another thread.
+    pub fn loop_forever(
+        &self,
+        timeout: Option<Duration>,
+        sink: &dyn EventSink,
+    ) -> Result<(), Error> {
         {
             let core = self.lock();
             if core.target.is_none() {
                 return Err(Error::NoConn);
             }
         }
+        // Now, so that loop_stop from another thread always finds a descriptor to signal.
+        self.wake()?;
         self.run(timeout, sink, false)
     }
 
@@ -163,7 +184,7 @@ impl Client {
     /// loop wait (instead of failing) until a connect call names a broker.
     fn run(
         &self,
-        timeout: Duration,
+        timeout: Option<Duration>,
         sink: &dyn EventSink,
         wait_for_target: bool,
     ) -> Result<(), Error> {
@@ -230,16 +251,18 @@ impl Client {
     /// Sleep until woken (by a command or `loop_stop`) or until `delay` passes. The caller has
     /// set `polling` while holding the lock.
     fn sleep(&self, delay: Option<Duration>) {
-        if !self.stop.load(Ordering::SeqCst) {
+        // `run`'s callers created the descriptor before `polling` could be set.
+        if let (false, Some(wake)) = (self.stop.load(Ordering::SeqCst), self.wake.get()) {
+            use std::os::fd::AsRawFd;
             let mut ready = [Ready::default()];
             let interest = [Interest {
-                fd: self.wake_fd(),
+                fd: wake.as_raw_fd(),
                 read: true,
                 write: false,
             }];
             let _ = tcp::poll(&interest, delay, &mut ready);
             if ready[0].readable {
-                self.wake.clear();
+                wake.clear();
             }
         }
         self.polling.store(false, Ordering::SeqCst);
@@ -253,21 +276,22 @@ impl Client {
             log::warn!("culex: loop_start: a loop thread is already running");
             return Err(Error::Inval);
         }
+        // Before the thread exists, so that loop_stop always finds a descriptor to signal.
+        self.wake()?;
         self.stop.store(false, Ordering::SeqCst);
         let client = Arc::clone(self);
         let handle = std::thread::Builder::new()
             .name("culex-loop".into())
             .spawn(move || {
                 sink.scope(&mut || {
-                    let _ = client.run(Duration::from_secs(1), sink.as_ref(), true);
+                    // No cap on a wait: the thread sleeps until the next deadline (keepalive,
+                    // timeouts, reconnect delay) or a wake-up, so an idle client wakes only for
+                    // keepalive.
+                    let _ = client.run(None, sink.as_ref(), true);
                 });
             })
             .map_err(Error::from)?;
-        *self
-            .loop_thread_id
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(handle.thread().id());
-        *slot = Some(handle);
+        *slot = Some(Box::new(handle));
         Ok(())
     }
 
@@ -291,14 +315,10 @@ impl Client {
             self.finish_disconnect(Duration::from_secs(2));
         }
         self.stop.store(true, Ordering::SeqCst);
-        self.wake.signal();
+        self.signal();
         if let Some(handle) = handle {
             let _ = handle.join();
         }
-        *self
-            .loop_thread_id
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = None;
         self.stop.store(false, Ordering::SeqCst);
         Ok(())
     }
@@ -324,7 +344,7 @@ impl Client {
     }
 
     fn nudge_always(&self) {
-        self.wake.signal();
+        self.signal();
     }
 
     /// Whether a loop thread started by [`Client::loop_start`] is running.
@@ -356,4 +376,14 @@ fn is_fatal(error: &Error) -> bool {
         Error::Errno(code) => *code == libc::EPROTO,
         _ => false,
     }
+}
+
+/// What the flush before a wait left to do.
+enum Prepared {
+    /// Wait for the socket as usual.
+    Wait,
+    /// Everything queued was written: only look at the socket, do not wait.
+    Flushed,
+    /// The flush completed a DISCONNECT: nothing to wait for.
+    Closed,
 }

@@ -34,8 +34,8 @@ use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex, MutexGuard};
-use std::thread::{JoinHandle, ThreadId};
+use std::sync::{mpsc, Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use backoff::Backoff;
@@ -90,11 +90,10 @@ pub(crate) enum Conn {
     },
     /// A blocking connect runs on a caller's thread, without the lock.
     Pending { since: Instant },
-    /// TCP connect in progress along `route`; `rest` are the routes left to try.
+    /// TCP connect in progress along `attempt.route`; `attempt.rest` are the routes left to try.
     Connecting {
         stream: TcpStream,
-        route: Route,
-        rest: VecDeque<Route>,
+        attempt: Box<Attempt>,
         since: Instant,
     },
     /// TCP to the proxy is up; the SOCKS5 handshake runs over it. No TLS or MQTT byte leaves
@@ -102,8 +101,7 @@ pub(crate) enum Conn {
     Proxying {
         stream: TcpStream,
         socks: Box<Handshake>,
-        route: Route,
-        rest: VecDeque<Route>,
+        attempt: Box<Attempt>,
         since: Instant,
     },
     /// TCP is up; the TLS handshake runs over it. No MQTT byte leaves before it completes.
@@ -115,25 +113,40 @@ pub(crate) enum Conn {
     Open { stream: Stream },
 }
 
-/// Everything behind the client's mutex.
+/// The route a connection attempt follows and the routes left to try after it (boxed in
+/// [`Conn`], so that an idle or established client does not carry their room).
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    pub(crate) route: Route,
+    pub(crate) rest: VecDeque<Route>,
+}
+
+/// Everything behind the client's mutex. Kept small (one per connection, 10,000 idle clients
+/// in a process are a benchmark row): rarely used configuration (target, TLS, proxy) is boxed
+/// and allocated only when set.
 #[derive(Debug)]
 pub(crate) struct Core {
     pub(crate) session: Session,
-    pub(crate) target: Option<Target>,
+    pub(crate) target: Option<Box<Target>>,
     pub(crate) conn: Conn,
     /// Bytes taken from the session and not yet written; `out_pos` is how many were.
     pub(crate) out: Vec<u8>,
     pub(crate) out_pos: usize,
-    /// Driver-level events, delivered after the session's.
-    pub(crate) events: VecDeque<ClientEvent>,
+    /// When a flush last left `out` (or the session's buffer, which trades places with it)
+    /// holding more than `OUT_KEEP` bytes of room; `misc` gives the room back once idle.
+    pub(crate) out_busy_at: Option<Instant>,
+    /// Driver-level events, delivered after the session's (rare: allocated on first use, and
+    /// boxed so that a client without any carries 8 bytes, not 32).
+    #[allow(clippy::box_collection)]
+    pub(crate) events: Option<Box<VecDeque<ClientEvent>>>,
     /// The application asked to disconnect: loops must not reconnect.
     pub(crate) user_disconnect: bool,
     pub(crate) backoff: Backoff,
     pub(crate) tcp_nodelay: bool,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) tls: TlsState,
+    /// TLS configuration and state; `None` until TLS is configured.
+    pub(crate) tls: Option<Box<TlsState>>,
     /// The SOCKS5 proxy every connection goes through, if any.
-    pub(crate) proxy: Option<ProxyConfig>,
+    pub(crate) proxy: Option<Box<ProxyConfig>>,
     /// The target's host is a domain whose brokers are found by a DNS SRV lookup.
     pub(crate) srv: bool,
 }
@@ -142,13 +155,14 @@ pub(crate) struct Core {
 #[derive(Debug)]
 pub struct Client {
     core: Mutex<Core>,
-    wake: Wake,
+    /// Created on first need (a polling loop, the resolver thread): a client driven by an
+    /// external loop holds one descriptor, its socket.
+    wake: OnceLock<Wake>,
     /// A loop thread is (about to be) blocked in `poll` and must be woken for new output.
     polling: AtomicBool,
     /// `loop_stop` asked the loops to return.
     stop: AtomicBool,
-    loop_thread: Mutex<Option<JoinHandle<()>>>,
-    loop_thread_id: Mutex<Option<ThreadId>>,
+    loop_thread: Mutex<Option<Box<JoinHandle<()>>>>,
 }
 
 impl Client {
@@ -161,20 +175,19 @@ impl Client {
                 conn: Conn::Idle,
                 out: Vec::new(),
                 out_pos: 0,
-                events: VecDeque::new(),
+                out_busy_at: None,
+                events: None,
                 user_disconnect: false,
                 backoff: Backoff::default(),
                 tcp_nodelay: false,
-                connect_timeout: Duration::from_secs(30),
-                tls: TlsState::new(),
+                tls: None,
                 proxy: None,
                 srv: false,
             }),
-            wake: Wake::new()?,
+            wake: OnceLock::new(),
             polling: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             loop_thread: Mutex::new(None),
-            loop_thread_id: Mutex::new(None),
         })
     }
 
@@ -193,11 +206,24 @@ impl Client {
         result
     }
 
-    /// Wake a loop thread blocked in `poll` so it sees new work.
+    /// Wake a loop thread blocked in `poll` so it sees new work. A loop creates the wake-up
+    /// descriptor before it sets `polling`, so one exists whenever a loop can be asleep.
     fn nudge(&self) {
         if self.polling.swap(false, Ordering::SeqCst) {
-            self.wake.signal();
+            self.signal();
         }
+    }
+
+    /// Signal the wake-up descriptor, if there is one (without one no loop can be waiting).
+    fn signal(&self) {
+        if let Some(wake) = self.wake.get() {
+            wake.signal();
+        }
+    }
+
+    /// The wake-up descriptor, created on first use.
+    pub(crate) fn wake(&self) -> Result<&Wake, Error> {
+        wake_of(&self.wake)
     }
 
     /// Publish a message; returns its message id.
@@ -287,26 +313,30 @@ impl Client {
 
     /// Use a SOCKS5 proxy (or none) for the next connections, reconnects included.
     pub fn set_proxy(&self, proxy: Option<ProxyConfig>) {
-        self.lock().proxy = proxy;
+        self.lock().proxy = proxy.map(Box::new);
     }
 
     /// The SOCKS5 proxy in use, if any.
     pub fn proxy(&self) -> Option<ProxyConfig> {
-        self.lock().proxy.clone()
+        self.lock().proxy.as_deref().cloned()
     }
 
     /// Read or change the TLS configuration. It applies from the next connection; the context
     /// built from the old one and the session kept for resumption are dropped.
     pub fn tls_config<R>(&self, f: impl FnOnce(&mut TlsConfig) -> R) -> R {
         let mut core = self.lock();
-        let result = f(&mut core.tls.config);
-        core.tls.changed();
+        let tls = core.tls_mut();
+        let result = f(&mut tls.config);
+        tls.changed();
         result
     }
 
     /// Look at the TLS configuration without changing it.
     pub fn tls_config_ref<R>(&self, f: impl FnOnce(&TlsConfig) -> R) -> R {
-        f(&self.lock().tls.config)
+        match &self.lock().tls {
+            Some(tls) => f(&tls.config),
+            None => f(&TlsConfig::new()),
+        }
     }
 
     /// Run `f` on the OpenSSL connection of the current TLS connection (handshaking or
@@ -335,7 +365,38 @@ impl Client {
     }
 }
 
+/// The wake-up descriptor in `slot`, created on first use.
+pub(crate) fn wake_of(slot: &OnceLock<Wake>) -> Result<&Wake, Error> {
+    if let Some(wake) = slot.get() {
+        return Ok(wake);
+    }
+    let wake = Wake::new()?;
+    // Another thread may have won the race: its descriptor is kept, ours closed.
+    let _ = slot.set(wake);
+    Ok(slot.get().expect("set above"))
+}
+
+/// How long a connection attempt (resolution, TCP, SOCKS5, TLS, up to CONNACK's wait) may take.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Core {
+    /// Queue a driver-level event.
+    pub(crate) fn push_event(&mut self, event: ClientEvent) {
+        self.events
+            .get_or_insert_with(Default::default)
+            .push_back(event);
+    }
+
+    /// Whether connections use TLS.
+    pub(crate) fn tls_enabled(&self) -> bool {
+        self.tls.as_ref().is_some_and(|tls| tls.enabled())
+    }
+
+    /// The TLS state, created on first use.
+    pub(crate) fn tls_mut(&mut self) -> &mut TlsState {
+        self.tls.get_or_insert_with(|| Box::new(TlsState::new()))
+    }
+
     pub(crate) fn socket_fd(&self) -> RawFd {
         match &self.conn {
             Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => {
@@ -369,6 +430,6 @@ impl Core {
             }
             return Some(ClientEvent::Session(event));
         }
-        self.events.pop_front()
+        self.events.as_mut()?.pop_front()
     }
 }

@@ -5,11 +5,10 @@
 //! A failed handshake (refused credentials, the proxy unable to reach the broker) tries the next
 //! route if there is one, else ends the attempt with the error.
 
-use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::time::Instant;
 
-use super::{Conn, Core, Route};
+use super::{Attempt, Conn, Core, Route};
 use crate::error::Error;
 use crate::net::socks5::{Handshake, ProxyConfig};
 use crate::net::tcp;
@@ -20,13 +19,13 @@ impl Core {
     pub(crate) fn tcp_up(
         &mut self,
         stream: TcpStream,
-        route: Route,
-        rest: VecDeque<Route>,
+        attempt: Box<Attempt>,
         now: Instant,
     ) -> Result<(), Error> {
         let Some(proxy) = &self.proxy else {
-            return self.secure(stream, &route.host, now);
+            return self.secure(stream, &attempt.route.host, now);
         };
+        let route = &attempt.route;
         let socks = match Handshake::new(proxy, &route.host, route.port) {
             Ok(socks) => socks,
             Err(e) => {
@@ -43,8 +42,7 @@ impl Core {
         self.conn = Conn::Proxying {
             stream,
             socks: Box::new(socks),
-            route,
-            rest,
+            attempt,
             since: now,
         };
         self.proxy_progress(now)
@@ -60,14 +58,12 @@ impl Core {
             return Ok(());
         }
         let Conn::Proxying {
-            stream,
-            route,
-            rest,
-            ..
+            stream, attempt, ..
         } = std::mem::replace(&mut self.conn, Conn::Idle)
         else {
             unreachable!("checked above");
         };
+        let Attempt { route, rest } = *attempt;
         match result {
             Ok(_) => {
                 log::debug!(

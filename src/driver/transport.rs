@@ -73,6 +73,14 @@ impl Stream {
         }
     }
 
+    /// Whether a read stopped until the socket is writable (TLS); the writer repeats it.
+    pub(crate) fn read_wants_write(&self) -> bool {
+        match self {
+            Stream::Tcp(_) => false,
+            Stream::Tls(s) => s.read_wants_write(),
+        }
+    }
+
     /// Bytes already decrypted and waiting, which `poll` does not announce.
     pub(crate) fn pending(&self) -> usize {
         match self {

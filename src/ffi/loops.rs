@@ -36,7 +36,7 @@ pub unsafe extern "C" fn mosquitto_loop(
                 MOSQ_ERR_INVAL as c_int
             });
         }
-        h.with_logs(|h| result_code(h.client.loop_once(loop_timeout(timeout), &h.sink())))
+        h.with_logs(|h| result_code(h.client.loop_once(Some(loop_timeout(timeout)), &h.sink())))
     })
 }
 
@@ -45,6 +45,12 @@ pub unsafe extern "C" fn mosquitto_loop(
 /// `mosquitto_reconnect_delay_set` backoff. Errors retrying cannot cure (MOSQ_ERR_TLS,
 /// MOSQ_ERR_PROTOCOL, MOSQ_ERR_AUTH, MOSQ_ERR_PROXY, …) end it and are returned, as in
 /// libmosquitto.
+///
+/// `timeout` (ms) caps each wait, as in libmosquitto. A negative one (libmosquitto: 1000 ms per
+/// `select`) sets no cap: the loop sleeps until the next keepalive or timeout, a reconnect
+/// delay's end, network activity or a command from another thread (every command and
+/// `mosquitto_disconnect` wakes it), so an idle client wakes only for keepalive. Nothing the
+/// application can observe depends on a wait ending early with nothing to do.
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_loop_forever(
     mosq: *mut mosquitto,
@@ -54,7 +60,8 @@ pub unsafe extern "C" fn mosquitto_loop_forever(
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
         let _ = max_packets;
-        h.with_logs(|h| result_code(h.client.loop_forever(loop_timeout(timeout), &h.sink())))
+        let cap = (timeout >= 0).then(|| loop_timeout(timeout));
+        h.with_logs(|h| result_code(h.client.loop_forever(cap, &h.sink())))
     })
 }
 

@@ -372,6 +372,10 @@ pub struct TlsStream {
     ocsp_required: bool,
     /// OpenSSL asked for writability to go on with the handshake, a read or a write.
     wants_write: bool,
+    /// The last read stopped on SSL_ERROR_WANT_WRITE (it had to send something, e.g. the
+    /// answer to a TLS 1.3 KeyUpdate, and the socket was full): that read must be repeated
+    /// once the socket is writable.
+    read_wants_write: bool,
     /// Set once a resumable session was taken from this connection.
     session_taken: bool,
     /// Set once the broker sent application data. With TLS 1.3 a broker checks the client's
@@ -454,6 +458,7 @@ impl TlsStream {
             peer: host.to_owned(),
             ocsp_required: config.ocsp_required,
             wants_write: false,
+            read_wants_write: false,
             session_taken: false,
             got_data: false,
         })
@@ -528,6 +533,7 @@ impl TlsStream {
     /// Read decrypted bytes. Bytes OpenSSL already holds (see [`TlsStream::pending`]) are not
     /// announced by `poll`: read until `WouldBlock`.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
+        self.read_wants_write = false;
         match self.inner.ssl_read(buf) {
             Ok(0) => Ok(Io::Eof),
             Ok(n) => {
@@ -535,7 +541,11 @@ impl TlsStream {
                 self.got_data = true;
                 Ok(Io::Done(n))
             }
-            Err(e) => self.io_failure(e, "read"),
+            Err(e) => {
+                let result = self.io_failure(e, "read");
+                self.read_wants_write = self.wants_write && result == Ok(Io::WouldBlock);
+                result
+            }
         }
     }
 
@@ -595,7 +605,12 @@ impl TlsStream {
 
     /// OpenSSL needs the socket writable before the handshake, a read or a write can go on.
     pub fn wants_write(&self) -> bool {
-        self.wants_write
+        self.wants_write || self.read_wants_write
+    }
+
+    /// A read stopped because OpenSSL must write first: repeat it when the socket is writable.
+    pub fn read_wants_write(&self) -> bool {
+        self.read_wants_write
     }
 
     /// Decrypted bytes held inside OpenSSL, ready without waiting for the socket.

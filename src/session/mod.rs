@@ -408,6 +408,12 @@ impl Session {
         n
     }
 
+    /// Give the transmit buffer's room beyond `keep` bytes back when nothing waits in it (the
+    /// driver calls this once output has been idle for a while).
+    pub fn shrink_transmit(&mut self, keep: usize) {
+        self.tx.shrink(keep);
+    }
+
     /// Whether [`Session::poll_transmit`] would append anything.
     pub fn want_write(&self) -> bool {
         !self.tx.is_empty()

@@ -182,6 +182,15 @@ impl Transmit {
         n
     }
 
+    /// Give back room beyond `keep` bytes when nothing is waiting (the driver calls this once
+    /// output has been idle for a while; `drain_into` swaps this buffer with the driver's, so
+    /// both grow with large output).
+    pub(super) fn shrink(&mut self, keep: usize) {
+        if self.buf.is_empty() && self.buf.capacity() > keep {
+            self.buf.shrink_to(keep);
+        }
+    }
+
     /// Forget every waiting byte (the connection is gone); returns the QoS 0 ids dropped.
     pub(super) fn discard(&mut self) -> Vec<PacketId> {
         self.buf.clear();
