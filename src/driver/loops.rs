@@ -34,18 +34,21 @@ impl Client {
     /// One step: wait up to `timeout` for the socket (or a wake-up), then read, write and run
     /// timers. Does not reconnect. `None`: no limit but the client's own deadlines.
     ///
-    /// When the flush before waiting wrote out everything that was queued, the step only looks
-    /// at the socket (no waiting) and returns: libmosquitto's `select` returns as soon as the
-    /// socket is writable, so a program that publishes and then calls `mosquitto_loop` runs at
-    /// full speed there, and does here.
+    /// When the flush before waiting wrote out everything that was queued and that completed
+    /// something for the application (QoS 0 `on_publish`, delivered before any wait), the step
+    /// only looks at the socket (no waiting) and returns, so that the caller can go on at once:
+    /// with libmosquitto, whose publish writes (and reports a QoS 0 message published) on the
+    /// spot, a program that publishes a batch and then calls `mosquitto_loop` never waits for
+    /// its own output either. A flush that completed nothing (a QoS 1 PUBLISH now awaiting its
+    /// PUBACK) waits as usual: the answer is what the caller waits for.
     pub fn loop_once(&self, timeout: Option<Duration>, sink: &dyn EventSink) -> Result<(), Error> {
         let prepared = self.prepare();
         // Events from the flush (QoS 0 completions, …) are delivered before sleeping, so that
         // their callbacks' commands are part of this wait.
-        self.dispatch(sink);
+        let delivered = self.dispatch(sink);
         let timeout = match prepared {
-            Ok(Prepared::Wait) => timeout,
-            Ok(Prepared::Flushed) => Some(Duration::ZERO),
+            Ok(Prepared::Flushed) if delivered => Some(Duration::ZERO),
+            Ok(Prepared::Wait | Prepared::Flushed) => timeout,
             Ok(Prepared::Closed) => return Ok(()),
             Err(e) => return Err(e),
         };
@@ -382,7 +385,7 @@ fn is_fatal(error: &Error) -> bool {
 enum Prepared {
     /// Wait for the socket as usual.
     Wait,
-    /// Everything queued was written: only look at the socket, do not wait.
+    /// Everything queued was written (if that completed anything, do not wait).
     Flushed,
     /// The flush completed a DISCONNECT: nothing to wait for.
     Closed,

@@ -353,15 +353,19 @@ impl Client {
     }
 
     /// Hand every pending event to `sink`, one at a time, with no lock held while it runs.
-    pub(crate) fn dispatch(&self, sink: &dyn EventSink) {
+    /// Returns whether there was any.
+    pub(crate) fn dispatch(&self, sink: &dyn EventSink) -> bool {
+        let mut any = false;
         loop {
             let event = self.lock().next_event();
             match event {
                 Some(event) => sink.deliver(self, event),
                 None => break,
             }
+            any = true;
         }
         sink.quiet(self);
+        any
     }
 }
 
