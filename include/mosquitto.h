@@ -761,6 +761,12 @@ int mosquitto_loop(struct mosquitto *mosq, int timeout, int max_packets);
  * `mosquitto_reconnect_delay_set` backoff. Errors retrying cannot cure (MOSQ_ERR_TLS,
  * MOSQ_ERR_PROTOCOL, MOSQ_ERR_AUTH, MOSQ_ERR_PROXY, …) end it and are returned, as in
  * libmosquitto.
+ *
+ * `timeout` (ms) caps each wait, as in libmosquitto. A negative one (libmosquitto: 1000 ms per
+ * `select`) sets no cap: the loop sleeps until the next keepalive or timeout, a reconnect
+ * delay's end, network activity or a command from another thread (every command and
+ * `mosquitto_disconnect` wakes it), so an idle client wakes only for keepalive. Nothing the
+ * application can observe depends on a wait ending early with nothing to do.
  */
 int mosquitto_loop_forever(struct mosquitto *mosq, int timeout, int max_packets);
 
