@@ -16,13 +16,13 @@ fn connect_bytes_carry_clean_session_will_credentials_and_keepalive() {
         client_id: "c1".into(),
         clean_start: true,
         keep_alive: 10,
-        will: Some(Will {
+        will: Some(Box::new(Will {
             topic: "w".into(),
             payload: b"bye".to_vec(),
             qos: QoS::AtLeastOnce,
             retain: true,
             properties: Properties::default(),
-        }),
+        })),
         username: Some("u".into()),
         password: Some(b"p".to_vec()),
         ..SessionConfig::default()

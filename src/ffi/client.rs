@@ -393,7 +393,8 @@ pub(crate) unsafe fn will_common(
         retain,
         properties,
     };
-    h.client.with_session(|s| s.config_mut().will = Some(will));
+    h.client
+        .with_session(|s| s.config_mut().will = Some(Box::new(will)));
     MOSQ_ERR_SUCCESS as c_int
 }
 

@@ -68,7 +68,7 @@ impl AuthExchange {
 impl Session {
     /// AUTH arrived from the broker (MQTT 5 only: the codec rejects it before).
     pub(super) fn on_auth(&mut self, now: Instant, auth: Auth) -> Result<(), Error> {
-        let Some(method) = self.auth.method.clone() else {
+        let Some(method) = self.v5.as_ref().and_then(|x| x.auth.method.clone()) else {
             log::warn!("culex: AUTH received but CONNECT carried no authentication method");
             return Err(Error::Protocol);
         };
@@ -86,15 +86,16 @@ impl Session {
             }
         }
         let connecting = self.state == State::AwaitingConnAck;
+        let auth = &mut self.v5_extras().auth;
         match reason_code {
-            CONTINUE if connecting || self.auth.reauthenticating => {
-                self.auth.awaiting_answer = true;
+            CONTINUE if connecting || auth.reauthenticating => {
+                auth.awaiting_answer = true;
                 if connecting {
                     self.restart_connack_timer(now);
                 }
             }
-            SUCCESS if self.auth.reauthenticating && !connecting => {
-                self.auth.finish();
+            SUCCESS if auth.reauthenticating && !connecting => {
+                auth.finish();
             }
             _ => {
                 log::warn!(
@@ -128,12 +129,12 @@ impl Session {
         if !matches!(self.state, State::AwaitingConnAck | State::Connected) {
             return Err(Error::NoConn);
         }
-        if !self.auth.awaiting_answer {
+        if !self.v5.as_ref().is_some_and(|x| x.auth.awaiting_answer) {
             log::debug!("culex: auth_continue without an AUTH from the broker to answer");
             return Err(Error::Protocol);
         }
         self.send_auth(CONTINUE, data, properties)?;
-        self.auth.awaiting_answer = false;
+        self.v5_extras().auth.awaiting_answer = false;
         Ok(())
     }
 
@@ -146,16 +147,16 @@ impl Session {
         if self.state != State::Connected {
             return Err(Error::NoConn);
         }
-        if self.auth.method.is_none() {
+        if self.v5.as_ref().and_then(|x| x.auth.method()).is_none() {
             log::debug!("culex: re-authentication needs an authentication method in CONNECT");
             return Err(Error::Inval);
         }
-        if self.auth.in_progress() {
+        if self.auth_in_progress() {
             log::debug!("culex: re-authentication while an exchange is underway");
             return Err(Error::Inval);
         }
         self.send_auth(REAUTHENTICATE, data, properties)?;
-        self.auth.reauthenticating = true;
+        self.v5_extras().auth.reauthenticating = true;
         Ok(())
     }
 
@@ -180,7 +181,11 @@ impl Session {
         data: Option<Vec<u8>>,
         mut properties: Properties,
     ) -> Result<(), Error> {
-        let method = self.auth.method.clone().unwrap_or_default();
+        let method = self
+            .v5
+            .as_ref()
+            .and_then(|x| x.auth.method.clone())
+            .unwrap_or_default();
         let mut head = Properties::new();
         head.add(
             PropertyId::AuthenticationMethod,

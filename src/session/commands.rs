@@ -55,7 +55,12 @@ impl Session {
 
         if qos == QoS::AtMostOnce {
             let mid = self.ids.transient().ok_or(Error::NoMem)?;
-            if self.state == State::Connected && !self.outbound_aliases.is_active() {
+            if self.state == State::Connected
+                && !self
+                    .v5
+                    .as_ref()
+                    .is_some_and(|x| x.outbound_aliases.is_active())
+            {
                 // Straight from the caller's slices into the outgoing buffer: a QoS 0 message is
                 // never sent again, so no owned copy is needed.
                 let parts = PublishParts {

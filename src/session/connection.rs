@@ -52,15 +52,21 @@ impl Session {
         let (properties, auth_method) = self.connect_properties_with_auth();
         let v5 = self.config.protocol.is_v5();
         let announced = |id| if v5 { properties.get_u16(id) } else { None };
-        self.topic_aliases
-            .reset(announced(PropertyId::TopicAliasMaximum).unwrap_or(0));
+        let alias_maximum = announced(PropertyId::TopicAliasMaximum).unwrap_or(0);
         self.receive_maximum = announced(PropertyId::ReceiveMaximum).unwrap_or(u16::MAX);
         self.incoming_limit = match properties.get_u32(PropertyId::MaximumPacketSize) {
             Some(max) if v5 && max > 0 => max.min(self.config.max_incoming_packet_size),
             _ => self.config.max_incoming_packet_size,
         };
-        self.outbound_aliases.reset(0);
-        self.auth.reset(auth_method);
+        if alias_maximum > 0 || auth_method.is_some() || self.v5.is_some() {
+            let extras = self.v5_extras();
+            extras.topic_aliases.reset(alias_maximum);
+            extras.outbound_aliases.reset(0);
+            extras.auth.reset(auth_method);
+            if extras.is_unused() {
+                self.v5 = None;
+            }
+        }
         let keep_alive = self.config.keep_alive;
         let connack_timeout = if keep_alive > 0 {
             Duration::from_secs(u64::from(keep_alive))
@@ -74,7 +80,7 @@ impl Session {
             clean_start: c.clean_start,
             keep_alive,
             client_id: c.client_id.clone(),
-            will: c.will.clone(),
+            will: c.will.as_deref().cloned(),
             username: c.username.clone(),
             password: c.password.clone(),
             properties,
@@ -88,8 +94,10 @@ impl Session {
         }
         self.state = State::Offline;
         self.keepalive.stop();
-        self.auth.finish();
-        self.outbound_aliases.reset(0);
+        if let Some(extras) = self.v5.as_deref_mut() {
+            extras.auth.finish();
+            extras.outbound_aliases.reset(0);
+        }
         self.rx.clear();
         if self.rx.capacity() > RX_KEEP_CAPACITY {
             self.rx = Vec::new();
@@ -146,13 +154,15 @@ impl Session {
             }
         }
         self.connack_received = true;
-        self.auth.finish();
+        if let Some(extras) = self.v5.as_deref_mut() {
+            extras.auth.finish();
+        }
         let ConnAck {
             session_present,
             reason_code,
             properties,
         } = connack;
-        if let Some(method) = self.auth.method() {
+        if let Some(method) = self.v5.as_ref().and_then(|x| x.auth.method()) {
             match properties.get_str(PropertyId::AuthenticationMethod) {
                 Some(m) if m != method => {
                     log::warn!("culex: CONNACK names authentication method '{m}', not '{method}'");
@@ -234,8 +244,8 @@ impl Session {
             }
         }
         self.tx.set_max_packet_size(self.server_max_packet_size);
-        if self.config.auto_topic_alias {
-            self.outbound_aliases.reset(alias_maximum);
+        if self.config.auto_topic_alias && (alias_maximum > 0 || self.v5.is_some()) {
+            self.v5_extras().outbound_aliases.reset(alias_maximum);
         }
         Ok(keep_alive)
     }
@@ -263,17 +273,19 @@ impl Session {
         qos0_mid: Option<PacketId>,
     ) -> Result<(), Error> {
         let version = self.config.protocol;
-        if let Some(used) = self.outbound_aliases.plan(publish) {
-            let taken = topic_alias::apply(publish, used);
-            let result = self.tx.publish(&publish.parts(), qos0_mid, version);
-            topic_alias::unapply(publish, taken);
-            match (result, used) {
-                (Ok(()), AliasUse::Assign(alias)) => {
-                    self.outbound_aliases.record(&publish.topic, alias);
-                    return Ok(());
+        if let Some(aliases) = self.v5.as_deref_mut().map(|x| &mut x.outbound_aliases) {
+            if let Some(used) = aliases.plan(publish) {
+                let taken = topic_alias::apply(publish, used);
+                let result = self.tx.publish(&publish.parts(), qos0_mid, version);
+                topic_alias::unapply(publish, taken);
+                match (result, used) {
+                    (Ok(()), AliasUse::Assign(alias)) => {
+                        aliases.record(&publish.topic, alias);
+                        return Ok(());
+                    }
+                    (Ok(()), AliasUse::Reuse(_)) => return Ok(()),
+                    (Err(_), _) => {}
                 }
-                (Ok(()), AliasUse::Reuse(_)) => return Ok(()),
-                (Err(_), _) => {}
             }
         }
         self.tx.publish(&publish.parts(), qos0_mid, version)
@@ -479,7 +491,9 @@ impl Session {
         }
         self.state = State::Offline;
         self.keepalive.stop();
-        self.auth.finish();
+        if let Some(extras) = self.v5.as_deref_mut() {
+            extras.auth.finish();
+        }
         self.rx.clear();
         error
     }

@@ -184,7 +184,7 @@ impl Session {
             }
             Packet::Disconnect(d) if self.config.protocol.is_v5() => {
                 log::debug!("culex: broker sent DISCONNECT (rc{})", d.reason_code);
-                self.server_disconnect = Some(d);
+                self.v5_extras().server_disconnect = Some(d);
                 Err(Error::ConnLost)
             }
             Packet::Auth(auth) if self.config.protocol.is_v5() => self.on_auth(now, auth),
@@ -218,7 +218,8 @@ impl Session {
     fn on_publish(&mut self, mut publish: Publish) -> Result<(), Error> {
         let version = self.config.protocol;
         if version.is_v5() {
-            self.topic_aliases.resolve(&mut publish)?;
+            let aliases = self.v5.as_deref_mut().map(|x| &mut x.topic_aliases);
+            super::InboundTopicAliases::resolve(aliases, &mut publish)?;
         }
         let id = publish.packet_id;
         // After DISCONNECT is queued nothing more may be sent: leave QoS 1/2 unacknowledged so the

@@ -31,7 +31,8 @@ pub(super) enum KeepaliveAction {
 /// The timers of one connection.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Keepalive {
-    interval: Option<Duration>,
+    /// Seconds; 0: keepalive off.
+    interval: u16,
     last_tx: Option<Instant>,
     last_rx: Option<Instant>,
     ping_sent: Option<Instant>,
@@ -42,7 +43,7 @@ impl Keepalive {
     /// A connection starts at `now`: CONNACK is due by `now + connack_timeout`.
     pub(super) fn start(&mut self, now: Instant, keep_alive: u16, connack_timeout: Duration) {
         *self = Keepalive {
-            interval: interval(keep_alive),
+            interval: keep_alive,
             last_tx: Some(now),
             last_rx: Some(now),
             ping_sent: None,
@@ -62,7 +63,7 @@ impl Keepalive {
     /// MQTT 5 Server Keep Alive may differ from what CONNECT asked for).
     pub(super) fn connected(&mut self, now: Instant, keep_alive: u16) {
         self.connack_deadline = None;
-        self.interval = interval(keep_alive);
+        self.interval = keep_alive;
         self.last_rx = Some(now);
     }
 
@@ -103,7 +104,7 @@ impl Keepalive {
 
     /// The next instant a keepalive action is due on a connected link, if keepalive is on.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        let interval = self.interval?;
+        let interval = interval(self.interval)?;
         let last_tx = self.last_tx?;
         let last_rx = self.last_rx?;
         Some(match self.ping_sent {

@@ -31,18 +31,25 @@ impl InboundTopicAliases {
         self.topics.clear();
     }
 
-    /// Record or apply the alias of `publish`, leaving its topic filled in.
+    /// Whether this holds nothing a fresh value would not (no alias allowed, none recorded).
+    pub(super) fn is_unused(&self) -> bool {
+        self.maximum == 0 && self.topics.is_empty()
+    }
+
+    /// Record or apply the alias of `publish`, leaving its topic filled in; `None` stands for
+    /// aliases that were never allocated (maximum 0).
     /// `Error::TopicAliasInvalid` for an alias out of range or unknown.
-    pub(super) fn resolve(&mut self, publish: &mut Publish) -> Result<(), Error> {
+    pub(super) fn resolve(this: Option<&mut Self>, publish: &mut Publish) -> Result<(), Error> {
         let Some(alias) = publish.properties.get_u16(PropertyId::TopicAlias) else {
             return Ok(());
         };
-        if alias == 0 || alias > self.maximum {
-            log::debug!("culex: topic alias {alias} outside 1..={}", self.maximum);
+        let maximum = this.as_ref().map_or(0, |a| a.maximum);
+        let Some(this) = this.filter(|_| alias != 0 && alias <= maximum) else {
+            log::debug!("culex: topic alias {alias} outside 1..={maximum}");
             return Err(Error::TopicAliasInvalid);
-        }
+        };
         if publish.topic.is_empty() {
-            match self.topics.get(&alias) {
+            match this.topics.get(&alias) {
                 Some(topic) => publish.topic.clone_from(topic),
                 None => {
                     log::debug!("culex: unknown topic alias {alias}");
@@ -50,7 +57,7 @@ impl InboundTopicAliases {
                 }
             }
         } else {
-            self.topics.insert(alias, publish.topic.clone());
+            this.topics.insert(alias, publish.topic.clone());
         }
         Ok(())
     }
