@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common_session::*;
 use culex::protocol::{Packet, Properties, QoS, Will};
-use culex::session::{Event, SessionConfig, State};
+use culex::session::{Credentials, Event, SessionConfig, State};
 use culex::Error;
 
 #[test]
@@ -23,8 +23,11 @@ fn connect_bytes_carry_clean_session_will_credentials_and_keepalive() {
             retain: true,
             properties: Properties::default(),
         })),
-        username: Some("u".into()),
-        password: Some(b"p".to_vec()),
+        credentials: Some(Box::new(Credentials {
+            username: Some("u".into()),
+            password: Some(b"p".to_vec()),
+            ..Credentials::default()
+        })),
         ..SessionConfig::default()
     });
     h.session.open();

@@ -9,7 +9,7 @@ use common_session::*;
 use culex::protocol::{
     Auth, ConnAck, Packet, Properties, Property, PropertyId, PropertyValue, ProtocolVersion, QoS,
 };
-use culex::session::{Event, SessionConfig, State};
+use culex::session::{Credentials, Event, SessionConfig, State};
 use culex::Error;
 
 const CONTINUE: u8 = 0x18;
@@ -18,8 +18,11 @@ const REAUTHENTICATE: u8 = 0x19;
 fn v5_auth(method: Option<&str>) -> SessionConfig {
     SessionConfig {
         protocol: ProtocolVersion::V5,
-        auth_method: method.map(str::to_owned),
-        auth_data: Some(b"client-first".to_vec()),
+        credentials: Some(Box::new(Credentials {
+            auth_method: method.map(str::to_owned),
+            auth_data: Some(b"client-first".to_vec()),
+            ..Credentials::default()
+        })),
         ..config(20)
     }
 }

@@ -10,6 +10,7 @@ use super::{ClientEvent, Conn, Core, Stream};
 use crate::error::Error;
 use crate::net::tcp;
 use crate::net::tls::{Io, TlsStream};
+use crate::session::State;
 
 /// Bytes read per `read` call; the buffer belongs to the thread, not to each client.
 const READ_CHUNK: usize = 16 * 1024;
@@ -182,6 +183,11 @@ impl Core {
         if self.out_pos == self.out.len() {
             self.out.clear();
             self.out_pos = 0;
+            if self.session.state() == State::AwaitingConnAck {
+                // Only CONNECT (and AUTH) go out before CONNACK: give their buffer back, so a
+                // client that then idles holds none (the session's is empty: they traded).
+                self.out = Vec::new();
+            }
         }
         if self.out.capacity() > OUT_KEEP {
             // Busy with large output: keep the room (see OUT_IDLE); misc gives it back later.

@@ -52,9 +52,9 @@ use crate::session::{Event, Session, SessionConfig, State};
 /// Where to connect: host, port and an optional local bind address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    pub host: String,
+    pub host: Box<str>,
     pub port: u16,
-    pub bind_address: Option<String>,
+    pub bind_address: Option<Box<str>>,
 }
 
 /// What the driver tells the application.

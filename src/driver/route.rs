@@ -61,7 +61,7 @@ impl Plan {
         let brokers: Vec<srv::Endpoint> = match &self.srv {
             Some(name) => srv::lookup(name)?,
             None => vec![srv::Endpoint {
-                host: self.target.host.clone(),
+                host: self.target.host.to_string(),
                 port: self.target.port,
                 addrs: Vec::new(),
             }],

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::callbacks::Callbacks;
+use super::callbacks::CallbackTable;
 use super::errors::*;
 use super::handle::{handle_or_inval, mosquitto};
 use super::property::mosquitto_property;
@@ -273,7 +273,7 @@ pub unsafe extern "C" fn mosquitto_new(
         };
         let handle = Box::into_raw(Box::new(mosquitto {
             client: Arc::new(client),
-            callbacks: Mutex::new(Callbacks::default()),
+            callbacks: Mutex::new(CallbackTable::default()),
             userdata: AtomicPtr::new(obj),
             wants_log: AtomicBool::new(false),
         }));
@@ -325,7 +325,7 @@ pub unsafe extern "C" fn mosquitto_reinitialise(
             Err(e) => return error_code(&e),
         };
         h.client = Arc::new(client);
-        *h.callbacks.lock().unwrap_or_else(|p| p.into_inner()) = Callbacks::default();
+        *h.table() = CallbackTable::default();
         h.wants_log.store(false, Ordering::Relaxed);
         let obj = if obj.is_null() { mosq.cast() } else { obj };
         h.userdata.store(obj, Ordering::Release);
@@ -436,9 +436,9 @@ pub unsafe extern "C" fn mosquitto_username_pw_set(
                 None
             };
             h.client.with_session(|s| {
-                let config = s.config_mut();
-                config.username = username;
-                config.password = password;
+                let creds = s.config_mut().credentials_mut();
+                creds.username = username;
+                creds.password = password;
             });
             MOSQ_ERR_SUCCESS as c_int
         })
@@ -470,10 +470,10 @@ pub(crate) unsafe fn target(
     };
     let bind = opt_c_str(bind_address, "bind_address")?
         .filter(|b| !b.is_empty())
-        .map(str::to_owned);
+        .map(Box::from);
     Ok((
         Target {
-            host: host.to_owned(),
+            host: Box::from(host),
             port,
             bind_address: bind,
         },

@@ -138,9 +138,9 @@ pub unsafe extern "C" fn culex_auth_method_set(
                 Err(code) => return code,
             };
             h.client.with_session(|s| {
-                let config = s.config_mut();
-                config.auth_data = if method.is_some() { data } else { None };
-                config.auth_method = method;
+                let creds = s.config_mut().credentials_mut();
+                creds.auth_data = if method.is_some() { data } else { None };
+                creds.auth_method = method;
             });
             MOSQ_ERR_SUCCESS as c_int
         })
@@ -156,12 +156,7 @@ pub unsafe extern "C" fn culex_auth_callback_set(
 ) {
     ffi_guard!((), {
         match handle(mosq) {
-            Some(h) => {
-                h.callbacks
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .on_auth = on_auth
-            }
+            Some(h) => h.update_callbacks(|t| t.on_auth = on_auth),
             None => log::warn!("culex_auth_callback_set: mosq is NULL"),
         }
     })
@@ -306,9 +301,13 @@ mod tests {
                 culex_auth_method_set(mosq, c"SCRAM".as_ptr(), data.as_ptr().cast(), 5),
                 0
             );
-            let (method, auth_data) = h
-                .client
-                .with_session(|s| (s.config().auth_method.clone(), s.config().auth_data.clone()));
+            let (method, auth_data) = h.client.with_session(|s| {
+                let c = s.config();
+                (
+                    c.auth_method().map(str::to_owned),
+                    c.auth_data().map(<[u8]>::to_vec),
+                )
+            });
             assert_eq!(method.as_deref(), Some("SCRAM"));
             assert_eq!(auth_data.as_deref(), Some(&data[..]));
             assert_eq!(
@@ -316,7 +315,8 @@ mod tests {
                 0
             );
             assert_eq!(
-                h.client.with_session(|s| s.config().auth_method.clone()),
+                h.client
+                    .with_session(|s| s.config().auth_method().map(str::to_owned)),
                 None
             );
 

@@ -8,7 +8,7 @@ use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::callbacks::Callbacks;
+use super::callbacks::{CallbackTable, Callbacks, MessageCallback, MessageV5Callback};
 use super::errors::error_code;
 use super::logging as capture;
 use super::message::mosquitto_message;
@@ -19,7 +19,7 @@ use crate::session::Event;
 /// A client instance. Opaque to C: created by `mosquitto_new`, freed by `mosquitto_destroy`.
 pub struct mosquitto {
     pub(crate) client: Arc<Client>,
-    pub(crate) callbacks: Mutex<Callbacks>,
+    pub(crate) callbacks: Mutex<CallbackTable>,
     pub(crate) userdata: AtomicPtr<c_void>,
     /// Whether an `on_log` callback is set (checked on every call, so kept outside the mutex).
     pub(crate) wants_log: AtomicBool,
@@ -28,7 +28,23 @@ pub struct mosquitto {
 impl mosquitto {
     /// A copy of the callbacks, taken without holding the lock while any of them runs.
     pub(crate) fn callbacks(&self) -> Callbacks {
-        *self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
+        self.table().get_all()
+    }
+
+    /// The callback table, locked (briefly: no C call is made while it is held).
+    #[inline]
+    pub(crate) fn table(&self) -> std::sync::MutexGuard<'_, CallbackTable> {
+        self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Change callbacks (`store` gets all of them) and keep `wants_log` in step.
+    pub(crate) fn update_callbacks(&self, store: impl FnOnce(&mut Callbacks)) {
+        let mut table = self.table();
+        let mut all = table.get_all();
+        store(&mut all);
+        table.set_all(all);
+        self.wants_log
+            .store(all.on_log.is_some(), Ordering::Relaxed);
     }
 
     pub(crate) fn userdata(&self) -> *mut c_void {
@@ -117,7 +133,7 @@ pub(crate) use handle_or_inval;
 fn deliver_message(
     mosq: *mut mosquitto,
     obj: *mut c_void,
-    cb: &Callbacks,
+    (on_message, on_message_v5): (Option<MessageCallback>, Option<MessageV5Callback>),
     publish: crate::protocol::Publish,
 ) {
     let mut topic = publish.topic.into_bytes();
@@ -141,10 +157,10 @@ fn deliver_message(
     };
     // SAFETY: C function pointers supplied by the application for this handle, called with the
     // handle, its user data and a message valid for the duration of the call.
-    if let Some(f) = cb.on_message {
+    if let Some(f) = on_message {
         unsafe { f(mosq, obj, &message) };
     }
-    if let Some(f) = cb.on_message_v5 {
+    if let Some(f) = on_message_v5 {
         let props = LentList::new(&publish.properties);
         unsafe { f(mosq, obj, &message, props.as_ptr()) };
     }
@@ -170,7 +186,6 @@ impl EventSink for Dispatch {
     fn deliver(&self, _client: &Client, event: ClientEvent) {
         let h = self.handle();
         h.flush_logs();
-        let cb = h.callbacks();
         let (mosq, obj) = (self.mosq, h.userdata());
         // SAFETY (all calls below): C function pointers supplied by the application for this
         // handle, called with the handle, its user data and arguments valid for the call.
@@ -180,6 +195,7 @@ impl EventSink for Dispatch {
                 session_present,
                 properties,
             }) => {
+                let cb = h.callbacks();
                 let rc = c_int::from(reason_code);
                 let flags = c_int::from(session_present);
                 if let Some(f) = cb.on_connect {
@@ -198,10 +214,11 @@ impl EventSink for Dispatch {
                 reason_code,
                 properties,
             }) => {
-                if let Some(f) = cb.on_publish {
+                let (on_publish, on_publish_v5) = h.table().publish();
+                if let Some(f) = on_publish {
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
-                if let Some(f) = cb.on_publish_v5 {
+                if let Some(f) = on_publish_v5 {
                     let props = LentList::new(&properties);
                     unsafe {
                         f(
@@ -215,8 +232,9 @@ impl EventSink for Dispatch {
                 }
             }
             ClientEvent::Session(Event::Message(publish)) => {
-                if cb.on_message.is_some() || cb.on_message_v5.is_some() {
-                    deliver_message(mosq, obj, &cb, publish);
+                let fns = h.table().message();
+                if fns.0.is_some() || fns.1.is_some() {
+                    deliver_message(mosq, obj, fns, publish);
                 }
             }
             ClientEvent::Session(Event::SubAck {
@@ -224,6 +242,7 @@ impl EventSink for Dispatch {
                 reason_codes,
                 properties,
             }) => {
+                let cb = h.callbacks();
                 if cb.on_subscribe.is_some() || cb.on_subscribe_v5.is_some() {
                     let granted: Vec<c_int> =
                         reason_codes.iter().map(|&c| c_int::from(c)).collect();
@@ -240,6 +259,7 @@ impl EventSink for Dispatch {
             ClientEvent::Session(Event::UnsubAck {
                 mid, properties, ..
             }) => {
+                let cb = h.callbacks();
                 if let Some(f) = cb.on_unsubscribe {
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
@@ -271,6 +291,7 @@ impl EventSink for Dispatch {
                     (Some(d), _) => c_int::from(d.reason_code),
                     (None, reason) => reason.as_ref().map_or(0, error_code),
                 };
+                let cb = h.callbacks();
                 if let Some(f) = cb.on_disconnect {
                     unsafe { f(mosq, obj, rc) };
                 }

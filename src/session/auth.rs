@@ -216,18 +216,18 @@ impl Session {
             let method = method.to_owned();
             return (properties, Some(method));
         }
-        let Some(method) = self.config.auth_method.clone() else {
+        let Some(method) = self.config.auth_method().map(str::to_owned) else {
             return (properties, None);
         };
         properties.add(
             PropertyId::AuthenticationMethod,
             PropertyValue::Utf8String(method.clone()),
         );
-        if let Some(data) = &self.config.auth_data {
+        if let Some(data) = self.config.auth_data() {
             if !properties.contains(PropertyId::AuthenticationData) {
                 properties.add(
                     PropertyId::AuthenticationData,
-                    PropertyValue::BinaryData(data.clone()),
+                    PropertyValue::BinaryData(data.to_vec()),
                 );
             }
         }

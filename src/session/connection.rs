@@ -71,7 +71,7 @@ impl Session {
         let connack_timeout = if keep_alive > 0 {
             Duration::from_secs(u64::from(keep_alive))
         } else {
-            self.connack_timeout
+            Duration::from_millis(u64::from(self.connack_timeout_ms))
         };
         self.keepalive.start(now, keep_alive, connack_timeout);
         let c = &self.config;
@@ -81,8 +81,8 @@ impl Session {
             keep_alive,
             client_id: c.client_id.clone(),
             will: c.will.as_deref().cloned(),
-            username: c.username.clone(),
-            password: c.password.clone(),
+            username: c.username().map(str::to_owned),
+            password: c.password().map(<[u8]>::to_vec),
             properties,
         });
         let _ = self.tx.packet(&connect, self.config.protocol);
@@ -105,7 +105,10 @@ impl Session {
         for mid in self.tx.discard() {
             log::debug!("culex: QoS 0 PUBLISH m{mid} not sent before the connection ended");
         }
-        for pending in self.outgoing.held.drain(..) {
+        let Some(mut requests) = self.outgoing.take_requests() else {
+            return;
+        };
+        for pending in requests.held.drain(..) {
             match pending.packet {
                 Held::Publish { mid, .. } => {
                     log::debug!("culex: dropping QoS 0 PUBLISH m{mid} issued before CONNACK");
@@ -120,7 +123,7 @@ impl Session {
                 }
             }
         }
-        for (id, awaited) in self.outgoing.awaiting.drain() {
+        for (id, awaited) in requests.awaiting.drain() {
             let name = match awaited {
                 AwaitedAck::SubAck => "SUBSCRIBE",
                 AwaitedAck::UnsubAck => "UNSUBSCRIBE",
@@ -334,7 +337,7 @@ impl Session {
         let timeout = if self.config.keep_alive > 0 {
             Duration::from_secs(u64::from(self.config.keep_alive))
         } else {
-            self.connack_timeout
+            Duration::from_millis(u64::from(self.connack_timeout_ms))
         };
         self.keepalive.restart_connack(now, timeout);
     }
@@ -411,7 +414,7 @@ impl Session {
             match next {
                 NextPending::Queued => self.send_next_queued(),
                 NextPending::Held => {
-                    let Some(pending) = self.outgoing.held.pop_front() else {
+                    let Some(pending) = self.outgoing.pop_held() else {
                         break;
                     };
                     match pending.packet {
@@ -436,7 +439,7 @@ impl Session {
     pub(super) fn send_awaiting(&mut self, packet: Packet, id: u16, awaited: AwaitedAck) {
         match self.tx.packet(&packet, self.config.protocol) {
             Ok(()) => {
-                self.outgoing.awaiting.insert(id, awaited);
+                self.outgoing.await_ack(id, awaited);
             }
             Err(e) => {
                 log::debug!("culex: m{id} not sent: {e}");

@@ -205,7 +205,7 @@ impl Session {
 
     /// Whether a SUBACK/UNSUBACK matches a request we sent; frees its id if so.
     fn take_awaiting(&mut self, id: u16, awaited: AwaitedAck) -> bool {
-        if self.outgoing.awaiting.take(id, awaited) {
+        if self.outgoing.take_awaited(id, awaited) {
             self.ids.release(id);
             true
         } else {
@@ -256,9 +256,13 @@ impl Session {
     /// A new inbound QoS 1/2 PUBLISH arrived: with it, no more than our Receive Maximum may be
     /// unacknowledged (QoS 2 awaiting PUBREL, PUBACK/PUBCOMP not yet handed to the transport).
     /// Otherwise the connection fails with DISCONNECT 0x93 (Receive Maximum exceeded).
+    #[inline]
     fn check_receive_maximum(&mut self) -> Result<(), Error> {
+        if !self.config.protocol.is_v5() {
+            return Ok(());
+        }
         let unacknowledged = self.inbound_qos2.len() + self.tx.inbound_acks() + 1;
-        if self.config.protocol.is_v5() && unacknowledged > usize::from(self.receive_maximum) {
+        if unacknowledged > usize::from(self.receive_maximum) {
             log::warn!(
                 "culex: the broker sent more than our Receive Maximum of {} unacknowledged \
                  QoS 1/2 PUBLISH",

@@ -89,8 +89,9 @@ pub struct SessionConfig {
     pub keep_alive: u16,
     /// Boxed: most clients have none, and the session should stay small while idle.
     pub will: Option<Box<Will>>,
-    pub username: Option<String>,
-    pub password: Option<Vec<u8>>,
+    /// User name, password and the MQTT 5 authentication method and data: boxed, since most
+    /// clients set none of them (see [`SessionConfig::credentials_mut`] and the getters).
+    pub credentials: Option<Box<Credentials>>,
     /// CONNECT properties (MQTT 5).
     pub connect_properties: Properties,
     /// Most outgoing QoS 1 and 2 PUBLISH in flight at once; 0 means no limit (libmosquitto: 20).
@@ -101,11 +102,41 @@ pub struct SessionConfig {
     /// MQTT 5: give outgoing PUBLISH topic aliases automatically, up to the broker's Topic Alias
     /// Maximum (off by default, as libmosquitto, which never sends aliases on its own).
     pub auto_topic_alias: bool,
+}
+
+/// The rarely set parts of [`SessionConfig`], kept out of line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: Option<String>,
+    pub password: Option<Vec<u8>>,
     /// MQTT 5 enhanced authentication: the Authentication Method put in CONNECT (unless
     /// `connect_properties` already holds one).
     pub auth_method: Option<String>,
     /// Authentication Data sent with `auth_method` in CONNECT.
     pub auth_data: Option<Vec<u8>>,
+}
+
+impl SessionConfig {
+    /// The credentials, allocated on first use.
+    pub fn credentials_mut(&mut self) -> &mut Credentials {
+        self.credentials.get_or_insert_with(Box::default)
+    }
+
+    pub fn username(&self) -> Option<&str> {
+        self.credentials.as_ref()?.username.as_deref()
+    }
+
+    pub fn password(&self) -> Option<&[u8]> {
+        self.credentials.as_ref()?.password.as_deref()
+    }
+
+    pub fn auth_method(&self) -> Option<&str> {
+        self.credentials.as_ref()?.auth_method.as_deref()
+    }
+
+    pub fn auth_data(&self) -> Option<&[u8]> {
+        self.credentials.as_ref()?.auth_data.as_deref()
+    }
 }
 
 impl Default for SessionConfig {
@@ -116,14 +147,11 @@ impl Default for SessionConfig {
             clean_start: true,
             keep_alive: 60,
             will: None,
-            username: None,
-            password: None,
+            credentials: None,
             connect_properties: Properties::default(),
             max_inflight: 20,
             max_incoming_packet_size: crate::protocol::MAX_REMAINING_LENGTH + 5,
             auto_topic_alias: false,
-            auth_method: None,
-            auth_data: None,
         }
     }
 }
@@ -277,8 +305,8 @@ pub struct Session {
     /// MQTT 5 topic aliases, enhanced authentication and the broker's DISCONNECT: allocated
     /// only when one of them is used, so an idle client does not carry them.
     v5: Option<Box<V5Extras>>,
-    /// CONNACK timeout when keepalive is 0.
-    connack_timeout: Duration,
+    /// CONNACK timeout when keepalive is 0, in milliseconds (4 bytes instead of 16).
+    connack_timeout_ms: u32,
 }
 
 impl Session {
@@ -302,7 +330,7 @@ impl Session {
             server_retain_available: true,
             receive_maximum: u16::MAX,
             v5: None,
-            connack_timeout: DEFAULT_CONNACK_TIMEOUT,
+            connack_timeout_ms: DEFAULT_CONNACK_TIMEOUT.as_millis() as u32,
         }
     }
 
@@ -558,9 +586,10 @@ impl Session {
         self.flush_pending();
     }
 
-    /// The CONNACK timeout used when keepalive is 0 (default [`DEFAULT_CONNACK_TIMEOUT`]).
+    /// The CONNACK timeout used when keepalive is 0 (default [`DEFAULT_CONNACK_TIMEOUT`]), kept
+    /// in whole milliseconds (at most `u32::MAX`).
     pub fn set_connack_timeout(&mut self, timeout: Duration) {
-        self.connack_timeout = timeout;
+        self.connack_timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
     }
 
     /// MQTT 5 enhanced authentication: answer the broker's AUTH 0x18 (reported as

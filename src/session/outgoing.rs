@@ -87,13 +87,20 @@ impl Awaiting {
     }
 }
 
+/// Held packets and requests awaiting acknowledgement: empty while idle, so kept out of line.
+#[derive(Debug, Default)]
+pub(super) struct Requests {
+    pub(super) held: VecDeque<Pending<Held>>,
+    pub(super) awaiting: Awaiting,
+}
+
 /// Everything outgoing. See the module documentation.
 #[derive(Debug, Default)]
 pub(super) struct Outgoing {
     pub(super) inflight: VecDeque<InflightPublish>,
     pub(super) queued: VecDeque<Pending<Publish>>,
-    pub(super) held: VecDeque<Pending<Held>>,
-    pub(super) awaiting: Awaiting,
+    /// Allocated when a packet is held or a request sent; freed once both are empty again.
+    requests: Option<Box<Requests>>,
     next_seq: u64,
 }
 
@@ -118,13 +125,57 @@ impl Outgoing {
     /// Hold a packet until CONNACK.
     pub(super) fn hold(&mut self, packet: Held) {
         let seq = self.next_seq();
-        self.held.push_back(Pending { seq, packet });
+        self.requests_mut().held.push_back(Pending { seq, packet });
+    }
+
+    fn requests_mut(&mut self) -> &mut Requests {
+        self.requests.get_or_insert_with(Box::default)
+    }
+
+    /// Remember that the sent request `id` awaits `awaited`.
+    pub(super) fn await_ack(&mut self, id: PacketId, awaited: AwaitedAck) {
+        self.requests_mut().awaiting.insert(id, awaited);
+    }
+
+    /// Forget `id` if it awaits `awaited`; whether it did.
+    pub(super) fn take_awaited(&mut self, id: PacketId, awaited: AwaitedAck) -> bool {
+        let Some(requests) = self.requests.as_deref_mut() else {
+            return false;
+        };
+        let found = requests.awaiting.take(id, awaited);
+        self.release_requests();
+        found
+    }
+
+    /// The oldest held packet, removed.
+    pub(super) fn pop_held(&mut self) -> Option<Pending<Held>> {
+        let pending = self.requests.as_deref_mut()?.held.pop_front();
+        self.release_requests();
+        pending
+    }
+
+    /// Everything held and awaited, taken out (a connection ended).
+    pub(super) fn take_requests(&mut self) -> Option<Box<Requests>> {
+        self.requests.take()
+    }
+
+    /// Free the requests' storage once nothing is held or awaited.
+    fn release_requests(&mut self) {
+        if let Some(r) = &self.requests {
+            if r.held.is_empty() && r.awaiting.0.is_empty() {
+                self.requests = None;
+            }
+        }
     }
 
     /// Which pending packet goes next when `window` Inflight slots are allowed: the one issued
     /// first among the oldest held packet and (if a slot is free) the oldest queued PUBLISH.
     pub(super) fn next_pending(&self, window: usize) -> Option<NextPending> {
-        let held = self.held.front().map(|p| p.seq);
+        let held = self
+            .requests
+            .as_deref()
+            .and_then(|r| r.held.front())
+            .map(|p| p.seq);
         let queued = if self.inflight.len() < window {
             self.queued.front().map(|p| p.seq)
         } else {

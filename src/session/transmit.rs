@@ -18,8 +18,9 @@ pub(super) struct Transmit {
     buf: Vec<u8>,
     qos0_mids: Vec<PacketId>,
     disconnect_pending: bool,
-    /// PUBACK/PUBCOMP ending an inbound flow, waiting in `buf`.
-    inbound_acks: usize,
+    /// PUBACK/PUBCOMP ending an inbound flow, waiting in `buf` (u32: 4 bytes each, so the
+    /// buffer would hold 16 GiB first).
+    inbound_acks: u32,
     /// The server's Maximum Packet Size, once CONNACK told it.
     max_packet_size: Option<u32>,
 }
@@ -144,7 +145,7 @@ impl Transmit {
 
     /// How many PUBACK/PUBCOMP ending an inbound flow wait in the buffer.
     pub(super) fn inbound_acks(&self) -> usize {
-        self.inbound_acks
+        self.inbound_acks as usize
     }
 
     /// Whether any byte is waiting.
