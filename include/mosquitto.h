@@ -161,7 +161,7 @@ enum mosq_opt_t {
      */
     MOSQ_OPT_TCP_NODELAY = 11,
     /**
-     * string: local address to connect from by default (not supported yet).
+     * string: local address that connects without a bind address of their own start from.
      */
     MOSQ_OPT_BIND_ADDRESS = 12,
     /**

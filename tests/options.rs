@@ -714,21 +714,35 @@ fn tls_options_take_valid_values_and_refuse_others() {
 }
 
 #[test]
-fn bind_address_is_not_supported_yet_but_clearing_it_succeeds() {
+fn bind_address_is_used_by_connects_without_their_own() {
     let c = Client::new("opt-bind");
     let b = opt(MOSQ_OPT_BIND_ADDRESS);
     c.check(
-        "bind 127.0.0.1",
-        c.string(b, Some("127.0.0.1")),
-        NOT_SUPPORTED,
+        "bind to an address no interface has",
+        c.string(b, Some("192.0.2.1")),
+        SUCCESS,
     );
-    c.check(
-        "bind localhost",
-        c.string(b, Some("localhost")),
-        NOT_SUPPORTED,
-    );
-    c.check("bind NULL", c.string(b, None), SUCCESS);
-    c.check("bind empty", c.string(b, Some("")), SUCCESS);
+    c.check("bind NULL clears it", c.string(b, None), SUCCESS);
+    c.check("bind empty clears it", c.string(b, Some("")), SUCCESS);
+    // 127.0.0.2 is a loopback address too: the broker must see the connection come from it.
+    c.check("bind 127.0.0.2", c.string(b, Some("127.0.0.2")), SUCCESS);
+    let fake = FakeBroker::bind();
+    let port = fake.port();
+    let (tx, rx) = mpsc::channel();
+    let script = fake.spawn(move |fake| {
+        let mut conn = fake.accept();
+        let peer = conn.stream().peer_addr().unwrap();
+        let _ = conn.read_packet();
+        tx.send(peer).unwrap();
+    });
+    assert_eq!(c.connect(port), SUCCESS);
+    let mut peer = None;
+    c.drive_until(|| {
+        peer = rx.try_recv().ok();
+        peer.is_some()
+    });
+    script.join();
+    assert_eq!(peer.unwrap().ip().to_string(), "127.0.0.2");
 }
 
 // ---------------------------------------------------------------------------------------------

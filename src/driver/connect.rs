@@ -28,6 +28,10 @@ impl Client {
                     tls.session = None;
                 }
             }
+            let mut target = target;
+            if target.bind_address.is_none() {
+                target.bind_address = core.default_bind.clone();
+            }
             core.target = Some(Box::new(target));
             core.srv = false;
         }
@@ -45,6 +49,10 @@ impl Client {
                 if let Some(tls) = &mut core.tls {
                     tls.session = None;
                 }
+            }
+            let mut target = target;
+            if target.bind_address.is_none() {
+                target.bind_address = core.default_bind.clone();
             }
             core.target = Some(Box::new(target));
             core.srv = true;

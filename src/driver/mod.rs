@@ -149,6 +149,8 @@ pub(crate) struct Core {
     pub(crate) proxy: Option<Box<ProxyConfig>>,
     /// The target's host is a domain whose brokers are found by a DNS SRV lookup.
     pub(crate) srv: bool,
+    /// Local address for connects that name none (`MOSQ_OPT_BIND_ADDRESS`).
+    pub(crate) default_bind: Option<Box<str>>,
 }
 
 /// One MQTT client: a session, its connection and the loops that drive it.
@@ -183,6 +185,7 @@ impl Client {
                 tls: None,
                 proxy: None,
                 srv: false,
+                default_bind: None,
             }),
             wake: OnceLock::new(),
             polling: AtomicBool::new(false),
@@ -304,6 +307,11 @@ impl Client {
         if let Conn::Open { stream } = &core.conn {
             let _ = crate::net::tcp::set_nodelay(stream.tcp(), on);
         }
+    }
+
+    /// The local address used by later connects that give none (`None`: any).
+    pub fn set_default_bind_address(&self, address: Option<&str>) {
+        self.lock().default_bind = address.map(Box::from);
     }
 
     /// Set the reconnect backoff policy used by `loop_forever` and `loop_start`.

@@ -61,7 +61,7 @@ pub enum mosq_opt_t {
     MOSQ_OPT_TLS_ALPN = 10,
     /// int: non-zero turns Nagle's algorithm off on the client socket (default 0: on).
     MOSQ_OPT_TCP_NODELAY = 11,
-    /// string: local address to connect from by default (not supported yet).
+    /// string: local address that connects without a bind address of their own start from.
     MOSQ_OPT_BIND_ADDRESS = 12,
     /// int: non-zero trusts the operating system's CA certificates (and turns TLS on).
     MOSQ_OPT_TLS_USE_OS_CERTS = 13,
@@ -255,15 +255,19 @@ unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c
             MOSQ_ERR_SUCCESS as c_int
         }
         Some(MOSQ_OPT_BIND_ADDRESS) => {
-            // NULL or "" ask for no default bind address, which is the only state there is.
-            if value.is_null() || CStr::from_ptr(value).is_empty() {
-                return MOSQ_ERR_SUCCESS as c_int;
-            }
-            log::warn!(
-                "{F}: a default bind address is not supported yet; pass it to \
-                 mosquitto_connect_bind() instead"
-            );
-            MOSQ_ERR_NOT_SUPPORTED as c_int
+            // NULL or "" remove the default. Like libmosquitto, the address is resolved when a
+            // connect uses it (an unusable one fails that connect).
+            let address = if value.is_null() {
+                None
+            } else {
+                match CStr::from_ptr(value).to_str() {
+                    Ok("") => None,
+                    Ok(a) => Some(a),
+                    Err(_) => return refuse(F, "the bind address is not valid UTF-8"),
+                }
+            };
+            h.client.set_default_bind_address(address);
+            MOSQ_ERR_SUCCESS as c_int
         }
         _ => wrong_option(F, option, "a string option"),
     }
