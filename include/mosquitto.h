@@ -467,52 +467,6 @@ int mosquitto_will_clear(struct mosquitto *mosq);
 int mosquitto_username_pw_set(struct mosquitto *mosq, const char *username, const char *password);
 
 /**
- * Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
- * keepalive is 0 (off) or 5..=65535 seconds.
- */
-int mosquitto_connect(struct mosquitto *mosq, const char *host, int port, int keepalive);
-
-/**
- * `mosquitto_connect` from a given local address (NULL: any).
- */
-int mosquitto_connect_bind(struct mosquitto *mosq,
-                           const char *host,
-                           int port,
-                           int keepalive,
-                           const char *bind_address);
-
-/**
- * Start connecting without waiting: name resolution and TCP connect happen in the background
- * and are completed by whichever loop drives the client.
- */
-int mosquitto_connect_async(struct mosquitto *mosq, const char *host, int port, int keepalive);
-
-/**
- * `mosquitto_connect_async` from a given local address (NULL: any).
- */
-int mosquitto_connect_bind_async(struct mosquitto *mosq,
-                                 const char *host,
-                                 int port,
-                                 int keepalive,
-                                 const char *bind_address);
-
-/**
- * Connect again to the broker of the last connect call (waits for TCP).
- */
-int mosquitto_reconnect(struct mosquitto *mosq);
-
-/**
- * Connect again to the broker of the last connect call, without waiting.
- */
-int mosquitto_reconnect_async(struct mosquitto *mosq);
-
-/**
- * Disconnect: DISCONNECT is sent after everything already queued, then the connection closes
- * and `on_disconnect` gets rc 0. Loops stop reconnecting. `MOSQ_ERR_NO_CONN` when not connected.
- */
-int mosquitto_disconnect(struct mosquitto *mosq);
-
-/**
  * Publish a message. `mid` (may be NULL) receives its message id, also passed to
  * `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
  * needs a connection (`MOSQ_ERR_NO_CONN`); QoS 1 and 2 are queued while offline.
@@ -661,6 +615,52 @@ int mosquitto_will_set_v5(struct mosquitto *mosq,
                           int qos,
                           bool retain,
                           mosquitto_property *properties);
+
+/**
+ * Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
+ * keepalive is 0 (off) or 5..=65535 seconds.
+ */
+int mosquitto_connect(struct mosquitto *mosq, const char *host, int port, int keepalive);
+
+/**
+ * `mosquitto_connect` from a given local address (NULL: any).
+ */
+int mosquitto_connect_bind(struct mosquitto *mosq,
+                           const char *host,
+                           int port,
+                           int keepalive,
+                           const char *bind_address);
+
+/**
+ * Start connecting without waiting: name resolution and TCP connect happen in the background
+ * and are completed by whichever loop drives the client.
+ */
+int mosquitto_connect_async(struct mosquitto *mosq, const char *host, int port, int keepalive);
+
+/**
+ * `mosquitto_connect_async` from a given local address (NULL: any).
+ */
+int mosquitto_connect_bind_async(struct mosquitto *mosq,
+                                 const char *host,
+                                 int port,
+                                 int keepalive,
+                                 const char *bind_address);
+
+/**
+ * Connect again to the broker of the last connect call (waits for TCP).
+ */
+int mosquitto_reconnect(struct mosquitto *mosq);
+
+/**
+ * Connect again to the broker of the last connect call, without waiting.
+ */
+int mosquitto_reconnect_async(struct mosquitto *mosq);
+
+/**
+ * Disconnect: DISCONNECT is sent after everything already queued, then the connection closes
+ * and `on_disconnect` gets rc 0. Loops stop reconnecting. `MOSQ_ERR_NO_CONN` when not connected.
+ */
+int mosquitto_disconnect(struct mosquitto *mosq);
 
 /**
  * Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns

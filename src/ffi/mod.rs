@@ -58,9 +58,11 @@ macro_rules! function_name {
 #[allow(unused_imports)]
 pub(crate) use {check_null, ffi_guard, function_name};
 
+pub(crate) mod args;
 pub mod callbacks;
 pub mod client;
 pub mod client_v5;
+pub mod connect;
 /// cbindgen:ignore
 pub mod culex;
 /// cbindgen:ignore
