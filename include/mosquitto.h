@@ -1018,6 +1018,24 @@ int mosquitto_property_identifier(const mosquitto_property *property);
 const mosquitto_property *mosquitto_property_next(const mosquitto_property *proplist);
 
 /**
+ * Make `*dest` a new list holding copies of every property of `src`, in order (NULL when `src`
+ * is NULL or empty). Whatever `*dest` held before is overwritten, not freed. The copy belongs to
+ * the caller, who frees it with `mosquitto_property_free_all`.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `dest` is NULL; `MOSQ_ERR_NOMEM` when out of
+ * memory (with `*dest` NULL).
+ */
+int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_property *src);
+
+/**
+ * Free every property of the list `*properties` points to and set `*properties` to NULL. Only
+ * for lists the application owns (built with `mosquitto_property_add_*` or
+ * `mosquitto_property_copy_all`), never for lists given to a callback. NULL `properties` or NULL
+ * `*properties` do nothing.
+ */
+void mosquitto_property_free_all(mosquitto_property **properties);
+
+/**
  * Find a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) in a list and store its value
  * in `*value` (when `value` is not NULL). When nothing is found `*value` is left alone, so it may
  * hold a default beforehand.
@@ -1114,24 +1132,6 @@ const mosquitto_property *mosquitto_property_read_string_pair(const mosquitto_pr
                                                               char **name,
                                                               char **value,
                                                               bool skip_first);
-
-/**
- * Make `*dest` a new list holding copies of every property of `src`, in order (NULL when `src`
- * is NULL or empty). Whatever `*dest` held before is overwritten, not freed. The copy belongs to
- * the caller, who frees it with `mosquitto_property_free_all`.
- *
- * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `dest` is NULL; `MOSQ_ERR_NOMEM` when out of
- * memory (with `*dest` NULL).
- */
-int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_property *src);
-
-/**
- * Free every property of the list `*properties` points to and set `*properties` to NULL. Only
- * for lists the application owns (built with `mosquitto_property_add_*` or
- * `mosquitto_property_copy_all`), never for lists given to a callback. NULL `properties` or NULL
- * `*properties` do nothing.
- */
-void mosquitto_property_free_all(mosquitto_property **properties);
 
 /**
  * Whether property `identifier` may appear in packets of type `command` (a `CMD_*` value;

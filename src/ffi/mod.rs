@@ -78,6 +78,7 @@ pub mod message;
 pub mod mqtt_protocol;
 pub mod options;
 pub mod property;
+pub mod property_read;
 pub mod property_check;
 pub mod proxy_srv;
 pub mod strings;
