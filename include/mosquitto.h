@@ -1036,6 +1036,60 @@ int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_prope
 void mosquitto_property_free_all(mosquitto_property **properties);
 
 /**
+ * Whether property `identifier` may appear in packets of type `command` (a `CMD_*` value;
+ * `CMD_WILL` stands for the will properties of CONNECT), following the table of MQTT 5.0
+ * section 2.2.2.2. PINGREQ and PINGRESP carry no properties, and unknown identifiers or commands
+ * are never allowed.
+ *
+ * Returns `MOSQ_ERR_SUCCESS` when it may, `MOSQ_ERR_PROTOCOL` when it may not.
+ */
+int mosquitto_property_check_command(int command, int identifier);
+
+/**
+ * Check a whole list for packets of type `command` (a `CMD_*` value, or `CMD_WILL`), as the
+ * library does itself before sending: every property must be allowed in that packet
+ * (see `mosquitto_property_check_command`) and have a value MQTT 5 permits (e.g. Receive
+ * Maximum, Topic Alias, Maximum Packet Size and Subscription Identifier not 0; yes/no bytes such
+ * as Maximum QoS or Payload Format Indicator only 0 or 1), and a property that may appear only
+ * once must not repeat (User Property may always repeat, Subscription Identifier in PUBLISH).
+ * Properties are checked in list order and the first problem decides the result. A NULL (empty)
+ * list is always fine.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_PROTOCOL` for a property not allowed in `command` or
+ * with a forbidden value; `MOSQ_ERR_DUPLICATE_PROPERTY` for a repeated single-occurrence
+ * property.
+ */
+int mosquitto_property_check_all(int command, const mosquitto_property *properties);
+
+/**
+ * The name MQTT 5 gives property `identifier`, lower case with `-` between words (e.g.
+ * `"payload-format-indicator"`), or NULL when `identifier` is not a property. The string is
+ * static: do not free it.
+ */
+const char *mosquitto_property_identifier_to_string(int identifier);
+
+/**
+ * Look up a property by its name as `mosquitto_property_identifier_to_string` spells it (case
+ * does not matter): on success `*identifier` receives its `MQTT_PROP_*` value and `*type` its
+ * `MQTT_PROP_TYPE_*` data type. On failure neither is changed.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `propname` names no property or an argument
+ * is NULL.
+ */
+int mosquitto_string_to_property_info(const char *propname, int *identifier, int *type);
+
+/**
+ * Look up a packet type by name (case does not matter): `"connect"`, `"connack"`, `"publish"`,
+ * `"puback"`, `"pubrec"`, `"pubrel"`, `"pubcomp"`, `"subscribe"`, `"unsubscribe"`,
+ * `"disconnect"`, `"auth"` or `"will"` (the will properties of CONNECT). On success `*cmd`
+ * receives the `CMD_*` value (`CMD_WILL` for `"will"`), ready for
+ * `mosquitto_property_check_command`; on failure it is not changed.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` for any other name or a NULL argument.
+ */
+int mosquitto_string_to_command(const char *str, int *cmd);
+
+/**
  * Find a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) in a list and store its value
  * in `*value` (when `value` is not NULL). When nothing is found `*value` is left alone, so it may
  * hold a default beforehand.
@@ -1132,60 +1186,6 @@ const mosquitto_property *mosquitto_property_read_string_pair(const mosquitto_pr
                                                               char **name,
                                                               char **value,
                                                               bool skip_first);
-
-/**
- * Whether property `identifier` may appear in packets of type `command` (a `CMD_*` value;
- * `CMD_WILL` stands for the will properties of CONNECT), following the table of MQTT 5.0
- * section 2.2.2.2. PINGREQ and PINGRESP carry no properties, and unknown identifiers or commands
- * are never allowed.
- *
- * Returns `MOSQ_ERR_SUCCESS` when it may, `MOSQ_ERR_PROTOCOL` when it may not.
- */
-int mosquitto_property_check_command(int command, int identifier);
-
-/**
- * Check a whole list for packets of type `command` (a `CMD_*` value, or `CMD_WILL`), as the
- * library does itself before sending: every property must be allowed in that packet
- * (see `mosquitto_property_check_command`) and have a value MQTT 5 permits (e.g. Receive
- * Maximum, Topic Alias, Maximum Packet Size and Subscription Identifier not 0; yes/no bytes such
- * as Maximum QoS or Payload Format Indicator only 0 or 1), and a property that may appear only
- * once must not repeat (User Property may always repeat, Subscription Identifier in PUBLISH).
- * Properties are checked in list order and the first problem decides the result. A NULL (empty)
- * list is always fine.
- *
- * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_PROTOCOL` for a property not allowed in `command` or
- * with a forbidden value; `MOSQ_ERR_DUPLICATE_PROPERTY` for a repeated single-occurrence
- * property.
- */
-int mosquitto_property_check_all(int command, const mosquitto_property *properties);
-
-/**
- * The name MQTT 5 gives property `identifier`, lower case with `-` between words (e.g.
- * `"payload-format-indicator"`), or NULL when `identifier` is not a property. The string is
- * static: do not free it.
- */
-const char *mosquitto_property_identifier_to_string(int identifier);
-
-/**
- * Look up a property by its name as `mosquitto_property_identifier_to_string` spells it (case
- * does not matter): on success `*identifier` receives its `MQTT_PROP_*` value and `*type` its
- * `MQTT_PROP_TYPE_*` data type. On failure neither is changed.
- *
- * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `propname` names no property or an argument
- * is NULL.
- */
-int mosquitto_string_to_property_info(const char *propname, int *identifier, int *type);
-
-/**
- * Look up a packet type by name (case does not matter): `"connect"`, `"connack"`, `"publish"`,
- * `"puback"`, `"pubrec"`, `"pubrel"`, `"pubcomp"`, `"subscribe"`, `"unsubscribe"`,
- * `"disconnect"`, `"auth"` or `"will"` (the will properties of CONNECT). On success `*cmd`
- * receives the `CMD_*` value (`CMD_WILL` for `"will"`), ready for
- * `mosquitto_property_check_command`; on failure it is not changed.
- *
- * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` for any other name or a NULL argument.
- */
-int mosquitto_string_to_command(const char *str, int *cmd);
 
 /**
  * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
