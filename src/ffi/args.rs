@@ -144,23 +144,13 @@ pub(crate) fn check_properties(
     properties: &Properties,
     context: PropertyContext,
 ) -> Result<(), c_int> {
-    let mut seen = Vec::with_capacity(properties.len());
-    for property in properties.iter() {
-        if !property.id.is_allowed_in(context) {
-            log::warn!(
-                "culex: property {:?} is not allowed in {context:?}",
-                property.id
-            );
-            return Err(MOSQ_ERR_PROTOCOL as c_int);
-        }
-        if seen.contains(&property.id) && !property.id.may_repeat_in(context) {
-            log::warn!("culex: property {:?} may appear only once", property.id);
-            return Err(MOSQ_ERR_DUPLICATE_PROPERTY as c_int);
-        }
-        seen.push(property.id);
+    if let Err((code, why)) = super::property_check::list_verdict(&properties.0, context) {
+        log::warn!("culex: {why}");
+        return Err(code);
     }
-    properties.validate(context).map_err(|e| {
-        log::warn!("culex: invalid properties: {e}");
-        MOSQ_ERR_PROTOCOL as c_int
-    })
+    if properties.body_len() > MAX_REMAINING_LENGTH as usize {
+        log::warn!("culex: the properties do not fit in a packet");
+        return Err(MOSQ_ERR_PROTOCOL as c_int);
+    }
+    Ok(())
 }

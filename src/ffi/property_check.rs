@@ -19,8 +19,8 @@ use std::os::raw::{c_char, c_int};
 use super::errors::*;
 use super::mqtt_protocol::mqtt5_property_type::*;
 use super::mqtt_protocol::*;
-use super::property::{mosquitto_property, nodes};
-use crate::protocol::{Properties, PropertyContext, PropertyId, PropertyType};
+use super::property::{mosquitto_property, to_properties};
+use crate::protocol::{Property, PropertyContext, PropertyId, PropertyType};
 
 /// The packet (or will) a `CMD_*` value stands for, when it is one that carries properties.
 /// PINGREQ and PINGRESP carry none, so they have no context.
@@ -155,29 +155,48 @@ pub unsafe extern "C" fn mosquitto_property_check_all(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let context = command_context(command);
-        for node in nodes(properties) {
-            let property = &node.property;
-            let Some(context) = context else {
-                log::debug!("culex: command {command:#x} carries no properties");
-                return MOSQ_ERR_PROTOCOL as c_int;
-            };
-            // Allowed here, right type, permitted value.
-            if let Err(e) = Properties(vec![property.clone()]).validate(context) {
-                log::debug!("culex: property {:?} in {context:?}: {e}", property.id);
-                return MOSQ_ERR_PROTOCOL as c_int;
-            }
-            // Like libmosquitto, look for a repeat further down the list, so that a repeat is
-            // reported at its first occurrence.
-            if !property.id.may_repeat_in(context)
-                && nodes(node.next).any(|later| later.property.id == property.id)
-            {
-                log::debug!("culex: property {:?} repeats in {context:?}", property.id);
-                return MOSQ_ERR_DUPLICATE_PROPERTY as c_int;
+        let properties = to_properties(properties);
+        if properties.is_empty() {
+            return MOSQ_ERR_SUCCESS as c_int;
+        }
+        let Some(context) = command_context(command) else {
+            log::debug!("culex: command {command:#x} carries no properties");
+            return MOSQ_ERR_PROTOCOL as c_int;
+        };
+        match list_verdict(&properties.0, context) {
+            Ok(()) => MOSQ_ERR_SUCCESS as c_int,
+            Err((code, why)) => {
+                log::debug!("culex: {why}");
+                code
             }
         }
-        MOSQ_ERR_SUCCESS as c_int
     })
+}
+
+/// libmosquitto's verdict on a property list for a packet of kind `context`, in list order: each
+/// property must be allowed there with a permitted value (else `MOSQ_ERR_PROTOCOL`), and a
+/// single-occurrence property repeated further down is reported at its first occurrence
+/// (`MOSQ_ERR_DUPLICATE_PROPERTY`). Shared by `mosquitto_property_check_all` and the commands
+/// that take properties, so both always agree.
+pub(crate) fn list_verdict(
+    properties: &[Property],
+    context: PropertyContext,
+) -> Result<(), (c_int, String)> {
+    for (i, property) in properties.iter().enumerate() {
+        if let Err(e) = property.validate(context) {
+            let why = format!("property {:?} in {context:?}: {e}", property.id);
+            return Err((MOSQ_ERR_PROTOCOL as c_int, why));
+        }
+        if !property.id.may_repeat_in(context)
+            && properties[i + 1..]
+                .iter()
+                .any(|later| later.id == property.id)
+        {
+            let why = format!("property {:?} repeats in {context:?}", property.id);
+            return Err((MOSQ_ERR_DUPLICATE_PROPERTY as c_int, why));
+        }
+    }
+    Ok(())
 }
 
 /// The name MQTT 5 gives property `identifier`, lower case with `-` between words (e.g.

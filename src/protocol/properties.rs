@@ -382,6 +382,24 @@ impl Property {
         )
     }
 
+    /// Check this property on its own for `context`: the value type matches the identifier, the
+    /// identifier is allowed there, the value is permitted and encodable. (Repeats are a matter
+    /// of the list: see [`Properties::validate`].)
+    pub fn validate(&self, context: PropertyContext) -> Result<(), EncodeError> {
+        if self.value.data_type() != self.id.data_type() {
+            return Err(EncodeError::Invalid(
+                "property value type does not match its identifier",
+            ));
+        }
+        if !self.id.is_allowed_in(context) {
+            return Err(EncodeError::Invalid("property not allowed in this packet"));
+        }
+        self.id
+            .check_value(&self.value)
+            .map_err(EncodeError::Invalid)?;
+        self.value.check_encodable()
+    }
+
     /// Wire size: identifier byte plus value.
     pub fn encoded_len(&self) -> usize {
         1 + self.value.encoded_len()
@@ -505,24 +523,12 @@ impl Properties {
     pub fn validate(&self, context: PropertyContext) -> Result<(), EncodeError> {
         let mut seen: u64 = 0;
         for property in &self.0 {
-            if property.value.data_type() != property.id.data_type() {
-                return Err(EncodeError::Invalid(
-                    "property value type does not match its identifier",
-                ));
-            }
-            if !property.id.is_allowed_in(context) {
-                return Err(EncodeError::Invalid("property not allowed in this packet"));
-            }
+            property.validate(context)?;
             let bit = 1u64 << property.id.as_u8();
             if seen & bit != 0 && !property.id.may_repeat_in(context) {
                 return Err(EncodeError::Invalid("property may appear only once"));
             }
             seen |= bit;
-            property
-                .id
-                .check_value(&property.value)
-                .map_err(EncodeError::Invalid)?;
-            property.value.check_encodable()?;
         }
         if self.body_len() > MAX_VARINT as usize {
             return Err(EncodeError::TooLarge);
