@@ -89,11 +89,6 @@ fn errno_for(code: c_int) -> c_int {
     }
 }
 
-fn set_errno(value: c_int) {
-    // SAFETY: __errno_location returns the calling thread's errno slot.
-    unsafe { *libc::__errno_location() = value };
-}
-
 /// Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
 /// `obj` is passed to every callback (the handle itself when NULL). Returns NULL with errno set
 /// (EINVAL, ENOMEM) on failure. Free with `mosquitto_destroy`.

@@ -99,7 +99,8 @@ pub(crate) fn result_code(result: Result<(), Error>) -> c_int {
     }
 }
 
-fn set_errno(value: c_int) {
+/// Set the calling thread's `errno`.
+pub(crate) fn set_errno(value: c_int) {
     // SAFETY: __errno_location returns the calling thread's errno slot, always valid.
     unsafe { *libc::__errno_location() = value };
 }
