@@ -426,7 +426,8 @@ void mosquitto_unsubscribe_v5_callback_set(struct mosquitto *mosq,
                                                                   const mosquitto_property*));
 
 /**
- * Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
+ * Create a client. `id` NULL lets the broker assign one (an empty id is sent; MQTT 3.1, which
+ * has no assigned ids, gets a random one at connect); then `clean_session` must be true.
  * `obj` is passed to every callback (the handle itself when NULL). Returns NULL with errno set
  * (EINVAL, ENOMEM) on failure. Free with `mosquitto_destroy`.
  */
@@ -545,8 +546,9 @@ void mosquitto_user_data_set(struct mosquitto *mosq, void *obj);
 void *mosquitto_userdata(struct mosquitto *mosq);
 
 /**
- * Tell the library the application drives this client from threads of its own. Culex is safe
- * from any thread either way; the call is accepted for compatibility.
+ * Tell the library the application drives this client's loop from threads of its own. Culex is
+ * safe from any thread either way; what changes is that commands (publish, subscribe, ...)
+ * no longer write their packet on the caller's thread before returning: the loop does.
  */
 int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
 

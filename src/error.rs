@@ -80,6 +80,10 @@ impl Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::ConnectionReset {
+            // libmosquitto's reading: a reset connection is a lost one, not a system error.
+            return Error::ConnLost;
+        }
         match e.raw_os_error() {
             Some(code) => Error::Errno(code),
             None => match e.kind() {

@@ -9,9 +9,7 @@ mod common;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::client::{
-    Client, Ev, MOSQ_ERR_CONN_LOST, MOSQ_ERR_KEEPALIVE, MOSQ_ERR_MALFORMED_PACKET,
-};
+use common::client::{Client, Ev, MOSQ_ERR_CONN_LOST, MOSQ_ERR_KEEPALIVE, MOSQ_ERR_PROTOCOL};
 use common::fake_broker::{FakeBroker, FakeBrokerThread, FakeConnection};
 use common::{unique, PROMPT};
 
@@ -54,29 +52,29 @@ fn against_reply(reply: &'static [u8]) -> (Vec<Ev>, Vec<i32>) {
 #[test]
 fn connack_with_remaining_length_3_is_malformed() {
     let (evs, errors) = against_reply(&[0x20, 0x03, 0x00, 0x00, 0x00]);
-    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_MALFORMED_PACKET)]);
-    assert_eq!(errors.first(), Some(&MOSQ_ERR_MALFORMED_PACKET));
+    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_PROTOCOL)]);
+    assert_eq!(errors.first(), Some(&MOSQ_ERR_PROTOCOL));
 }
 
 #[test]
 fn connack_with_reserved_header_flags_is_malformed() {
     let (evs, errors) = against_reply(&[0x21, 0x02, 0x00, 0x00]);
-    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_MALFORMED_PACKET)]);
-    assert_eq!(errors.first(), Some(&MOSQ_ERR_MALFORMED_PACKET));
+    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_PROTOCOL)]);
+    assert_eq!(errors.first(), Some(&MOSQ_ERR_PROTOCOL));
 }
 
 #[test]
 fn connack_with_reserved_acknowledge_flags_is_malformed() {
     let (evs, errors) = against_reply(&[0x20, 0x02, 0x02, 0x00]);
-    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_MALFORMED_PACKET)]);
-    assert_eq!(errors.first(), Some(&MOSQ_ERR_MALFORMED_PACKET));
+    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_PROTOCOL)]);
+    assert_eq!(errors.first(), Some(&MOSQ_ERR_PROTOCOL));
 }
 
 #[test]
 fn five_byte_remaining_length_is_malformed() {
     let (evs, errors) = against_reply(&[0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]);
-    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_MALFORMED_PACKET)]);
-    assert_eq!(errors.first(), Some(&MOSQ_ERR_MALFORMED_PACKET));
+    assert_eq!(evs, vec![Ev::Disconnect(MOSQ_ERR_PROTOCOL)]);
+    assert_eq!(errors.first(), Some(&MOSQ_ERR_PROTOCOL));
 }
 
 /// A `/proc/self/status` field in KiB.

@@ -6,7 +6,7 @@ mod common_session;
 use std::time::Duration;
 
 use common_session::*;
-use culex::protocol::{Packet, Properties, QoS, Will};
+use culex::protocol::{AckKind, Packet, Properties, QoS, Will};
 use culex::session::{Credentials, Event, SessionConfig, State};
 use culex::Error;
 
@@ -114,7 +114,7 @@ fn refusal_goes_offline_and_keeps_outgoing_state_for_the_next_attempt() {
     let sent = h.reconnect(false);
     assert_eq!(summary(&sent), ["PUBLISH m1 q1 d0 a/b"]);
     h.feed(puback(1)).unwrap();
-    assert_eq!(h.events(), vec![published(1)]);
+    assert_eq!(h.events(), vec![acked(1, AckKind::PubAck)]);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 mod common_session;
 
 use common_session::*;
-use culex::protocol::{Packet, Properties, QoS};
+use culex::protocol::{AckKind, Packet, Properties, QoS};
 use culex::session::{SessionConfig, State};
 use culex::Error;
 
@@ -44,7 +44,7 @@ fn everything_queued_is_flushed_before_disconnect_which_is_the_last_bytes() {
 
     // Nothing is sent after DISCONNECT, even when a slot frees.
     h.feed(puback(1)).unwrap();
-    assert_eq!(h.events(), vec![published(1)]);
+    assert_eq!(h.events(), vec![acked(1, AckKind::PubAck)]);
     assert!(!h.session.want_write());
     assert_eq!(pubq(&mut h, "late", QoS::AtLeastOnce), Err(Error::NoConn));
     assert_eq!(pubq(&mut h, "late", QoS::AtMostOnce), Err(Error::NoConn));

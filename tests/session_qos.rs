@@ -3,7 +3,7 @@
 mod common_session;
 
 use common_session::*;
-use culex::protocol::{Packet, Properties, QoS};
+use culex::protocol::{AckKind, Packet, Properties, QoS};
 use culex::session::Event;
 
 #[test]
@@ -25,26 +25,55 @@ fn inbound_qos1_is_delivered_and_acknowledged() {
 }
 
 #[test]
-fn duplicate_inbound_qos2_before_pubrel_gets_pubrec_again_and_is_delivered_once() {
+fn inbound_qos2_is_delivered_at_pubrel_after_pubcomp_is_queued() {
     let mut h = Harness::connected();
     let first = publish("q2", b"once", QoS::ExactlyOnce, 300, false);
     h.feed(Packet::Publish(first.clone())).unwrap();
-    assert_eq!(h.events(), vec![Event::Message(first.clone())]);
+    assert_eq!(
+        h.events(),
+        vec![],
+        "held until PUBREL (libmosquitto's order)"
+    );
     assert_eq!(h.sent_bytes(), [0x50, 2, 1, 44]);
 
-    let dup = publish("q2", b"once", QoS::ExactlyOnce, 300, true);
+    // A duplicate before PUBREL gets PUBREC again and is not kept twice.
+    let dup = publish("q2", b"other", QoS::ExactlyOnce, 300, true);
     h.feed(Packet::Publish(dup.clone())).unwrap();
     h.feed(Packet::Publish(dup)).unwrap();
-    assert_eq!(h.events(), vec![], "not delivered again");
+    assert_eq!(h.events(), vec![]);
     assert_eq!(h.sent_bytes(), [0x50, 2, 1, 44, 0x50, 2, 1, 44]);
 
+    // PUBREL: PUBCOMP is queued before the event, so the driver writes it before calling back.
     h.feed(pubrel(300)).unwrap();
+    assert!(h.session.want_write());
+    assert_eq!(
+        h.events(),
+        vec![Event::Message(first.clone())],
+        "delivered once"
+    );
     assert_eq!(h.sent_bytes(), [0x70, 2, 1, 44]);
-    assert_eq!(h.events(), vec![]);
 
     // After PUBREL the id is free: the same id is a new message.
     h.feed(Packet::Publish(first.clone())).unwrap();
+    assert_eq!(h.events(), vec![]);
+    h.feed(pubrel(300)).unwrap();
     assert_eq!(h.events(), vec![Event::Message(first)]);
+}
+
+#[test]
+fn inbound_qos2_messages_are_delivered_in_pubrel_order() {
+    let mut h = Harness::connected();
+    let a = publish("q2", b"a", QoS::ExactlyOnce, 1, false);
+    let b = publish("q2", b"b", QoS::ExactlyOnce, 2, false);
+    h.feed(Packet::Publish(a.clone())).unwrap();
+    h.feed(Packet::Publish(b.clone())).unwrap();
+    h.feed(pubrel(2)).unwrap();
+    h.feed(pubrel(1)).unwrap();
+    assert_eq!(h.events(), vec![Event::Message(b), Event::Message(a)]);
+    assert_eq!(
+        h.sent_bytes(),
+        [0x50, 2, 0, 1, 0x50, 2, 0, 2, 0x70, 2, 0, 2, 0x70, 2, 0, 1]
+    );
 }
 
 #[test]
@@ -69,7 +98,7 @@ fn outbound_qos1_completes_on_puback() {
     );
     assert_eq!(h.events(), vec![]);
     h.feed(puback(1)).unwrap();
-    assert_eq!(h.events(), vec![published(1)]);
+    assert_eq!(h.events(), vec![acked(1, AckKind::PubAck)]);
     assert_eq!(h.session.outgoing_count(), 0);
 }
 
@@ -85,28 +114,62 @@ fn outbound_qos2_sends_pubrel_on_pubrec_and_completes_on_pubcomp() {
     h.feed(pubrec(1)).unwrap();
     assert_eq!(h.sent_bytes(), [0x62, 2, 0, 1]);
     h.feed(pubcomp(1)).unwrap();
-    assert_eq!(h.events(), vec![published(1)]);
+    assert_eq!(h.events(), vec![acked(1, AckKind::PubComp)]);
     assert_eq!(h.session.packet_ids_in_use(), 0);
 }
 
 #[test]
-fn unexpected_acknowledgements_are_ignored() {
+fn acknowledgements_for_unknown_ids_are_ignored_or_answered() {
     let mut h = Harness::connected();
     assert_eq!(pubq(&mut h, "one", QoS::AtLeastOnce), Ok(1));
     assert_eq!(pubq(&mut h, "two", QoS::ExactlyOnce), Ok(2));
     h.sent();
     h.feed(puback(99)).unwrap();
-    h.feed(pubrec(98)).unwrap();
     h.feed(pubcomp(97)).unwrap();
-    h.feed(pubcomp(2)).unwrap(); // QoS 2 still awaiting PUBREC
-    h.feed(puback(2)).unwrap(); // PUBACK for a QoS 2 message
-    h.feed(pubrec(1)).unwrap(); // PUBREC for a QoS 1 message
-    h.feed(pubcomp(1)).unwrap();
     h.feed(suback(1, &[0])).unwrap(); // SUBACK for a PUBLISH id
-    assert_eq!(h.events(), vec![]);
+    h.feed(unsuback(2)).unwrap();
     assert_eq!(h.sent(), vec![]);
+    // An unknown PUBREC is answered with PUBREL, so the broker can finish (as libmosquitto).
+    h.feed(pubrec(98)).unwrap();
+    assert_eq!(h.sent_bytes(), [0x62, 2, 0, 98]);
+    assert_eq!(h.events(), vec![]);
     assert_eq!(h.session.inflight_count(), 2);
     assert_eq!(h.session.state(), culex::session::State::Connected);
+}
+
+#[test]
+fn pubcomp_completes_a_qos2_message_still_awaiting_pubrec() {
+    let mut h = Harness::connected();
+    assert_eq!(pubq(&mut h, "two", QoS::ExactlyOnce), Ok(1));
+    h.sent();
+    h.feed(pubcomp(1)).unwrap();
+    assert_eq!(h.events(), vec![acked(1, AckKind::PubComp)]);
+    assert_eq!(h.session.packet_ids_in_use(), 0);
+}
+
+#[test]
+fn acknowledgement_of_a_message_sent_at_another_qos_is_a_protocol_error() {
+    for (qos, ack) in [
+        (QoS::ExactlyOnce, puback(1)),
+        (QoS::AtLeastOnce, pubrec(1)),
+        (QoS::AtLeastOnce, pubcomp(1)),
+    ] {
+        let mut h = Harness::connected();
+        assert_eq!(pubq(&mut h, "t", qos), Ok(1));
+        h.sent();
+        assert_eq!(
+            h.feed(ack.clone()),
+            Err(culex::Error::Protocol),
+            "{qos:?} {ack:?}"
+        );
+        assert_eq!(h.session.state(), culex::session::State::Offline);
+        assert_eq!(h.events(), vec![]);
+        assert_eq!(
+            h.session.outgoing_count(),
+            1,
+            "kept for the next connection"
+        );
+    }
 }
 
 #[test]

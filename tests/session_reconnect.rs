@@ -1,9 +1,10 @@
-//! Session: what survives a lost connection, and how Session Present 0/1 decides what is resent.
+//! Session: what survives a lost connection, and what is resent after Session Present 0 and 1
+//! (libmosquitto's rules, which the differential suite compares: the same resend either way).
 
 mod common_session;
 
 use common_session::*;
-use culex::protocol::{Packet, QoS};
+use culex::protocol::{AckKind, Packet, QoS};
 use culex::session::SessionConfig;
 
 /// Connected; m1 q1 "a", m2 q2 "b" (PUBREC received, PUBREL sent), m3 q2 "c", m4 q1 "d" (PUBACKed),
@@ -22,7 +23,7 @@ fn unfinished_session(clean_start: bool) -> Harness {
     h.feed(pubrec(2)).unwrap();
     assert_eq!(summary(&h.sent()), ["PubRel m2"]);
     h.feed(puback(4)).unwrap();
-    assert_eq!(h.events(), vec![published(4)]);
+    assert_eq!(h.events(), vec![acked(4, AckKind::PubAck)]);
     h.session.connection_lost();
     assert_eq!(pubq(&mut h, "e", QoS::AtLeastOnce), Ok(5));
     assert_eq!(h.session.outgoing_count(), 4);
@@ -53,7 +54,12 @@ fn session_present_1_resends_publish_with_dup_and_pubrel_with_original_ids_in_or
     h.feed(puback(5)).unwrap();
     assert_eq!(
         h.events(),
-        vec![published(1), published(2), published(3), published(5)]
+        vec![
+            acked(1, AckKind::PubAck),
+            acked(2, AckKind::PubComp),
+            acked(3, AckKind::PubComp),
+            acked(5, AckKind::PubAck)
+        ]
     );
     assert_eq!(h.session.outgoing_count(), 0);
     assert_eq!(h.session.packet_ids_in_use(), 0);
@@ -76,24 +82,25 @@ fn resent_publish_bytes_have_the_dup_flag() {
 }
 
 #[test]
-fn session_present_0_sends_unacknowledged_again_as_new_and_completes_pubrel_stage() {
+fn session_present_0_resends_as_session_present_1_does() {
+    // A broker that lost the session takes the PUBLISH as new and answers the unknown PUBREL
+    // with PUBCOMP: nothing is lost, nothing is reported done before the broker says so.
     let mut h = unfinished_session(true);
     h.connect(false);
     assert_eq!(
         summary(&h.sent()),
         [
-            "PUBLISH m1 q1 d0 a",
-            "PUBLISH m3 q2 d0 c",
+            "PUBLISH m1 q1 d1 a",
+            "PubRel m2",
+            "PUBLISH m3 q2 d1 c",
             "PUBLISH m5 q1 d0 e"
         ]
     );
-    assert_eq!(
-        h.events(),
-        vec![published(2)],
-        "past PUBREC counts as delivered"
-    );
-    assert_eq!(h.session.inflight_count(), 3);
-    assert_eq!(h.session.packet_ids_in_use(), 3);
+    assert_eq!(h.events(), vec![]);
+    assert_eq!(h.session.inflight_count(), 4);
+    assert_eq!(h.session.packet_ids_in_use(), 4);
+    h.feed(pubcomp(2)).unwrap();
+    assert_eq!(h.events(), vec![acked(2, AckKind::PubComp)]);
 }
 
 #[test]
@@ -111,19 +118,21 @@ fn broker_claiming_a_session_after_clean_start_is_treated_as_no_session() {
             ..
         }
     ));
-    assert_eq!(events[1..], [published(2)]);
+    assert_eq!(events.len(), 1);
     assert_eq!(
         summary(&h.sent()),
         [
-            "PUBLISH m1 q1 d0 a",
-            "PUBLISH m3 q2 d0 c",
+            "PUBLISH m1 q1 d1 a",
+            "PubRel m2",
+            "PUBLISH m3 q2 d1 c",
             "PUBLISH m5 q1 d0 e"
         ]
     );
 }
 
 #[test]
-fn inbound_qos2_ids_survive_session_present_1_and_are_forgotten_on_0() {
+fn inbound_qos2_awaiting_pubrel_survives_session_present_1_and_is_delivered_on_0() {
+    use culex::session::Event;
     let mut h = Harness::new(SessionConfig {
         clean_start: false,
         ..config(20)
@@ -131,21 +140,30 @@ fn inbound_qos2_ids_survive_session_present_1_and_are_forgotten_on_0() {
     h.connect(false);
     let p = publish("in", b"1", QoS::ExactlyOnce, 9, false);
     h.feed(Packet::Publish(p.clone())).unwrap();
-    assert_eq!(h.events().len(), 1);
+    assert_eq!(h.events(), vec![], "delivered at PUBREL");
     assert_eq!(summary(&h.sent()), ["PubRec m9"]);
 
-    // The broker kept the session and resends the PUBLISH: not delivered again.
+    // The broker kept the session and resends the PUBLISH, then PUBREL: delivered once.
     let dup = publish("in", b"1", QoS::ExactlyOnce, 9, true);
     assert_eq!(h.reconnect(true), vec![]);
-    h.feed(Packet::Publish(dup.clone())).unwrap();
+    h.feed(Packet::Publish(dup)).unwrap();
     assert_eq!(h.events(), vec![]);
     assert_eq!(summary(&h.sent()), ["PubRec m9"]);
+    h.feed(pubrel(9)).unwrap();
+    assert_eq!(h.events(), vec![Event::Message(p.clone())]);
+    assert_eq!(summary(&h.sent()), ["PubComp m9"]);
 
-    // The broker lost the session: id 9 is a new message.
+    // The broker loses the session with m10 awaiting PUBREL: no PUBREL will come, so the
+    // message is delivered at the CONNACK, and id 10 is free for a new message.
+    let q = publish("in", b"2", QoS::ExactlyOnce, 10, false);
+    h.feed(Packet::Publish(q.clone())).unwrap();
+    h.sent();
     assert_eq!(h.reconnect(false), vec![]);
-    h.feed(Packet::Publish(p.clone())).unwrap();
-    assert_eq!(h.events(), vec![culex::session::Event::Message(p)]);
-    assert_eq!(summary(&h.sent()), ["PubRec m9"]);
+    // Harness::connect took the ConnAck event; the message follows it.
+    assert_eq!(h.events(), vec![Event::Message(q.clone())]);
+    h.feed(Packet::Publish(q)).unwrap();
+    assert_eq!(h.events(), vec![], "a new message, held until its PUBREL");
+    assert_eq!(summary(&h.sent()), ["PubRec m10"]);
 }
 
 #[test]
@@ -206,7 +224,7 @@ fn inflight_accounting_is_exact_across_reconnects() {
     h.feed(puback(2)).unwrap();
     assert_eq!(summary(&h.sent()), ["PUBLISH m3 q1 d0 t"]);
     let sent = h.reconnect(false);
-    assert_eq!(summary(&sent), ["PUBLISH m1 q1 d0 t", "PUBLISH m3 q1 d0 t"]);
+    assert_eq!(summary(&sent), ["PUBLISH m1 q1 d1 t", "PUBLISH m3 q1 d1 t"]);
     assert_eq!(
         (h.session.inflight_count(), h.session.queued_count()),
         (2, 3)
@@ -226,5 +244,10 @@ fn inflight_accounting_is_exact_across_reconnects() {
     );
     assert_eq!(h.session.outgoing_count(), 0);
     assert_eq!(h.session.packet_ids_in_use(), 0);
-    assert_eq!(h.events(), [2, 1, 3, 4, 5, 6].map(published).to_vec());
+    assert_eq!(
+        h.events(),
+        [2, 1, 3, 4, 5, 6]
+            .map(|mid| acked(mid, AckKind::PubAck))
+            .to_vec()
+    );
 }

@@ -96,7 +96,7 @@ fn more_unacknowledged_qos2_than_our_receive_maximum_is_disconnect_0x93() {
     );
     assert_eq!(h.session.state(), State::Offline);
     assert_eq!(disconnect_reasons(&h.sent()), [0x93]);
-    assert_eq!(h.events().len(), 2, "the third message is not delivered");
+    assert_eq!(h.events(), vec![], "none was released, none is delivered");
 }
 
 #[test]
@@ -254,12 +254,14 @@ fn messages_queued_before_connack_that_are_too_large_are_dropped_with_0x95() {
             Event::Published {
                 mid: id_big,
                 reason_code: 0x95,
-                properties: Properties::new()
+                properties: Properties::new(),
+                ack: None,
             },
             Event::Published {
                 mid: mid_big0,
                 reason_code: 0x95,
-                properties: Properties::new()
+                properties: Properties::new(),
+                ack: None,
             }
         ]
     );
@@ -278,21 +280,26 @@ fn limited_server() -> Properties {
 }
 
 #[test]
-fn publish_above_maximum_qos_or_retained_without_retain_available_is_refused() {
+fn publish_above_maximum_qos_is_refused_and_retain_is_dropped_without_retain_available() {
     let mut h = connected(v5(Properties::new()), limited_server());
     assert_eq!(
         pubq(&mut h, "a", QoS::ExactlyOnce),
         Err(Error::QosNotSupported)
     );
-    assert_eq!(
-        h.session
-            .publish("a", b"x", QoS::AtMostOnce, true, Properties::new()),
-        Err(Error::RetainNotSupported)
-    );
     assert_eq!(h.sent(), vec![]);
     assert_eq!(h.session.packet_ids_in_use(), 0);
-    assert_eq!(pubq(&mut h, "a", QoS::AtLeastOnce), Ok(1));
-    assert_eq!(summary(&h.sent()), ["PUBLISH m1 q1 d0 a"]);
+    // libmosquitto's answer to a retained message the broker cannot keep: sent, without retain.
+    assert!(h
+        .session
+        .publish("r", b"x", QoS::AtMostOnce, true, Properties::new())
+        .is_ok());
+    match h.sent().as_slice() {
+        [Packet::Publish(p)] => assert!(!p.retain, "retain must be cleared"),
+        other => panic!("expected one PUBLISH, got {other:?}"),
+    }
+    assert_eq!(h.events().len(), 1, "the QoS 0 message went out");
+    assert_eq!(pubq(&mut h, "a", QoS::AtLeastOnce), Ok(2));
+    assert_eq!(summary(&h.sent()), ["PUBLISH m2 q1 d0 a"]);
 
     // The limits hold until the next CONNACK says otherwise.
     h.session.connection_lost();
@@ -304,7 +311,7 @@ fn publish_above_maximum_qos_or_retained_without_retain_available_is_refused() {
     h.session.transport_ready(h.now);
     h.sent();
     accept(&mut h, Properties::new());
-    assert_eq!(pubq(&mut h, "b", QoS::ExactlyOnce), Ok(2));
+    assert_eq!(pubq(&mut h, "b", QoS::ExactlyOnce), Ok(3));
 }
 
 #[test]
@@ -319,20 +326,23 @@ fn messages_queued_before_connack_beyond_the_server_limits_complete_with_a_reaso
     let events = accept(&mut h, limited_server());
     assert_eq!(
         events,
+        [Event::Published {
+            mid: q2,
+            reason_code: 0x9B,
+            properties: Properties::new(),
+            ack: None,
+        }]
+    );
+    // The retained one goes out without retain (the broker has no retained messages).
+    let sent = h.sent();
+    assert_eq!(
+        summary(&sent),
         [
-            Event::Published {
-                mid: q2,
-                reason_code: 0x9B,
-                properties: Properties::new()
-            },
-            Event::Published {
-                mid: retained,
-                reason_code: 0x9A,
-                properties: Properties::new()
-            }
+            format!("PUBLISH m{retained} q1 d0 b"),
+            format!("PUBLISH m{ok} q1 d0 c")
         ]
     );
-    assert_eq!(summary(&h.sent()), [format!("PUBLISH m{ok} q1 d0 c")]);
+    assert!(matches!(&sent[0], Packet::Publish(p) if !p.retain));
 }
 
 #[test]

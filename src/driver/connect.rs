@@ -12,7 +12,7 @@ use super::route::Plan;
 use super::{Attempt, Client, ClientEvent, Conn, Core, Route, Target};
 use crate::error::Error;
 use crate::net::socks5::ProxyConfig;
-use crate::net::tls::{build_context, TlsStream};
+use crate::net::tls::build_context;
 use crate::net::{resolve, srv, tcp};
 
 impl Client {
@@ -119,28 +119,18 @@ impl Client {
         let target = plan.target.clone();
         let deadline = Instant::now() + timeout;
         let connected = connect_blocking(&plan, timeout, deadline);
-        let connected = match connected {
-            Ok((stream, route)) => self
-                .secure_blocking(&route.host, stream, deadline)
-                .map(|s| (s, route)),
-            Err(e) => Err(e),
-        };
         let mut core = self.lock();
         if !matches!(core.conn, Conn::Pending { .. }) {
             // Abandoned meanwhile (disconnect, another connect, timeout): drop this stream.
             return Err(Error::NoConn);
         }
         match connected {
-            Ok((Secured::Tcp(stream), route)) => core.secure(stream, &route.host, Instant::now()),
-            Ok((Secured::Tls(stream), _)) => {
-                if core.tcp_nodelay {
-                    tcp::set_nodelay(stream.tcp(), true)?;
-                }
-                core.established_tls(*stream, Instant::now())
-            }
+            // TLS starts here and goes on in the loop, as libmosquitto's does: a broker whose
+            // certificate does not verify is reported by the loop (MOSQ_ERR_TLS), not here.
+            Ok((stream, route)) => core.secure(stream, &route.host, Instant::now()),
             Err(e) => {
-                if e != Error::Tls && e != Error::Proxy {
-                    // TLS and proxy failures were logged with their reason already.
+                if e != Error::Proxy {
+                    // Proxy failures were logged with their reason already.
                     log::warn!(
                         "culex: connecting to {}:{} failed: {e}",
                         target.host,
@@ -152,51 +142,6 @@ impl Client {
             }
         }
     }
-
-    /// With TLS on, run the whole handshake on this thread, without the lock, until `deadline`.
-    fn secure_blocking(
-        &self,
-        host: &str,
-        stream: std::net::TcpStream,
-        deadline: Instant,
-    ) -> Result<Secured, Error> {
-        let (ctx, config, session) = {
-            let core = self.lock();
-            let Some(tls) = core.tls.as_deref().filter(|t| t.enabled()) else {
-                return Ok(Secured::Tcp(stream));
-            };
-            let Some(ctx) = tls.ctx.clone() else {
-                // The configuration changed since prepare_tls: let the locked path build it.
-                return Ok(Secured::Tcp(stream));
-            };
-            (ctx, tls.config.clone(), tls.session.clone())
-        };
-        let mut tls = TlsStream::new(&ctx, &config, host, session.as_ref(), stream)?;
-        loop {
-            if tls.handshake()? {
-                return Ok(Secured::Tls(Box::new(tls)));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                log::warn!("culex: TLS handshake with {host} timed out");
-                return Err(Error::Timeout);
-            }
-            let mut ready = [tcp::Ready::default()];
-            let interest = [tcp::Interest {
-                fd: tls.fd(),
-                read: !tls.wants_write(),
-                write: tls.wants_write(),
-            }];
-            tcp::poll(&interest, Some(deadline - now), &mut ready)?;
-        }
-    }
-}
-
-/// What a blocking connect hands back: plain TCP (TLS off, or started later under the lock) or
-/// a TLS stream whose handshake is done.
-enum Secured {
-    Tcp(std::net::TcpStream),
-    Tls(Box<TlsStream>),
 }
 
 /// Resolve the plan's routes and connect along the first that answers (through the proxy's

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::{ClientEvent, Conn, Core, Stream};
 use crate::error::Error;
 use crate::net::tcp;
-use crate::net::tls::{Io, TlsStream};
+use crate::net::tls::Io;
 use crate::session::State;
 
 /// Bytes read per `read` call; the buffer belongs to the thread, not to each client.
@@ -38,6 +38,10 @@ impl Core {
             _ => return Err(Error::NoConn),
         }
         self.read_input(now)?;
+        if let Conn::Idle = self.conn {
+            // Ended by the broker's MQTT 5 DISCONNECT (reported as a disconnect, not an error).
+            return Ok(());
+        }
         self.after_input(now)
     }
 
@@ -91,6 +95,11 @@ impl Core {
         self.keep_tls_session();
         if let Err(e) = &result {
             self.close(Some(e.clone()));
+            if *e == Error::ConnLost && self.session.has_server_disconnect() {
+                // The broker ended the connection with an MQTT 5 DISCONNECT: `on_disconnect`
+                // tells its reason code; the loop call itself went well (libmosquitto's answer).
+                return Ok(());
+            }
         }
         result
     }
@@ -313,11 +322,15 @@ impl Core {
         }
         match self.tls_mut().start(host, stream) {
             Ok(tls) => {
+                // The handshake's first step (the ClientHello) is left to the loop, which finds
+                // the socket writable at once: so a connect call never depends on how fast the
+                // broker answers, and a certificate that does not verify is always the loop's
+                // MOSQ_ERR_TLS.
                 self.conn = Conn::Handshaking {
                     stream: Box::new(tls),
                     since: now,
                 };
-                self.handshake_progress(now)
+                Ok(())
             }
             Err(e) => {
                 self.abandon_attempt();
@@ -357,10 +370,5 @@ impl Core {
         self.out_pos = 0;
         self.session.transport_ready(now);
         self.write_ready(now)
-    }
-
-    /// A TLS handshake finished on another thread (blocking connect): start MQTT on it.
-    pub(crate) fn established_tls(&mut self, stream: TlsStream, now: Instant) -> Result<(), Error> {
-        self.established(Stream::Tls(Box::new(stream)), now)
     }
 }

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::immediate::Busy;
 use super::{Client, Conn, EventSink};
 use crate::error::Error;
 use crate::net::tcp::{self, Interest, Ready};
@@ -12,6 +13,7 @@ use crate::net::tcp::{self, Interest, Ready};
 impl Client {
     /// External loop: the socket polled readable. Reads, handles and answers what arrived.
     pub fn loop_read(&self, sink: &dyn EventSink) -> Result<(), Error> {
+        let _loop = Busy::enter(&self.in_loops);
         let result = self.lock().read_ready(Instant::now());
         self.dispatch(sink);
         result
@@ -19,6 +21,7 @@ impl Client {
 
     /// External loop: the socket polled writable (or [`Client::want_write`] is true).
     pub fn loop_write(&self, sink: &dyn EventSink) -> Result<(), Error> {
+        let _loop = Busy::enter(&self.in_loops);
         let result = self.lock().write_ready(Instant::now());
         self.dispatch(sink);
         result
@@ -26,6 +29,7 @@ impl Client {
 
     /// External loop: timers (keepalive), to be called about once a second.
     pub fn loop_misc(&self, sink: &dyn EventSink) -> Result<(), Error> {
+        let _loop = Busy::enter(&self.in_loops);
         let result = self.lock().misc(Instant::now());
         self.dispatch(sink);
         result
@@ -42,6 +46,7 @@ impl Client {
     /// its own output either. A flush that completed nothing (a QoS 1 PUBLISH now awaiting its
     /// PUBACK) waits as usual: the answer is what the caller waits for.
     pub fn loop_once(&self, timeout: Option<Duration>, sink: &dyn EventSink) -> Result<(), Error> {
+        let _loop = Busy::enter(&self.in_loops);
         let prepared = self.prepare();
         // Events from the flush (QoS 0 completions, …) are delivered before sleeping, so that
         // their callbacks' commands are part of this wait.
@@ -140,6 +145,10 @@ impl Client {
             );
             if sock.readable || (sock.error && established) {
                 core.read_ready(now)?;
+                if let Conn::Idle = core.conn {
+                    // Ended without an error: the broker's MQTT 5 DISCONNECT, or ours written.
+                    return Ok(());
+                }
             }
             if sock.writable || (sock.error && matches!(core.conn, Conn::Connecting { .. })) {
                 core.write_ready(now)?;
@@ -191,6 +200,7 @@ impl Client {
         sink: &dyn EventSink,
         wait_for_target: bool,
     ) -> Result<(), Error> {
+        let _loop = Busy::enter(&self.in_loops);
         // When the next reconnect attempt is due; kept across wake-ups so that commands from
         // other threads during an outage cannot postpone it.
         let mut reconnect_at: Option<Instant> = None;
@@ -377,6 +387,8 @@ fn is_fatal(error: &Error) -> bool {
         | Error::Eai(_)
         | Error::Proxy => true,
         Error::Errno(code) => *code == libc::EPROTO,
+        // What the C API reports as MOSQ_ERR_PROTOCOL (every MQTT 5 refusal).
+        Error::ConnRefused(code) => *code > 5,
         _ => false,
     }
 }

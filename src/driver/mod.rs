@@ -24,6 +24,7 @@
 
 mod backoff;
 mod connect;
+mod immediate;
 mod io;
 mod loops;
 mod proxy;
@@ -33,7 +34,7 @@ mod transport;
 use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{mpsc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -164,6 +165,12 @@ pub struct Client {
     polling: AtomicBool,
     /// `loop_stop` asked the loops to return.
     stop: AtomicBool,
+    /// The application drives loops from threads of its own (`mosquitto_threaded_set`).
+    threaded: AtomicBool,
+    /// Loop calls in progress, on any thread.
+    in_loops: AtomicU32,
+    /// Events being delivered (callbacks running), on any thread.
+    in_callbacks: AtomicU32,
     loop_thread: Mutex<Option<Box<JoinHandle<()>>>>,
 }
 
@@ -190,6 +197,9 @@ impl Client {
             wake: OnceLock::new(),
             polling: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            threaded: AtomicBool::new(false),
+            in_loops: AtomicU32::new(0),
+            in_callbacks: AtomicU32::new(0),
             loop_thread: Mutex::new(None),
         })
     }
@@ -367,7 +377,10 @@ impl Client {
         loop {
             let event = self.lock().next_event();
             match event {
-                Some(event) => sink.deliver(self, event),
+                Some(event) => {
+                    let _callbacks = immediate::Busy::enter(&self.in_callbacks);
+                    sink.deliver(self, event)
+                }
                 None => break,
             }
             any = true;

@@ -134,7 +134,15 @@ pub(crate) unsafe fn properties_arg(
         log::warn!("culex: properties need MQTT 5 (set MOSQ_OPT_PROTOCOL_VERSION)");
         return Err(MOSQ_ERR_NOT_SUPPORTED as c_int);
     }
-    let properties = super::property::to_properties(props);
+    // libmosquitto's rule: a list the library built from a received packet (handed to a
+    // callback, or a node of it that mosquitto_property_read_*() returned) is used one property
+    // at a time, so that a responder passing the Correlation Data node of a request sends that
+    // property only, not every property after it. A will takes the list whole.
+    let properties = if !(*props).client_generated && context != PropertyContext::Will {
+        Properties(vec![(*props).property.clone()])
+    } else {
+        super::property::to_properties(props)
+    };
     check_properties(&properties, context)?;
     Ok(properties)
 }

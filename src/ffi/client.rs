@@ -30,9 +30,11 @@ pub use super::connect::{
     mosquitto_reconnect_async,
 };
 
-fn random_client_id() -> String {
+/// A random client identifier for MQTT 3.1, which requires one: "mosq-" and 18 random
+/// characters, the 23 characters MQTT 3.1 allows (libmosquitto's form).
+pub(crate) fn random_client_id() -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut bytes = [0u8; 16];
+    let mut bytes = [0u8; 18];
     // SAFETY: getrandom writes at most bytes.len() bytes into the live buffer.
     let got = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
     if got != bytes.len() as isize {
@@ -55,9 +57,11 @@ fn random_client_id() -> String {
     id
 }
 
+/// A client made with a NULL id sends an empty one (the broker assigns it) under MQTT 3.1.1 and
+/// 5, as libmosquitto does; MQTT 3.1 gets a random one when it connects (`connect.rs`).
 fn session_config(id: Option<&str>, clean_session: bool) -> SessionConfig {
     SessionConfig {
-        client_id: id.map_or_else(random_client_id, str::to_owned),
+        client_id: id.unwrap_or_default().to_owned(),
         clean_start: clean_session,
         ..SessionConfig::default()
     }
@@ -89,7 +93,8 @@ fn errno_for(code: c_int) -> c_int {
     }
 }
 
-/// Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
+/// Create a client. `id` NULL lets the broker assign one (an empty id is sent; MQTT 3.1, which
+/// has no assigned ids, gets a random one at connect); then `clean_session` must be true.
 /// `obj` is passed to every callback (the handle itself when NULL). Returns NULL with errno set
 /// (EINVAL, ENOMEM) on failure. Free with `mosquitto_destroy`.
 #[no_mangle]
@@ -356,6 +361,7 @@ pub(crate) unsafe fn publish_common(
     match result {
         Ok(id) => {
             set_mid(mid, id);
+            h.command_written();
             MOSQ_ERR_SUCCESS as c_int
         }
         Err(e) => {
@@ -429,6 +435,7 @@ pub(crate) unsafe fn subscribe_common(
     match h.client.subscribe(filters, properties) {
         Ok(id) => {
             set_mid(mid, id);
+            h.command_written();
             MOSQ_ERR_SUCCESS as c_int
         }
         Err(e) => {
@@ -501,6 +508,7 @@ pub(crate) unsafe fn unsubscribe_common(
     match h.client.unsubscribe(filters, properties) {
         Ok(id) => {
             set_mid(mid, id);
+            h.command_written();
             MOSQ_ERR_SUCCESS as c_int
         }
         Err(e) => {
@@ -619,13 +627,14 @@ pub unsafe extern "C" fn mosquitto_userdata(mosq: *mut mosquitto) -> *mut c_void
     })
 }
 
-/// Tell the library the application drives this client from threads of its own. Culex is safe
-/// from any thread either way; the call is accepted for compatibility.
+/// Tell the library the application drives this client's loop from threads of its own. Culex is
+/// safe from any thread either way; what changes is that commands (publish, subscribe, ...)
+/// no longer write their packet on the caller's thread before returning: the loop does.
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_threaded_set(mosq: *mut mosquitto, threaded: bool) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let _ = handle_or_inval!(mosq);
-        let _ = threaded;
+        let h = handle_or_inval!(mosq);
+        h.client.set_threaded(threaded);
         MOSQ_ERR_SUCCESS as c_int
     })
 }

@@ -124,7 +124,9 @@ pub unsafe extern "C" fn mosquitto_disconnect_v5(
             };
             let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
             let reason = if v5 { reason } else { 0 };
-            result_code(h.client.disconnect(reason, properties))
+            let result = h.client.disconnect(reason, properties);
+            h.command_written();
+            result_code(result)
         })
     })
 }

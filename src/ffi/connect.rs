@@ -11,7 +11,7 @@ use super::errors::*;
 use super::handle::{handle_or_inval, mosquitto};
 use super::property::mosquitto_property;
 use crate::driver::Target;
-use crate::protocol::{Properties, PropertyContext};
+use crate::protocol::{Properties, PropertyContext, ProtocolVersion};
 
 /// Check connect arguments and build the target.
 pub(crate) unsafe fn target(
@@ -75,19 +75,13 @@ pub(crate) unsafe fn connect_common(
         h.client.with_session(|s| {
             let config = s.config_mut();
             config.keep_alive = keepalive;
-            if let Some(mut properties) = properties {
-                // A Receive Maximum set with MOSQ_OPT_RECEIVE_MAXIMUM stays unless the list
-                // brings its own.
-                let option = config
-                    .connect_properties
-                    .iter()
-                    .find(|p| p.id == crate::protocol::PropertyId::ReceiveMaximum)
-                    .cloned();
-                if let Some(option) = option {
-                    if !properties.contains(option.id) {
-                        properties.push(option);
-                    }
-                }
+            if config.client_id.is_empty() && config.protocol == ProtocolVersion::V31 {
+                // MQTT 3.1 has no broker-assigned identifiers.
+                config.client_id = super::client::random_client_id();
+            }
+            if let Some(properties) = properties {
+                // The Receive Maximum of MOSQ_OPT_RECEIVE_MAXIMUM is added to CONNECT unless
+                // the list brings its own (session/connection.rs).
                 config.connect_properties = properties;
             }
         });
@@ -207,6 +201,10 @@ pub unsafe extern "C" fn mosquitto_reconnect_async(mosq: *mut mosquitto) -> c_in
 pub unsafe extern "C" fn mosquitto_disconnect(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         let h = handle_or_inval!(mosq);
-        h.with_logs(|h| result_code(h.client.disconnect(0, Properties::default())))
+        h.with_logs(|h| {
+            let result = h.client.disconnect(0, Properties::default());
+            h.command_written();
+            result_code(result)
+        })
     })
 }

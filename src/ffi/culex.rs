@@ -188,6 +188,7 @@ pub unsafe extern "C" fn culex_auth_continue(
             if let Err(e) = &result {
                 log::warn!("culex_auth_continue: {e}");
             }
+            h.command_written();
             result_code(result)
         })
     })
@@ -222,6 +223,7 @@ pub unsafe extern "C" fn culex_reauthenticate(
             if let Err(e) = &result {
                 log::warn!("culex_reauthenticate: {e}");
             }
+            h.command_written();
             result_code(result)
         })
     })

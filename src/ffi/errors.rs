@@ -58,10 +58,19 @@ pub(crate) fn error_code(error: &Error) -> c_int {
         Error::Protocol => MOSQ_ERR_PROTOCOL,
         Error::Inval => MOSQ_ERR_INVAL,
         Error::NoConn => MOSQ_ERR_NO_CONN,
-        Error::ConnRefused(_) => MOSQ_ERR_CONN_REFUSED,
+        // libmosquitto's reading of CONNACK: the MQTT 3.1.1 refusals (1 to 5) are
+        // MOSQ_ERR_CONN_REFUSED, any other code (every MQTT 5 refusal) MOSQ_ERR_PROTOCOL.
+        Error::ConnRefused(0..=5) => MOSQ_ERR_CONN_REFUSED,
+        Error::ConnRefused(_) => MOSQ_ERR_PROTOCOL,
         Error::NotFound => MOSQ_ERR_NOT_FOUND,
         Error::ConnLost => MOSQ_ERR_CONN_LOST,
-        Error::Tls => MOSQ_ERR_TLS,
+        Error::Tls => {
+            // libmosquitto 2.0.11 answers MOSQ_ERR_TLS, later versions MOSQ_ERR_ERRNO with errno
+            // EPROTO: the code of the first and the errno of the second serve both kinds of
+            // programs.
+            set_errno(libc::EPROTO);
+            MOSQ_ERR_TLS
+        }
         Error::PayloadSize => MOSQ_ERR_PAYLOAD_SIZE,
         Error::NotSupported => MOSQ_ERR_NOT_SUPPORTED,
         Error::Auth => MOSQ_ERR_AUTH,

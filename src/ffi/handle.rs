@@ -14,6 +14,7 @@ use super::logging as capture;
 use super::message::mosquitto_message;
 use super::property::LentList;
 use crate::driver::{Client, ClientEvent, EventSink};
+use crate::protocol::AckKind;
 use crate::session::Event;
 
 /// A client instance. Opaque to C: created by `mosquitto_new`, freed by `mosquitto_destroy`.
@@ -96,6 +97,12 @@ impl mosquitto {
         };
         self.flush_logs();
         result
+    }
+
+    /// After a command: write its packet now if libmosquitto would (see `driver/immediate.rs`),
+    /// calling back for what the write completed.
+    pub(crate) fn command_written(&self) {
+        self.client.command_written(&self.sink());
     }
 
     /// An event sink that calls this handle's C callbacks.
@@ -213,8 +220,12 @@ impl EventSink for Dispatch {
                 mid,
                 reason_code,
                 properties,
+                ack,
             }) => {
                 let (on_publish, on_publish_v5) = h.table().publish();
+                // A PUBREC refusing the message is told to on_publish_v5 only, as libmosquitto
+                // does (on_publish has no reason code to tell it apart from a success).
+                let on_publish = on_publish.filter(|_| ack != Some(AckKind::PubRec));
                 if let Some(f) = on_publish {
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }

@@ -18,7 +18,7 @@ use std::os::raw::{c_char, c_int, c_void};
 
 use super::errors::*;
 use super::handle::{handle_or_inval, mosquitto};
-use crate::protocol::{PropertyId, PropertyValue, ProtocolVersion};
+use crate::protocol::ProtocolVersion;
 
 /// The MQTT specification (3.1) limits client identifiers to this many bytes; MQTT 3.1.1 and 5
 /// brokers usually accept longer ones. Culex, like libmosquitto, does not enforce it: with MQTT
@@ -167,11 +167,8 @@ fn int_option(h: &mosquitto, option: c_int, value: c_int) -> c_int {
                 log::warn!("{F}: receive maximum {value} is not between 0 and 65535");
                 return MOSQ_ERR_INVAL as c_int;
             };
-            h.client.with_session(|s| {
-                let props = &mut s.config_mut().connect_properties;
-                props.0.retain(|p| p.id != PropertyId::ReceiveMaximum);
-                props.add(PropertyId::ReceiveMaximum, PropertyValue::TwoByteInteger(n));
-            });
+            h.client
+                .with_session(|s| s.config_mut().receive_maximum = n);
             MOSQ_ERR_SUCCESS as c_int
         }
         MOSQ_OPT_SEND_MAXIMUM => {

@@ -457,7 +457,8 @@ impl TlsStream {
             inner,
             peer: host.to_owned(),
             ocsp_required: config.ocsp_required,
-            wants_write: false,
+            // Nothing is sent yet: the first step writes the ClientHello.
+            wants_write: true,
             read_wants_write: false,
             session_taken: false,
             got_data: false,

@@ -38,12 +38,15 @@ impl Session {
         } else if !aliased {
             validate_topic_name(topic).map_err(topic_error)?;
         }
+        let mut retain = retain;
         if self.config.protocol.is_v5() {
             if qos > self.server_maximum_qos {
                 return Err(Error::QosNotSupported);
             }
             if retain && !self.server_retain_available {
-                return Err(Error::RetainNotSupported);
+                // libmosquitto's answer: the message goes out, to current subscribers only.
+                log::warn!("culex: the broker has no retained messages: publishing without retain");
+                retain = false;
             }
         }
         let remaining = 2

@@ -18,8 +18,6 @@ use crate::protocol::{
 
 /// MQTT 5 reason code: Packet too large.
 const PACKET_TOO_LARGE: u8 = 0x95;
-/// MQTT 5 reason code: Retain not supported.
-const RETAIN_NOT_SUPPORTED: u8 = 0x9A;
 /// MQTT 5 reason code: QoS not supported.
 const QOS_NOT_SUPPORTED: u8 = 0x9B;
 
@@ -49,8 +47,14 @@ impl Session {
         self.server_receive_maximum = u16::MAX;
         self.server_max_packet_size = None;
         self.tx.set_max_packet_size(None);
-        let (properties, auth_method) = self.connect_properties_with_auth();
+        let (mut properties, auth_method) = self.connect_properties_with_auth();
         let v5 = self.config.protocol.is_v5();
+        if v5 && !properties.contains(PropertyId::ReceiveMaximum) {
+            properties.add(
+                PropertyId::ReceiveMaximum,
+                PropertyValue::TwoByteInteger(self.config.receive_maximum),
+            );
+        }
         let announced = |id| if v5 { properties.get_u16(id) } else { None };
         let alias_maximum = announced(PropertyId::TopicAliasMaximum).unwrap_or(0);
         self.receive_maximum = announced(PropertyId::ReceiveMaximum).unwrap_or(u16::MAX);
@@ -260,8 +264,6 @@ impl Session {
         }
         if publish.qos > self.server_maximum_qos {
             Some(QOS_NOT_SUPPORTED)
-        } else if publish.retain && !self.server_retain_available {
-            Some(RETAIN_NOT_SUPPORTED)
         } else {
             None
         }
@@ -305,6 +307,7 @@ impl Session {
             mid,
             reason_code,
             properties: Properties::default(),
+            ack: None,
         });
     }
 
@@ -316,6 +319,10 @@ impl Session {
         if let Some(reason) = self.server_refusal(publish) {
             self.drop_unsendable(mid, holds_id, reason);
             return false;
+        }
+        if publish.retain && self.config.protocol.is_v5() && !self.server_retain_available {
+            log::warn!("culex: m{mid}: the broker has no retained messages: sent without retain");
+            publish.retain = false;
         }
         match self.send_publish(publish, qos0_mid) {
             Ok(()) => true,
@@ -342,54 +349,44 @@ impl Session {
         self.keepalive.restart_connack(now, timeout);
     }
 
-    /// Resend what the previous connection left unfinished, in its original order.
+    /// Resend what the previous connection left unfinished, in its original order, whatever
+    /// Session Present says (libmosquitto's rule): PUBLISH awaiting PUBACK/PUBREC again with DUP=1
+    /// and the same ids, PUBREL for those awaiting PUBCOMP. A broker that kept the session
+    /// finishes them; one that lost it takes the PUBLISH as new and answers an unknown PUBREL with
+    /// PUBCOMP, so nothing is lost either way. With Session Present 1 the PUBLISH go out as they
+    /// were; with 0 the server's new limits apply to them, as to any new message.
     ///
-    /// Session Present 1: PUBLISH awaiting PUBACK/PUBREC again with DUP=1 and the same ids, PUBREL
-    /// for those awaiting PUBCOMP. Session Present 0: the broker lost the session: messages past
-    /// PUBREC count as delivered, the others are sent again as new (DUP=0), and the inbound QoS 2
-    /// ids are forgotten.
+    /// Inbound QoS 2 messages awaiting PUBREL stay for a broker that kept the session (it sends
+    /// PUBREL again); one that lost it never will, so they are delivered now.
     fn resume(&mut self, session_present: bool) {
         if !session_present {
             self.inbound_qos2.clear();
-            let mut kept = std::collections::VecDeque::with_capacity(self.outgoing.inflight.len());
-            for mut m in self.outgoing.inflight.drain(..) {
-                match m.stage {
-                    Stage::AwaitingPubComp => {
-                        let mid = m.publish.packet_id;
-                        log::debug!(
-                            "culex: m{mid} past PUBREC and the broker lost the session: done"
-                        );
-                        self.ids.release(mid);
-                        self.events.push_back(Event::Published {
-                            mid,
-                            reason_code: 0,
-                            properties: Properties::default(),
-                        });
-                    }
-                    Stage::AwaitingAck => {
-                        m.publish.dup = false;
-                        kept.push_back(m);
-                    }
-                }
+            for publish in self
+                .awaiting_release
+                .take()
+                .into_iter()
+                .flat_map(|held| *held)
+            {
+                log::debug!(
+                    "culex: m{}: the broker lost the session before PUBREL; delivered",
+                    publish.packet_id
+                );
+                self.events.push_back(Event::Message(publish));
             }
-            self.outgoing.inflight = kept;
         }
         let version = self.config.protocol;
         let mut inflight = std::mem::take(&mut self.outgoing.inflight);
         let mut kept = std::collections::VecDeque::with_capacity(inflight.len());
         for mut m in inflight.drain(..) {
             match m.stage {
-                Stage::AwaitingAck if session_present => {
-                    m.publish.dup = true;
-                    if let Err(e) = self.send_publish(&mut m.publish, None) {
-                        log::debug!("culex: m{} not resent: {e}", m.publish.packet_id);
-                    }
-                    kept.push_back(m);
-                }
                 Stage::AwaitingAck => {
-                    // A new message for this session: the server's new limits apply.
-                    m.publish.dup = false;
-                    if self.send_checked(&mut m.publish, None) {
+                    m.publish.dup = true;
+                    if session_present {
+                        if let Err(e) = self.send_publish(&mut m.publish, None) {
+                            log::debug!("culex: m{} not resent: {e}", m.publish.packet_id);
+                        }
+                        kept.push_back(m);
+                    } else if self.send_checked(&mut m.publish, None) {
                         kept.push_back(m);
                     }
                 }
@@ -477,6 +474,12 @@ impl Session {
     /// code (the driver flushes it before closing), go offline, and hand back the error.
     pub(super) fn fail(&mut self, error: Error) -> Error {
         let reason = disconnect_reason(&error);
+        // The MQTT 5 broker hears "malformed packet" (0x81); the application gets
+        // MOSQ_ERR_PROTOCOL, as libmosquitto reports a malformed packet from the broker.
+        let error = match error {
+            Error::MalformedPacket => Error::Protocol,
+            other => other,
+        };
         self.fail_with(error, reason)
     }
 

@@ -154,10 +154,7 @@ impl Session {
         match packet {
             Packet::ConnAck(connack) => self.on_connack(now, connack),
             Packet::Publish(publish) => self.on_publish(publish),
-            Packet::Ack(ack) => {
-                self.on_ack(ack);
-                Ok(())
-            }
+            Packet::Ack(ack) => self.on_ack(ack),
             Packet::SubAck(suback) => {
                 if self.take_awaiting(suback.packet_id, AwaitedAck::SubAck) {
                     self.events.push_back(Event::SubAck {
@@ -243,7 +240,9 @@ impl Session {
                     self.check_receive_maximum()?;
                 }
                 if self.inbound_qos2.insert(id) {
-                    self.events.push_back(Event::Message(publish));
+                    self.awaiting_release
+                        .get_or_insert_with(Box::default)
+                        .push_back(publish);
                 } else {
                     log_publish("ignoring duplicate", &publish, None);
                 }
@@ -273,8 +272,11 @@ impl Session {
         Ok(())
     }
 
-    /// PUBACK, PUBREC, PUBREL or PUBCOMP.
-    fn on_ack(&mut self, ack: Ack) {
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP. An acknowledgement of a message sent at another QoS
+    /// (PUBACK for QoS 2, PUBREC or PUBCOMP for QoS 1) is a protocol error; one for an id not in
+    /// flight is ignored, except that PUBREC and PUBREL are answered so the broker can finish its
+    /// exchange (as libmosquitto does; MQTT 5 says why with reason 0x92).
+    fn on_ack(&mut self, ack: Ack) -> Result<(), Error> {
         let version = self.config.protocol;
         let can_send = self.state == State::Connected;
         let Ack {
@@ -283,68 +285,68 @@ impl Session {
             reason_code,
             properties,
         } = ack;
-        match kind {
-            AckKind::PubRel => {
-                if !can_send {
-                    return;
-                }
-                if self.inbound_qos2.remove(id) {
-                    self.tx.inbound_ack(AckKind::PubComp, id, version);
-                } else {
-                    let reason = if version.is_v5() {
-                        PACKET_ID_NOT_FOUND
-                    } else {
-                        0
-                    };
-                    self.tx.ack(AckKind::PubComp, id, reason, version);
-                }
+        let not_found = if version.is_v5() {
+            PACKET_ID_NOT_FOUND
+        } else {
+            0
+        };
+        if kind == AckKind::PubRel {
+            if !can_send {
+                return Ok(());
             }
-            AckKind::PubAck | AckKind::PubComp => {
-                let expected_qos = if kind == AckKind::PubAck {
-                    QoS::AtLeastOnce
-                } else {
-                    QoS::ExactlyOnce
-                };
-                let expected_stage = if kind == AckKind::PubAck {
-                    Stage::AwaitingAck
-                } else {
-                    Stage::AwaitingPubComp
-                };
-                match self.outgoing.inflight_position(id) {
-                    Some(i)
-                        if self.outgoing.inflight[i].publish.qos == expected_qos
-                            && self.outgoing.inflight[i].stage == expected_stage =>
-                    {
-                        self.complete(i, reason_code, properties);
-                    }
-                    _ => log::debug!("culex: unexpected acknowledgement m{id} ignored"),
+            if self.inbound_qos2.remove(id) {
+                self.tx.inbound_ack(AckKind::PubComp, id, version);
+                if let Some(publish) = self.take_awaiting_release(id) {
+                    self.events.push_back(Event::Message(publish));
                 }
+            } else {
+                self.tx.ack(AckKind::PubComp, id, not_found, version);
             }
-            AckKind::PubRec => {
-                let position = self
-                    .outgoing
-                    .inflight_position(id)
-                    .filter(|&i| self.outgoing.inflight[i].publish.qos == QoS::ExactlyOnce);
-                match position {
-                    Some(i) if reason_code >= 0x80 => self.complete(i, reason_code, properties),
-                    Some(i) => {
-                        self.outgoing.inflight[i].stage = Stage::AwaitingPubComp;
-                        if can_send {
-                            self.tx.ack(AckKind::PubRel, id, 0, version);
-                        }
-                    }
-                    None if version.is_v5() && can_send => {
-                        self.tx
-                            .ack(AckKind::PubRel, id, PACKET_ID_NOT_FOUND, version);
-                    }
-                    None => log::debug!("culex: PUBREC for unknown m{id} ignored"),
-                }
-            }
+            return Ok(());
         }
+        let Some(i) = self.outgoing.inflight_position(id) else {
+            if kind == AckKind::PubRec && can_send {
+                self.tx.ack(AckKind::PubRel, id, not_found, version);
+            } else {
+                log::debug!("culex: acknowledgement for unknown m{id} ignored");
+            }
+            return Ok(());
+        };
+        let sent_at = self.outgoing.inflight[i].publish.qos;
+        let expected = if kind == AckKind::PubAck {
+            QoS::AtLeastOnce
+        } else {
+            QoS::ExactlyOnce
+        };
+        if sent_at != expected {
+            log::warn!("culex: {kind:?} for m{id}, which was sent at {sent_at:?}");
+            return Err(Error::Protocol);
+        }
+        match kind {
+            AckKind::PubRec if reason_code < 0x80 => {
+                self.outgoing.inflight[i].stage = Stage::AwaitingPubComp;
+                if can_send {
+                    self.tx.ack(AckKind::PubRel, id, 0, version);
+                }
+            }
+            _ => self.complete(i, kind, reason_code, properties),
+        }
+        Ok(())
+    }
+
+    /// The inbound QoS 2 message `id` whose PUBREL arrived (usually the oldest one held).
+    fn take_awaiting_release(&mut self, id: u16) -> Option<Publish> {
+        let held = self.awaiting_release.as_deref_mut()?;
+        let position = held.iter().position(|p| p.packet_id == id)?;
+        let publish = held.remove(position);
+        if held.is_empty() {
+            self.awaiting_release = None;
+        }
+        publish
     }
 
     /// The Inflight message at `position` is done: report it and let the next queued one in.
-    fn complete(&mut self, position: usize, reason_code: u8, properties: Properties) {
+    fn complete(&mut self, position: usize, ack: AckKind, reason_code: u8, properties: Properties) {
         if let Some(m) = self.outgoing.inflight.remove(position) {
             let mid = m.publish.packet_id;
             self.ids.release(mid);
@@ -352,6 +354,7 @@ impl Session {
                 mid,
                 reason_code,
                 properties,
+                ack: Some(ack),
             });
         }
         self.flush_pending();

@@ -26,9 +26,15 @@
 //!   QoS 0 messages get a message id from the same counter without holding it.
 //! - At most `max_inflight` QoS 1/2 PUBLISH (capped by an MQTT 5 Receive Maximum) are un-acked at
 //!   once; the rest wait in FIFO order. QoS 0 PUBLISH, SUBSCRIBE and UNSUBSCRIBE are not limited.
-//! - Session Present 1 resends unacknowledged PUBLISH with DUP=1 and PUBREL, original ids and
-//!   order, before anything new. Session Present 0: messages past PUBREC count as delivered, the
-//!   other unacknowledged ones go out again as new (DUP=0), inbound QoS 2 ids are forgotten.
+//! - After a reconnect, unacknowledged PUBLISH go out again with DUP=1 and PUBREL for those past
+//!   PUBREC, original ids and order, before anything new, whatever Session Present says (as
+//!   libmosquitto does; a broker that lost the session answers PUBREL with PUBCOMP). A message
+//!   never sent before goes out with DUP=0.
+//! - An inbound QoS 2 message is delivered when its PUBREL arrives, after PUBCOMP is queued (so
+//!   the driver writes PUBCOMP before the application hears of the message, as libmosquitto
+//!   does); a duplicate PUBLISH before PUBREL is answered with PUBREC again and not kept. Session
+//!   Present 0 after a reconnect delivers the ones still awaiting PUBREL: the broker forgot them,
+//!   no PUBREL will come.
 //! - Only QoS 1/2 PUBLISH survive a lost connection; pending bytes, QoS 0 PUBLISH and
 //!   SUBSCRIBE/UNSUBSCRIBE not yet acknowledged are dropped (logged, ids freed, no event).
 //! - Keepalive K: PINGREQ when nothing was sent or nothing was received for K; with a PINGREQ
@@ -63,7 +69,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::protocol::{
-    Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, SubscribeFilter, Will,
+    AckKind, Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, SubscribeFilter, Will,
 };
 
 use auth::AuthExchange;
@@ -76,6 +82,9 @@ use transmit::Transmit;
 /// How long to wait for CONNACK when keepalive is off (with keepalive on, the keepalive interval
 /// is the CONNACK timeout). Change it with [`Session::set_connack_timeout`].
 pub const DEFAULT_CONNACK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The Receive Maximum an MQTT 5 CONNECT announces by default (libmosquitto's).
+pub const DEFAULT_RECEIVE_MAXIMUM: u16 = 20;
 
 /// Everything the session needs to build CONNECT and run a connection.
 #[derive(Debug, Clone)]
@@ -94,6 +103,10 @@ pub struct SessionConfig {
     pub credentials: Option<Box<Credentials>>,
     /// CONNECT properties (MQTT 5).
     pub connect_properties: Properties,
+    /// MQTT 5: the Receive Maximum every CONNECT announces unless `connect_properties` holds
+    /// one (libmosquitto's rule; its default is 20, the most incoming QoS 1 and 2 messages
+    /// unacknowledged at once).
+    pub receive_maximum: u16,
     /// Most outgoing QoS 1 and 2 PUBLISH in flight at once; 0 means no limit (libmosquitto: 20).
     pub max_inflight: u16,
     /// Largest inbound packet accepted, in bytes (whole packet). Larger ones end the connection
@@ -149,6 +162,7 @@ impl Default for SessionConfig {
             will: None,
             credentials: None,
             connect_properties: Properties::default(),
+            receive_maximum: DEFAULT_RECEIVE_MAXIMUM,
             max_inflight: 20,
             max_incoming_packet_size: crate::protocol::MAX_REMAINING_LENGTH + 5,
             auto_topic_alias: false,
@@ -187,6 +201,10 @@ pub enum Event {
         mid: PacketId,
         reason_code: u8,
         properties: Properties,
+        /// The acknowledgement that completed it: `None` for QoS 0 and for a message the session
+        /// could not send (the server's limits), else PUBACK, PUBREC (an MQTT 5 failure reason)
+        /// or PUBCOMP.
+        ack: Option<AckKind>,
     },
     /// An application message arrived (delivered once, also for duplicated QoS 2).
     Message(Publish),
@@ -279,8 +297,12 @@ pub struct Session {
     ids: PacketIdPool,
     /// Outgoing PUBLISH in flight and queued, packets held until CONNACK, requests awaiting acks.
     outgoing: Outgoing,
-    /// Inbound QoS 2 packet ids delivered and awaiting PUBREL.
+    /// Inbound QoS 2 packet ids received (PUBREC sent) and awaiting PUBREL.
     inbound_qos2: IdSet,
+    /// Their messages, in arrival order: delivered when PUBREL arrives, after PUBCOMP is queued
+    /// (libmosquitto's order). Boxed and allocated on first use: most sessions never hold one.
+    #[allow(clippy::box_collection)]
+    awaiting_release: Option<Box<VecDeque<Publish>>>,
     /// Bytes waiting for the transport.
     tx: Transmit,
     /// The incomplete tail of the last read (never more than one partial packet).
@@ -319,6 +341,7 @@ impl Session {
             ids: PacketIdPool::new(),
             outgoing: Outgoing::default(),
             inbound_qos2: IdSet::default(),
+            awaiting_release: None,
             tx: Transmit::default(),
             rx: Vec::new(),
             keepalive: Keepalive::default(),
@@ -453,6 +476,7 @@ impl Session {
                 mid,
                 reason_code: 0,
                 properties: Properties::default(),
+                ack: None,
             })
         });
         if n > 0 {
@@ -639,6 +663,14 @@ impl Session {
     /// The client identifier CONNECT carries (after an MQTT 5 broker assigned one, that one).
     pub fn client_id(&self) -> &str {
         &self.config.client_id
+    }
+
+    /// Whether the connection ended with a DISCONNECT from an MQTT 5 broker (until
+    /// [`Session::take_server_disconnect`] takes it).
+    pub fn has_server_disconnect(&self) -> bool {
+        self.v5
+            .as_ref()
+            .is_some_and(|x| x.server_disconnect.is_some())
     }
 
     /// The DISCONNECT an MQTT 5 broker sent (reason code and properties), once.

@@ -222,12 +222,23 @@ pub fn filter(filter: &str, qos: QoS) -> SubscribeFilter {
     }
 }
 
-/// Event::Published with reason 0 and no properties.
+/// Event::Published of a QoS 0 message handed to the transport (no acknowledgement).
 pub fn published(mid: PacketId) -> Event {
     Event::Published {
         mid,
         reason_code: 0,
         properties: Properties::default(),
+        ack: None,
+    }
+}
+
+/// Event::Published completed by `ack` (PUBACK for QoS 1, PUBCOMP for QoS 2) with reason 0.
+pub fn acked(mid: PacketId, ack: AckKind) -> Event {
+    Event::Published {
+        mid,
+        reason_code: 0,
+        properties: Properties::default(),
+        ack: Some(ack),
     }
 }
 
