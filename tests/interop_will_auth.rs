@@ -81,6 +81,54 @@ fn will_is_published_when_destroyed_without_disconnect() {
     assert_eq!(m.payload, b"destroyed");
 }
 
+/// Anything the broker published for an ended client came before a sentinel published after
+/// its end: once the observer has the sentinel, the observer's messages are complete.
+fn messages_until_sentinel(broker: &Broker, obs: &Client, base: &str) -> Vec<Msg> {
+    let sentinel = format!("{base}/sentinel");
+    let p = Client::new(Some(&unique("sentinel")), true);
+    assert_eq!(p.loop_start(), 0);
+    assert_eq!(p.connect(broker.port(), 60), 0);
+    p.publish(&sentinel, b"s", 1, false).unwrap();
+    assert!(wait_message(obs, &sentinel).is_some());
+    obs.messages()
+}
+
+/// A short-lived publisher: connect, publish QoS 1, `mosquitto_disconnect()`, then
+/// `mosquitto_destroy()` with no loop call in between. As with libmosquitto (whose commands
+/// write at once when no loop thread runs), the message and the DISCONNECT are both on the wire
+/// before destroy: the message arrives and the will is not published.
+#[test]
+fn disconnect_then_destroy_without_a_loop_call_sends_the_message_and_no_will() {
+    let (broker, obs, base, topic) = will_setup("will-short");
+    let id = unique("w-short");
+    let c = Client::new(Some(&id), true);
+    assert_eq!(c.will_set(&topic, b"must-not-appear", 1, false), 0);
+    assert_eq!(c.connect(broker.port(), 60), 0);
+    let mut errors = Vec::new();
+    assert!(c.run_until(PROMPT, &mut errors, |evs| evs.contains(&Ev::Connect(0))));
+    let last = format!("{base}/last");
+    c.publish(&last, b"last words", 1, false).unwrap();
+    assert_eq!(c.disconnect(), 0);
+    drop(c);
+    assert!(
+        broker
+            .wait_log(&format!("Client {id} disconnected."), PROMPT)
+            .is_some(),
+        "the broker saw a clean DISCONNECT:\n{}",
+        broker.log()
+    );
+    let got = messages_until_sentinel(&broker, &obs, &base);
+    assert!(
+        got.iter()
+            .any(|m| m.topic == last && m.payload == b"last words"),
+        "the QoS 1 message published before the disconnect did not arrive: {got:?}"
+    );
+    assert!(
+        got.iter().all(|m| m.topic != topic),
+        "will published although the client disconnected: {got:?}"
+    );
+}
+
 #[test]
 fn no_will_after_clean_disconnect() {
     let (broker, obs, base, topic) = will_setup("will-clean");
@@ -96,14 +144,7 @@ fn no_will_after_clean_disconnect() {
     );
     assert_eq!(c.loop_stop(false), 0);
     drop(c);
-    // Anything the broker published for that client came before this sentinel.
-    let sentinel = format!("{base}/sentinel");
-    let p = Client::new(Some(&unique("sentinel")), true);
-    assert_eq!(p.loop_start(), 0);
-    assert_eq!(p.connect(broker.port(), 60), 0);
-    p.publish(&sentinel, b"s", 1, false).unwrap();
-    assert!(wait_message(&obs, &sentinel).is_some());
-    let got = obs.messages();
+    let got = messages_until_sentinel(&broker, &obs, &base);
     assert!(
         got.iter().all(|m| m.topic != topic),
         "will published after a clean disconnect: {got:?}"
