@@ -25,6 +25,7 @@ checks=(
     "valgrind:valgrind"
     "/usr/include/openssl/ssl.h:libssl-dev"
     "openssl:openssl"
+    "python3:python3"
 )
 
 missing=()
