@@ -169,23 +169,30 @@ impl Core {
         let Conn::Open { stream } = &mut self.conn else {
             return Err(Error::NoConn);
         };
-        if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
-        }
-        self.session.poll_transmit(now, &mut self.out);
+        // Take new bytes from the session only once the socket took the old ones: the session
+        // reports a QoS 0 message published when it hands it over, so it must not hand over more
+        // than the socket is taking (and a backlog stays in one place, the session's buffer).
         let mut result = Ok(());
-        while self.out_pos < self.out.len() {
-            match stream.write(&self.out[self.out_pos..]) {
-                Ok(Io::Done(n)) => self.out_pos += n,
-                Ok(Io::Eof) => {
-                    result = Err(Error::ConnLost);
+        'flush: loop {
+            if self.out_pos == self.out.len() {
+                self.out.clear();
+                self.out_pos = 0;
+                if self.session.poll_transmit(now, &mut self.out) == 0 {
                     break;
                 }
-                Ok(Io::WouldBlock) => break,
-                Err(e) => {
-                    result = Err(e);
-                    break;
+            }
+            while self.out_pos < self.out.len() {
+                match stream.write(&self.out[self.out_pos..]) {
+                    Ok(Io::Done(n)) => self.out_pos += n,
+                    Ok(Io::Eof) => {
+                        result = Err(Error::ConnLost);
+                        break 'flush;
+                    }
+                    Ok(Io::WouldBlock) => break 'flush,
+                    Err(e) => {
+                        result = Err(e);
+                        break 'flush;
+                    }
                 }
             }
         }

@@ -5,7 +5,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::immediate::Busy;
 use super::{Client, Conn, EventSink};
 use crate::error::Error;
 use crate::net::tcp::{self, Interest, Ready};
@@ -13,7 +12,7 @@ use crate::net::tcp::{self, Interest, Ready};
 impl Client {
     /// External loop: the socket polled readable. Reads, handles and answers what arrived.
     pub fn loop_read(&self, sink: &dyn EventSink) -> Result<(), Error> {
-        let _loop = Busy::enter(&self.in_loops);
+        let _loop = self.enter_loop();
         let result = self.lock().read_ready(Instant::now());
         self.dispatch(sink);
         result
@@ -21,7 +20,7 @@ impl Client {
 
     /// External loop: the socket polled writable (or [`Client::want_write`] is true).
     pub fn loop_write(&self, sink: &dyn EventSink) -> Result<(), Error> {
-        let _loop = Busy::enter(&self.in_loops);
+        let _loop = self.enter_loop();
         let result = self.lock().write_ready(Instant::now());
         self.dispatch(sink);
         result
@@ -29,7 +28,7 @@ impl Client {
 
     /// External loop: timers (keepalive), to be called about once a second.
     pub fn loop_misc(&self, sink: &dyn EventSink) -> Result<(), Error> {
-        let _loop = Busy::enter(&self.in_loops);
+        let _loop = self.enter_loop();
         let result = self.lock().misc(Instant::now());
         self.dispatch(sink);
         result
@@ -46,7 +45,7 @@ impl Client {
     /// its own output either. A flush that completed nothing (a QoS 1 PUBLISH now awaiting its
     /// PUBACK) waits as usual: the answer is what the caller waits for.
     pub fn loop_once(&self, timeout: Option<Duration>, sink: &dyn EventSink) -> Result<(), Error> {
-        let _loop = Busy::enter(&self.in_loops);
+        let _loop = self.enter_loop();
         let prepared = self.prepare();
         // Events from the flush (QoS 0 completions, …) are delivered before sleeping, so that
         // their callbacks' commands are part of this wait.
@@ -200,7 +199,7 @@ impl Client {
         sink: &dyn EventSink,
         wait_for_target: bool,
     ) -> Result<(), Error> {
-        let _loop = Busy::enter(&self.in_loops);
+        let _loop = self.enter_loop();
         // When the next reconnect attempt is due; kept across wake-ups so that commands from
         // other threads during an outage cannot postpone it.
         let mut reconnect_at: Option<Instant> = None;

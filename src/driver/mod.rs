@@ -171,6 +171,9 @@ pub struct Client {
     in_loops: AtomicU32,
     /// Events being delivered (callbacks running), on any thread.
     in_callbacks: AtomicU32,
+    /// A command wrote at once since the last loop call: the next ones wait for the loop
+    /// (`immediate.rs`).
+    burst: AtomicBool,
     loop_thread: Mutex<Option<Box<JoinHandle<()>>>>,
 }
 
@@ -200,6 +203,7 @@ impl Client {
             threaded: AtomicBool::new(false),
             in_loops: AtomicU32::new(0),
             in_callbacks: AtomicU32::new(0),
+            burst: AtomicBool::new(false),
             loop_thread: Mutex::new(None),
         })
     }

@@ -125,7 +125,7 @@ pub unsafe extern "C" fn mosquitto_disconnect_v5(
             let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
             let reason = if v5 { reason } else { 0 };
             let result = h.client.disconnect(reason, properties);
-            h.command_written();
+            h.disconnect_written();
             result_code(result)
         })
     })

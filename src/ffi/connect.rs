@@ -203,7 +203,7 @@ pub unsafe extern "C" fn mosquitto_disconnect(mosq: *mut mosquitto) -> c_int {
         let h = handle_or_inval!(mosq);
         h.with_logs(|h| {
             let result = h.client.disconnect(0, Properties::default());
-            h.command_written();
+            h.disconnect_written();
             result_code(result)
         })
     })

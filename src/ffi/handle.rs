@@ -99,10 +99,17 @@ impl mosquitto {
         result
     }
 
-    /// After a command: write its packet now if libmosquitto would (see `driver/immediate.rs`),
-    /// calling back for what the write completed.
+    /// After a command: write its packet now when `driver/immediate.rs` says so, calling back
+    /// for what the write completed.
+    #[inline]
     pub(crate) fn command_written(&self) {
-        self.client.command_written(&self.sink());
+        self.client.command_written(&self.sink(), false);
+    }
+
+    /// After a disconnect command: write everything pending and the DISCONNECT now (unless a
+    /// loop thread or a callback's loop does), calling back `on_disconnect` once it is out.
+    pub(crate) fn disconnect_written(&self) {
+        self.client.command_written(&self.sink(), true);
     }
 
     /// An event sink that calls this handle's C callbacks.
