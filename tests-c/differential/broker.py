@@ -381,7 +381,9 @@ class ScriptedBroker:
                     return
 
     def quiet(self, ms: int) -> None:
-        """Record whatever the client sends within `ms` (normally nothing)."""
+        """Wait `ms` before the next step, recording whatever the client sends meanwhile. (Not
+        labelled as such: a packet due at the end of the window may come just before or just
+        after it; where it lands among the broker's own steps is what the record shows.)"""
         deadline = time.monotonic() + ms / 1000
         while True:
             remaining = int((deadline - time.monotonic()) * 1000)
@@ -389,7 +391,7 @@ class ScriptedBroker:
                 return
             packet = self.read_packet(remaining)
             if packet is not None:
-                self.note("<< " + describe(packet) + " (while quiet)")
+                self.note("<< " + describe(packet))
             elif self.conn is None or self.conn.closed:
                 return
 
