@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import difflib
 import fnmatch
 import os
 import re
@@ -188,7 +189,8 @@ def run_once(scenario: Scenario, library: str, args: argparse.Namespace,
     script = "\n".join(substitute(scenario.client, variables)) + "\n"
     try:
         proc = subprocess.run([str(args.driver), str(broker.port)], input=script, env=env,
-                              capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S)
+                              capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S,
+                              check=False)
         stdout, stderr, status = proc.stdout, proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as expired:
         stdout = expired.stdout.decode() if isinstance(expired.stdout, bytes) else (expired.stdout or "")
@@ -199,7 +201,7 @@ def run_once(scenario: Scenario, library: str, args: argparse.Namespace,
     if thread.is_alive():
         problems.append(f"{library}: broker script did not finish")
 
-    loaded = re.search(r"^library: (.*)$", stderr, re.M)
+    loaded = re.search(r"^library: (.*)$", stderr, re.MULTILINE)
     path = os.path.realpath(loaded.group(1)) if loaded else "(unknown)"
     culex_dir = os.path.realpath(args.culex_lib)
     if (library == CULEX) != path.startswith(culex_dir + os.sep):
@@ -262,8 +264,6 @@ def compare(scenario: Scenario, records: dict[str, list[str]], cases: list[Case]
             del culex[culex_at : culex_at + len(case.culex)]
         allowed.append(case.difference)
     if reference != culex:
-        import difflib
-
         diff = difflib.unified_diff(reference, culex, "libmosquitto", "culex", lineterm="", n=3)
         problems.append("records differ:\n    " + "\n    ".join(diff))
     return problems, allowed
