@@ -13,26 +13,6 @@
 #include <stdint.h>
 
 /**
- * Major version of the libmosquitto API implemented.
- */
-#define LIBMOSQUITTO_MAJOR 2
-
-/**
- * Minor version of the libmosquitto API implemented.
- */
-#define LIBMOSQUITTO_MINOR 0
-
-/**
- * Revision of the libmosquitto API implemented.
- */
-#define LIBMOSQUITTO_REVISION 11
-
-/**
- * `major * 1000000 + minor * 1000 + revision`, as returned by `mosquitto_lib_version`.
- */
-#define LIBMOSQUITTO_VERSION_NUMBER (((LIBMOSQUITTO_MAJOR * 1000000) + (LIBMOSQUITTO_MINOR * 1000)) + LIBMOSQUITTO_REVISION)
-
-/**
  * libmosquitto's log levels (`MOSQ_LOG_*`).
  */
 #define MOSQ_LOG_NONE 0
@@ -68,6 +48,26 @@
  * `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 5.0 (level 5).
  */
 #define MQTT_PROTOCOL_V5 5
+
+/**
+ * Major version of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_MAJOR 2
+
+/**
+ * Minor version of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_MINOR 0
+
+/**
+ * Revision of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_REVISION 11
+
+/**
+ * `major * 1000000 + minor * 1000 + revision`, as returned by `mosquitto_lib_version`.
+ */
+#define LIBMOSQUITTO_VERSION_NUMBER (((LIBMOSQUITTO_MAJOR * 1000000) + (LIBMOSQUITTO_MINOR * 1000)) + LIBMOSQUITTO_REVISION)
 
 /**
  * Error values returned by the library (libmosquitto's `enum mosq_err_t`).
@@ -551,72 +551,6 @@ void *mosquitto_userdata(struct mosquitto *mosq);
 int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
 
 /**
- * `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive
- * Maximum set with `MOSQ_OPT_RECEIVE_MAXIMUM` is kept unless the list has its own). The list
- * stays the caller's.
- */
-int mosquitto_connect_bind_v5(struct mosquitto *mosq,
-                              const char *host,
-                              int port,
-                              int keepalive,
-                              const char *bind_address,
-                              const mosquitto_property *properties);
-
-/**
- * `mosquitto_publish` with MQTT 5 PUBLISH properties. With a Topic Alias property the topic may
- * be empty. The list stays the caller's.
- */
-int mosquitto_publish_v5(struct mosquitto *mosq,
-                         int *mid,
-                         const char *topic,
-                         int payloadlen,
-                         const void *payload,
-                         int qos,
-                         bool retain,
-                         const mosquitto_property *properties);
-
-/**
- * `mosquitto_subscribe` with MQTT 5 subscription `options` (no-local 0x04,
- * retain-as-published 0x08, retain handling 0x10/0x20) and SUBSCRIBE properties (e.g. a
- * subscription identifier). The list stays the caller's.
- */
-int mosquitto_subscribe_v5(struct mosquitto *mosq,
-                           int *mid,
-                           const char *sub,
-                           int qos,
-                           int options,
-                           const mosquitto_property *properties);
-
-/**
- * `mosquitto_unsubscribe` with MQTT 5 UNSUBSCRIBE properties. The list stays the caller's.
- */
-int mosquitto_unsubscribe_v5(struct mosquitto *mosq,
-                             int *mid,
-                             const char *sub,
-                             const mosquitto_property *properties);
-
-/**
- * `mosquitto_disconnect` with an MQTT 5 reason code (0..=255) and DISCONNECT properties (MQTT
- * 3.1/3.1.1 send no reason code). The list stays the caller's.
- */
-int mosquitto_disconnect_v5(struct mosquitto *mosq,
-                            int reason_code,
-                            const mosquitto_property *properties);
-
-/**
- * `mosquitto_will_set` with MQTT 5 will properties (e.g. Will Delay Interval, Content Type).
- * On success the library takes the list and frees it; on failure it stays the caller's.
- * `MOSQ_ERR_NOT_SUPPORTED` for a list on an MQTT 3.1/3.1.1 client.
- */
-int mosquitto_will_set_v5(struct mosquitto *mosq,
-                          const char *topic,
-                          int payloadlen,
-                          const void *payload,
-                          int qos,
-                          bool retain,
-                          mosquitto_property *properties);
-
-/**
  * Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
  * keepalive is 0 (off) or 5..=65535 seconds.
  */
@@ -661,92 +595,6 @@ int mosquitto_reconnect_async(struct mosquitto *mosq);
  * and `on_disconnect` gets rc 0. Loops stop reconnecting. `MOSQ_ERR_NO_CONN` when not connected.
  */
 int mosquitto_disconnect(struct mosquitto *mosq);
-
-/**
- * Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns
- * 1; then disconnect cleanly and return `MOSQ_ERR_SUCCESS`. Blocks the calling thread.
- *
- * `client_id` NULL gives a random id (then `clean_session` must be true); `username` NULL means
- * no credentials; `will` and `tls` NULL mean none. The client reconnects (and subscribes again)
- * when the connection is lost. `MOSQ_ERR_INVAL` for a NULL `callback`, `topic` or `host` or an
- * invalid QoS or subscription; `MOSQ_ERR_CONN_REFUSED` when the broker refuses the connection;
- * `MOSQ_ERR_ACL_DENIED` when it refuses the subscription; otherwise the error of the failing
- * step.
- */
-int mosquitto_subscribe_callback(int (*callback)(struct mosquitto*,
-                                                 void*,
-                                                 const struct mosquitto_message*),
-                                 void *userdata,
-                                 const char *topic,
-                                 int qos,
-                                 const char *host,
-                                 int port,
-                                 const char *client_id,
-                                 int keepalive,
-                                 bool clean_session,
-                                 const char *username,
-                                 const char *password,
-                                 const struct libmosquitto_will *will,
-                                 const struct libmosquitto_tls *tls);
-
-/**
- * Connect to a broker, subscribe to `topic`, wait for `msg_count` messages, disconnect cleanly
- * and return them in `*messages`: an array of `msg_count` messages the caller frees with
- * `mosquitto_message_free_contents()` on each element and then `free()` on the array. On error
- * `*messages` is NULL. Blocks the calling thread.
- *
- * With `want_retained` false, retained messages sent because of the subscription are skipped
- * and not counted. The other arguments are those of `mosquitto_subscribe_callback`.
- * `MOSQ_ERR_INVAL` for a NULL `messages` or a `msg_count` below 1.
- */
-int mosquitto_subscribe_simple(struct mosquitto_message **messages,
-                               int msg_count,
-                               bool want_retained,
-                               const char *topic,
-                               int qos,
-                               const char *host,
-                               int port,
-                               const char *client_id,
-                               int keepalive,
-                               bool clean_session,
-                               const char *username,
-                               const char *password,
-                               const struct libmosquitto_will *will,
-                               const struct libmosquitto_tls *tls);
-
-/**
- * Reports the version of the libmosquitto API this library implements.
- *
- * Each of `major`, `minor` and `revision` that is not NULL receives the matching part of the
- * version. Returns the combined number `major * 1000000 + minor * 1000 + revision` (the value of
- * `LIBMOSQUITTO_VERSION_NUMBER`), so a program can compare it with the header it was built with.
- *
- * # Safety
- * Each pointer must be NULL or point to a writable `int`.
- */
-int mosquitto_lib_version(int *major, int *minor, int *revision);
-
-/**
- * Prepares the library for use; call it once before any other function.
- *
- * Installs the routing of the library's log messages to `on_log` callbacks. Calling it again is
- * harmless. Always returns `MOSQ_ERR_SUCCESS`.
- *
- * # Safety
- * No pointer arguments; not safe to run concurrently with other calls into the library.
- */
-int mosquitto_lib_init(void);
-
-/**
- * Releases process-wide resources of the library; call it once when done with the library.
- *
- * Calling it more than once, or without `mosquitto_lib_init`, is harmless. Always returns
- * `MOSQ_ERR_SUCCESS`.
- *
- * # Safety
- * No pointer arguments; no client may be in use when it is called.
- */
-int mosquitto_lib_cleanup(void);
 
 /**
  * One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
@@ -807,47 +655,6 @@ int mosquitto_socket(struct mosquitto *mosq);
  * Whether the external loop should wait for the socket to be writable.
  */
 bool mosquitto_want_write(struct mosquitto *mosq);
-
-/**
- * Copies the message `src` into `dst`, duplicating its topic and payload.
- *
- * The copy's topic and payload are newly allocated and belong to the caller (free them with
- * `mosquitto_message_free_contents`, or free `dst` itself with `mosquitto_message_free` if it was
- * heap-allocated). Anything `dst` pointed to before is overwritten, not freed. The payload copy
- * is followed by a NUL byte. Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` if either pointer is
- * NULL, `src` has no topic, a negative `payloadlen`, or a NULL payload with a non-zero length;
- * `MOSQ_ERR_NOMEM` if memory runs out (then `dst` is left unchanged).
- *
- * # Safety
- * `dst` must be NULL or writable; `src` must be NULL or a message whose `topic` is NULL or a NUL-
- * terminated string and whose `payload` holds `payloadlen` readable bytes.
- */
-int mosquitto_message_copy(struct mosquitto_message *dst, const struct mosquitto_message *src);
-
-/**
- * Frees a heap-allocated message completely (topic, payload and the struct) and sets `*message`
- * to NULL.
- *
- * Use it for messages obtained from the library with ownership (for example from
- * `mosquitto_subscribe_simple`), never for the message passed to an `on_message` callback,
- * which the library frees itself. Does nothing if `message` or `*message` is NULL.
- *
- * # Safety
- * `message` must be NULL or point to NULL or to a message whose struct, topic and payload were
- * allocated with `malloc` (as the library allocates them) and are not used afterwards.
- */
-void mosquitto_message_free(struct mosquitto_message **message);
-
-/**
- * Frees the topic and payload of a message and sets both pointers to NULL, leaving the struct
- * itself to the caller (for example a message filled by `mosquitto_message_copy` on the stack).
- * Does nothing if `message` is NULL.
- *
- * # Safety
- * `message` must be NULL or a message whose `topic` and `payload` are NULL or were allocated with
- * `malloc` and are not used afterwards.
- */
-void mosquitto_message_free_contents(struct mosquitto_message *message);
 
 /**
  * Set an option that takes an `int` value. Options set before connecting apply to the next
@@ -924,6 +731,107 @@ int mosquitto_void_option(struct mosquitto *mosq, enum mosq_opt_t option, void *
  * `mosq` are `MOSQ_ERR_INVAL`.
  */
 int mosquitto_opts_set(struct mosquitto *mosq, enum mosq_opt_t option, void *value);
+
+/**
+ * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
+ * connection on, reconnects included. With `username` (1 to 255 bytes) the proxy may ask for
+ * username/password authentication (RFC 1929); `password` (at most 255 bytes, NULL for empty)
+ * is used only with a username. The broker's host name is sent to the proxy, which resolves it.
+ *
+ * A proxy that refuses the credentials or cannot reach the broker ends the connection attempt
+ * with `MOSQ_ERR_PROXY` (and a log line saying why). Returns `MOSQ_ERR_INVAL` for a NULL or
+ * empty host, a port out of range, or credentials of the wrong length.
+ */
+int mosquitto_socks5_set(struct mosquitto *mosq,
+                         const char *host,
+                         int port,
+                         const char *username,
+                         const char *password);
+
+/**
+ * Connect to the broker of a domain found by DNS SRV lookup (RFC 2782): `host` is the domain,
+ * and the records of `_secure-mqtt._tcp.<host>` (when TLS is configured) or `_mqtt._tcp.<host>`
+ * name the brokers, tried lowest priority first and by weighted random choice among equal
+ * priorities; an unreachable one falls back to the next. keepalive is 0 (off) or 5..=65535
+ * seconds; `bind_address` as for `mosquitto_connect_bind` (NULL: any).
+ *
+ * Like `mosquitto_connect_async`, it returns at once and a loop finishes the job: the lookup
+ * runs on a background thread (the nameservers of /etc/resolv.conf, or the one in the
+ * environment variable `CULEX_DNS_SERVER`, as `IP` or `IP:port`). When the lookup fails
+ * (no such domain, no records) the loop call returns `MOSQ_ERR_LOOKUP` and `on_disconnect`
+ * gets `MOSQ_ERR_LOOKUP`, as in libmosquitto. Reconnects repeat the lookup. Works with
+ * `mosquitto_socks5_set`: the proxy is asked to connect to the chosen target.
+ */
+int mosquitto_connect_srv(struct mosquitto *mosq,
+                          const char *host,
+                          int keepalive,
+                          const char *bind_address);
+
+/**
+ * `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive
+ * Maximum set with `MOSQ_OPT_RECEIVE_MAXIMUM` is kept unless the list has its own). The list
+ * stays the caller's.
+ */
+int mosquitto_connect_bind_v5(struct mosquitto *mosq,
+                              const char *host,
+                              int port,
+                              int keepalive,
+                              const char *bind_address,
+                              const mosquitto_property *properties);
+
+/**
+ * `mosquitto_publish` with MQTT 5 PUBLISH properties. With a Topic Alias property the topic may
+ * be empty. The list stays the caller's.
+ */
+int mosquitto_publish_v5(struct mosquitto *mosq,
+                         int *mid,
+                         const char *topic,
+                         int payloadlen,
+                         const void *payload,
+                         int qos,
+                         bool retain,
+                         const mosquitto_property *properties);
+
+/**
+ * `mosquitto_subscribe` with MQTT 5 subscription `options` (no-local 0x04,
+ * retain-as-published 0x08, retain handling 0x10/0x20) and SUBSCRIBE properties (e.g. a
+ * subscription identifier). The list stays the caller's.
+ */
+int mosquitto_subscribe_v5(struct mosquitto *mosq,
+                           int *mid,
+                           const char *sub,
+                           int qos,
+                           int options,
+                           const mosquitto_property *properties);
+
+/**
+ * `mosquitto_unsubscribe` with MQTT 5 UNSUBSCRIBE properties. The list stays the caller's.
+ */
+int mosquitto_unsubscribe_v5(struct mosquitto *mosq,
+                             int *mid,
+                             const char *sub,
+                             const mosquitto_property *properties);
+
+/**
+ * `mosquitto_disconnect` with an MQTT 5 reason code (0..=255) and DISCONNECT properties (MQTT
+ * 3.1/3.1.1 send no reason code). The list stays the caller's.
+ */
+int mosquitto_disconnect_v5(struct mosquitto *mosq,
+                            int reason_code,
+                            const mosquitto_property *properties);
+
+/**
+ * `mosquitto_will_set` with MQTT 5 will properties (e.g. Will Delay Interval, Content Type).
+ * On success the library takes the list and frees it; on failure it stays the caller's.
+ * `MOSQ_ERR_NOT_SUPPORTED` for a list on an MQTT 3.1/3.1.1 client.
+ */
+int mosquitto_will_set_v5(struct mosquitto *mosq,
+                          const char *topic,
+                          int payloadlen,
+                          const void *payload,
+                          int qos,
+                          bool retain,
+                          mosquitto_property *properties);
 
 /**
  * Append a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) to a list. `*proplist` may
@@ -1188,78 +1096,6 @@ const mosquitto_property *mosquitto_property_read_string_pair(const mosquitto_pr
                                                               bool skip_first);
 
 /**
- * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
- * connection on, reconnects included. With `username` (1 to 255 bytes) the proxy may ask for
- * username/password authentication (RFC 1929); `password` (at most 255 bytes, NULL for empty)
- * is used only with a username. The broker's host name is sent to the proxy, which resolves it.
- *
- * A proxy that refuses the credentials or cannot reach the broker ends the connection attempt
- * with `MOSQ_ERR_PROXY` (and a log line saying why). Returns `MOSQ_ERR_INVAL` for a NULL or
- * empty host, a port out of range, or credentials of the wrong length.
- */
-int mosquitto_socks5_set(struct mosquitto *mosq,
-                         const char *host,
-                         int port,
-                         const char *username,
-                         const char *password);
-
-/**
- * Connect to the broker of a domain found by DNS SRV lookup (RFC 2782): `host` is the domain,
- * and the records of `_secure-mqtt._tcp.<host>` (when TLS is configured) or `_mqtt._tcp.<host>`
- * name the brokers, tried lowest priority first and by weighted random choice among equal
- * priorities; an unreachable one falls back to the next. keepalive is 0 (off) or 5..=65535
- * seconds; `bind_address` as for `mosquitto_connect_bind` (NULL: any).
- *
- * Like `mosquitto_connect_async`, it returns at once and a loop finishes the job: the lookup
- * runs on a background thread (the nameservers of /etc/resolv.conf, or the one in the
- * environment variable `CULEX_DNS_SERVER`, as `IP` or `IP:port`). When the lookup fails
- * (no such domain, no records) the loop call returns `MOSQ_ERR_LOOKUP` and `on_disconnect`
- * gets `MOSQ_ERR_LOOKUP`, as in libmosquitto. Reconnects repeat the lookup. Works with
- * `mosquitto_socks5_set`: the proxy is asked to connect to the chosen target.
- */
-int mosquitto_connect_srv(struct mosquitto *mosq,
-                          const char *host,
-                          int keepalive,
-                          const char *bind_address);
-
-/**
- * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
- *
- * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's
- * current `errno`. Numbers that are not error values give "Unknown error.". The returned string
- * must not be freed or modified.
- *
- * # Safety
- * Any value may be passed. The result must not be freed or written.
- */
-const char *mosquitto_strerror(int mosq_errno);
-
-/**
- * Returns a constant, NUL-terminated English description of a CONNACK result: an MQTT 3.1/3.1.1
- * return code (0 to 5) or an MQTT 5 CONNACK reason code (0x80 and above).
- *
- * Codes that CONNACK cannot carry give a generic "unknown reason" text. The returned string must
- * not be freed or modified.
- *
- * # Safety
- * Any value may be passed. The result must not be freed or written.
- */
-const char *mosquitto_connack_string(int connack_code);
-
-/**
- * Returns a constant, NUL-terminated English name of an MQTT 5 reason code (the values of
- * `enum mqtt5_return_codes`, as found in CONNACK, PUBACK, SUBACK, DISCONNECT and the other
- * acknowledgements).
- *
- * Numbers that are not reason codes give "Unknown reason". Never NULL; the returned string must
- * not be freed or modified.
- *
- * # Safety
- * Any value may be passed. The result must not be freed or written.
- */
-const char *mosquitto_reason_string(int reason_code);
-
-/**
  * Configure certificate-based TLS. Call before connecting; it applies from the next connection.
  *
  * - `cafile`: a PEM file of trusted CA certificates; `capath`: a directory of them, named by
@@ -1328,6 +1164,170 @@ int mosquitto_tls_psk_set(struct mosquitto *mosq,
  * valid until the connection ends: do not keep it across callbacks, and do not free it.
  */
 void *mosquitto_ssl_get(struct mosquitto *mosq);
+
+/**
+ * Reports the version of the libmosquitto API this library implements.
+ *
+ * Each of `major`, `minor` and `revision` that is not NULL receives the matching part of the
+ * version. Returns the combined number `major * 1000000 + minor * 1000 + revision` (the value of
+ * `LIBMOSQUITTO_VERSION_NUMBER`), so a program can compare it with the header it was built with.
+ *
+ * # Safety
+ * Each pointer must be NULL or point to a writable `int`.
+ */
+int mosquitto_lib_version(int *major, int *minor, int *revision);
+
+/**
+ * Prepares the library for use; call it once before any other function.
+ *
+ * Installs the routing of the library's log messages to `on_log` callbacks. Calling it again is
+ * harmless. Always returns `MOSQ_ERR_SUCCESS`.
+ *
+ * # Safety
+ * No pointer arguments; not safe to run concurrently with other calls into the library.
+ */
+int mosquitto_lib_init(void);
+
+/**
+ * Releases process-wide resources of the library; call it once when done with the library.
+ *
+ * Calling it more than once, or without `mosquitto_lib_init`, is harmless. Always returns
+ * `MOSQ_ERR_SUCCESS`.
+ *
+ * # Safety
+ * No pointer arguments; no client may be in use when it is called.
+ */
+int mosquitto_lib_cleanup(void);
+
+/**
+ * Copies the message `src` into `dst`, duplicating its topic and payload.
+ *
+ * The copy's topic and payload are newly allocated and belong to the caller (free them with
+ * `mosquitto_message_free_contents`, or free `dst` itself with `mosquitto_message_free` if it was
+ * heap-allocated). Anything `dst` pointed to before is overwritten, not freed. The payload copy
+ * is followed by a NUL byte. Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` if either pointer is
+ * NULL, `src` has no topic, a negative `payloadlen`, or a NULL payload with a non-zero length;
+ * `MOSQ_ERR_NOMEM` if memory runs out (then `dst` is left unchanged).
+ *
+ * # Safety
+ * `dst` must be NULL or writable; `src` must be NULL or a message whose `topic` is NULL or a NUL-
+ * terminated string and whose `payload` holds `payloadlen` readable bytes.
+ */
+int mosquitto_message_copy(struct mosquitto_message *dst, const struct mosquitto_message *src);
+
+/**
+ * Frees a heap-allocated message completely (topic, payload and the struct) and sets `*message`
+ * to NULL.
+ *
+ * Use it for messages obtained from the library with ownership (for example from
+ * `mosquitto_subscribe_simple`), never for the message passed to an `on_message` callback,
+ * which the library frees itself. Does nothing if `message` or `*message` is NULL.
+ *
+ * # Safety
+ * `message` must be NULL or point to NULL or to a message whose struct, topic and payload were
+ * allocated with `malloc` (as the library allocates them) and are not used afterwards.
+ */
+void mosquitto_message_free(struct mosquitto_message **message);
+
+/**
+ * Frees the topic and payload of a message and sets both pointers to NULL, leaving the struct
+ * itself to the caller (for example a message filled by `mosquitto_message_copy` on the stack).
+ * Does nothing if `message` is NULL.
+ *
+ * # Safety
+ * `message` must be NULL or a message whose `topic` and `payload` are NULL or were allocated with
+ * `malloc` and are not used afterwards.
+ */
+void mosquitto_message_free_contents(struct mosquitto_message *message);
+
+/**
+ * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
+ *
+ * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's
+ * current `errno`. Numbers that are not error values give "Unknown error.". The returned string
+ * must not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_strerror(int mosq_errno);
+
+/**
+ * Returns a constant, NUL-terminated English description of a CONNACK result: an MQTT 3.1/3.1.1
+ * return code (0 to 5) or an MQTT 5 CONNACK reason code (0x80 and above).
+ *
+ * Codes that CONNACK cannot carry give a generic "unknown reason" text. The returned string must
+ * not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_connack_string(int connack_code);
+
+/**
+ * Returns a constant, NUL-terminated English name of an MQTT 5 reason code (the values of
+ * `enum mqtt5_return_codes`, as found in CONNACK, PUBACK, SUBACK, DISCONNECT and the other
+ * acknowledgements).
+ *
+ * Numbers that are not reason codes give "Unknown reason". Never NULL; the returned string must
+ * not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_reason_string(int reason_code);
+
+/**
+ * Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns
+ * 1; then disconnect cleanly and return `MOSQ_ERR_SUCCESS`. Blocks the calling thread.
+ *
+ * `client_id` NULL gives a random id (then `clean_session` must be true); `username` NULL means
+ * no credentials; `will` and `tls` NULL mean none. The client reconnects (and subscribes again)
+ * when the connection is lost. `MOSQ_ERR_INVAL` for a NULL `callback`, `topic` or `host` or an
+ * invalid QoS or subscription; `MOSQ_ERR_CONN_REFUSED` when the broker refuses the connection;
+ * `MOSQ_ERR_ACL_DENIED` when it refuses the subscription; otherwise the error of the failing
+ * step.
+ */
+int mosquitto_subscribe_callback(int (*callback)(struct mosquitto*,
+                                                 void*,
+                                                 const struct mosquitto_message*),
+                                 void *userdata,
+                                 const char *topic,
+                                 int qos,
+                                 const char *host,
+                                 int port,
+                                 const char *client_id,
+                                 int keepalive,
+                                 bool clean_session,
+                                 const char *username,
+                                 const char *password,
+                                 const struct libmosquitto_will *will,
+                                 const struct libmosquitto_tls *tls);
+
+/**
+ * Connect to a broker, subscribe to `topic`, wait for `msg_count` messages, disconnect cleanly
+ * and return them in `*messages`: an array of `msg_count` messages the caller frees with
+ * `mosquitto_message_free_contents()` on each element and then `free()` on the array. On error
+ * `*messages` is NULL. Blocks the calling thread.
+ *
+ * With `want_retained` false, retained messages sent because of the subscription are skipped
+ * and not counted. The other arguments are those of `mosquitto_subscribe_callback`.
+ * `MOSQ_ERR_INVAL` for a NULL `messages` or a `msg_count` below 1.
+ */
+int mosquitto_subscribe_simple(struct mosquitto_message **messages,
+                               int msg_count,
+                               bool want_retained,
+                               const char *topic,
+                               int qos,
+                               const char *host,
+                               int port,
+                               const char *client_id,
+                               int keepalive,
+                               bool clean_session,
+                               const char *username,
+                               const char *password,
+                               const struct libmosquitto_will *will,
+                               const struct libmosquitto_tls *tls);
 
 /**
  * Checks whether the topic name `topic` matches the subscription filter `sub`, honouring the

@@ -6,10 +6,8 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use culex::ffi::errors::*;
-use culex::ffi::library::*;
-use culex::ffi::message::*;
-use culex::ffi::strings::*;
+use culex::ffi::boundary::errors::*;
+use culex::ffi::util::*;
 
 fn text(p: *const c_char) -> String {
     assert!(!p.is_null());

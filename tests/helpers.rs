@@ -21,11 +21,11 @@ use common::broker::{Broker, BrokerConfig};
 use common::client::{Client, MOSQ_ERR_CONN_REFUSED};
 use common::fake_broker::{packet, FakeBroker, CONNECT, DISCONNECT, SUBACK, SUBSCRIBE};
 use common::{free_port, unique, DEFAULT_TIMEOUT, PROMPT};
-use culex::ffi::errors::{MOSQ_ERR_ACL_DENIED, MOSQ_ERR_ERRNO, MOSQ_ERR_SUCCESS};
+use culex::ffi::boundary::errors::{MOSQ_ERR_ACL_DENIED, MOSQ_ERR_ERRNO, MOSQ_ERR_SUCCESS};
+use culex::ffi::client::mosquitto_socket;
 use culex::ffi::handle::mosquitto;
-use culex::ffi::helpers::*;
-use culex::ffi::loops::mosquitto_socket;
-use culex::ffi::message::{mosquitto_message, mosquitto_message_free_contents};
+use culex::ffi::util::*;
+use culex::ffi::util::{mosquitto_message, mosquitto_message_free_contents};
 use tls_certs::Certs;
 
 const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;

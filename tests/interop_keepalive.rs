@@ -19,7 +19,7 @@ use common::client::{Client, Ev};
 use common::fake_broker::{CONNACK, CONNECT, PINGREQ, PINGRESP};
 use common::proxy::{Dir, Proxy};
 use common::{unique, PROMPT};
-use culex::ffi::loops::{
+use culex::ffi::client::{
     mosquitto_loop_forever, mosquitto_loop_misc, mosquitto_loop_read, mosquitto_loop_write,
     mosquitto_want_write,
 };

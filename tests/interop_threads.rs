@@ -16,8 +16,8 @@ use common::client::{
 };
 use common::fake_broker::FakeBroker;
 use common::{free_port, unique, DEFAULT_TIMEOUT, PROMPT};
+use culex::ffi::client::mosquitto_loop_forever;
 use culex::ffi::handle::mosquitto;
-use culex::ffi::loops::mosquitto_loop_forever;
 
 fn started(port: u16, id: &str) -> Client {
     let c = Client::new(Some(id), true);

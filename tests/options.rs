@@ -20,16 +20,16 @@ use std::time::{Duration, Instant};
 
 use common::fake_broker::{FakeBroker, Packet, CONNECT, PUBLISH};
 use common::DEFAULT_TIMEOUT;
+use culex::ffi::boundary::errors::*;
+use culex::ffi::boundary::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
 use culex::ffi::callbacks::mosquitto_log_callback_set;
+use culex::ffi::client::mosq_opt_t::*;
+use culex::ffi::client::*;
 use culex::ffi::client::{mosquitto_connect, mosquitto_destroy, mosquitto_new, mosquitto_publish};
-use culex::ffi::errors::*;
+use culex::ffi::client::{mosquitto_loop, mosquitto_socket};
 use culex::ffi::handle::mosquitto;
-use culex::ffi::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
-use culex::ffi::loops::{mosquitto_loop, mosquitto_socket};
 use culex::ffi::mqtt_protocol::mqtt5_return_codes;
-use culex::ffi::options::mosq_opt_t::*;
-use culex::ffi::options::*;
-use culex::ffi::strings::mosquitto_reason_string;
+use culex::ffi::util::mosquitto_reason_string;
 use culex::protocol::ReasonCode;
 
 const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;

@@ -11,12 +11,11 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr::{null, null_mut};
 
-use culex::ffi::errors::*;
+use culex::ffi::boundary::errors::*;
 use culex::ffi::mqtt_protocol::mqtt5_property::*;
 use culex::ffi::mqtt_protocol::mqtt5_property_type::*;
 use culex::ffi::mqtt_protocol::*;
 use culex::ffi::property::*;
-use culex::ffi::property_check::*;
 
 const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;
 const INVAL: c_int = MOSQ_ERR_INVAL as c_int;

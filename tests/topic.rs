@@ -6,8 +6,8 @@ use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int};
 use std::ptr;
 
-use culex::ffi::errors::{MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_SUCCESS};
-use culex::ffi::topic::*;
+use culex::ffi::boundary::errors::{MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_SUCCESS};
+use culex::ffi::util::*;
 use culex::protocol::topic::{self, TopicError};
 
 const OK: c_int = MOSQ_ERR_SUCCESS as c_int;

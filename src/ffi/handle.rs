@@ -8,12 +8,12 @@ use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::callbacks::{CallbackTable, Callbacks, MessageCallback, MessageV5Callback};
-use super::errors::error_code;
-use super::logging as capture;
-use super::message::mosquitto_message;
-use super::property::LentList;
 use crate::driver::{Client, ClientEvent, EventSink};
+use crate::ffi::boundary::errors::error_code;
+use crate::ffi::boundary::logging as capture;
+use crate::ffi::callbacks::{CallbackTable, Callbacks, MessageCallback, MessageV5Callback};
+use crate::ffi::property::LentList;
+use crate::ffi::util::message::mosquitto_message;
 use crate::session::Event;
 
 /// A client instance. Opaque to C: created by `mosquitto_new`, freed by `mosquitto_destroy`.
@@ -121,7 +121,7 @@ macro_rules! handle_or_inval {
             Some(h) => h,
             None => {
                 ::log::warn!("{}: mosq is NULL", $crate::ffi::function_name!());
-                return $crate::ffi::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
+                return $crate::ffi::boundary::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
             }
         }
     };
@@ -274,7 +274,7 @@ impl EventSink for Dispatch {
                 data,
                 properties,
             }) => {
-                super::culex::deliver_auth(
+                crate::ffi::culex::deliver_auth(
                     mosq,
                     obj,
                     reason_code,

@@ -37,7 +37,7 @@ macro_rules! check_null {
                 $crate::ffi::function_name!(),
                 stringify!($ptr)
             );
-            return $crate::ffi::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
+            return $crate::ffi::boundary::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
         }
     };
 }
@@ -58,32 +58,17 @@ macro_rules! function_name {
 #[allow(unused_imports)]
 pub(crate) use {check_null, ffi_guard, function_name};
 
-pub(crate) mod args;
+pub mod boundary;
 pub mod callbacks;
 pub mod client;
-pub mod client_v5;
-pub mod connect;
 /// cbindgen:ignore
 pub mod culex;
-/// cbindgen:ignore
-pub mod culex_tls;
-pub mod errors;
 pub mod handle;
-pub mod helpers;
-pub mod library;
-pub mod logging;
-pub mod loops;
-pub mod message;
 /// cbindgen:ignore
 pub mod mqtt_protocol;
-pub mod options;
 pub mod property;
-pub mod property_check;
-pub mod property_read;
-pub mod proxy_srv;
-pub mod strings;
 pub mod tls;
-pub mod topic;
+pub mod util;
 
 use std::any::Any;
 

@@ -15,8 +15,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
 use crate::net::tls::{PasswordFn, Psk, Source, TlsVersion};
 
 /// The OpenSSL-style password callback of `mosquitto_tls_set`: write the password into `buf`
@@ -302,7 +302,7 @@ pub unsafe extern "C" fn mosquitto_tls_psk_set(
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_ssl_get(mosq: *mut mosquitto) -> *mut c_void {
     ffi_guard!(std::ptr::null_mut(), {
-        let Some(h) = super::handle::handle(mosq) else {
+        let Some(h) = crate::ffi::handle::handle(mosq) else {
             log::warn!("mosquitto_ssl_get: mosq is NULL");
             return std::ptr::null_mut();
         };

@@ -12,9 +12,8 @@ use std::time::Duration;
 use culex::ffi::callbacks::*;
 use culex::ffi::client::*;
 use culex::ffi::handle::mosquitto;
-use culex::ffi::library::mosquitto_lib_init;
-use culex::ffi::loops::*;
-use culex::ffi::message::mosquitto_message;
+use culex::ffi::util::mosquitto_lib_init;
+use culex::ffi::util::mosquitto_message;
 
 use super::events::EventLog;
 
@@ -480,8 +479,7 @@ pub fn unsubscribe_raw(mosq: *mut mosquitto, filter: &str) -> Result<i32, i32> {
 // MQTT 5: the `_v5` callbacks and commands, with property lists copied out of the callbacks.
 // ---------------------------------------------------------------------------------------------
 
-use culex::ffi::client_v5::*;
-use culex::ffi::options::{mosq_opt_t, mosquitto_int_option};
+use culex::ffi::client::{mosq_opt_t, mosquitto_int_option};
 use culex::ffi::property::*;
 
 /// One property value, copied out of a library-owned list.

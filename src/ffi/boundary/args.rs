@@ -5,9 +5,9 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::errors::*;
-use super::handle::mosquitto;
-use super::property::mosquitto_property;
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::mosquitto;
+use crate::ffi::property::mosquitto_property;
 use crate::protocol::{utf8, Properties, PropertyContext, QoS, MAX_REMAINING_LENGTH};
 
 /// Largest payload libmosquitto accepts (`MQTT_MAX_PAYLOAD`).
@@ -134,7 +134,7 @@ pub(crate) unsafe fn properties_arg(
         log::warn!("culex: properties need MQTT 5 (set MOSQ_OPT_PROTOCOL_VERSION)");
         return Err(MOSQ_ERR_NOT_SUPPORTED as c_int);
     }
-    let properties = super::property::to_properties(props);
+    let properties = crate::ffi::property::to_properties(props);
     check_properties(&properties, context)?;
     Ok(properties)
 }
@@ -144,7 +144,7 @@ pub(crate) fn check_properties(
     properties: &Properties,
     context: PropertyContext,
 ) -> Result<(), c_int> {
-    if let Err((code, why)) = super::property_check::list_verdict(&properties.0, context) {
+    if let Err((code, why)) = crate::ffi::property::check::list_verdict(&properties.0, context) {
         log::warn!("culex: {why}");
         return Err(code);
     }

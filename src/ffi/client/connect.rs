@@ -6,11 +6,11 @@
 
 use std::os::raw::{c_char, c_int};
 
-use super::args::{c_str, opt_c_str, properties_arg};
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
-use super::property::mosquitto_property;
 use crate::driver::Target;
+use crate::ffi::boundary::args::{c_str, opt_c_str, properties_arg};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::property::mosquitto_property;
 use crate::protocol::{Properties, PropertyContext};
 
 /// Check connect arguments and build the target.

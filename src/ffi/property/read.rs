@@ -7,7 +7,7 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::property::{find, malloc_copy, mosquitto_property};
+use super::{find, malloc_copy, mosquitto_property};
 use crate::protocol::{PropertyType, PropertyValue};
 
 // ---------------------------------------------------------------------------------------------

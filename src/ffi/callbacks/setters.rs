@@ -8,9 +8,9 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::handle::{handle, mosquitto};
-use super::message::mosquitto_message;
-use super::property::mosquitto_property;
+use crate::ffi::handle::{handle, mosquitto};
+use crate::ffi::property::mosquitto_property;
+use crate::ffi::util::message::mosquitto_message;
 
 /// `void (*)(struct mosquitto *, void *, int)`: connect (rc), disconnect (rc), publish and
 /// unsubscribe (mid).
@@ -77,7 +77,7 @@ pub(crate) struct Callbacks {
     pub on_subscribe_v5: Option<SubscribeV5Callback>,
     pub on_unsubscribe_v5: Option<UnsubscribeV5Callback>,
     /// Culex extension: MQTT 5 enhanced authentication (see `culex.h`).
-    pub on_auth: super::culex::culex_auth_callback,
+    pub on_auth: crate::ffi::culex::culex_auth_callback,
 }
 
 /// Number of function pointers in [`Callbacks`].
@@ -368,7 +368,7 @@ pub unsafe extern "C" fn mosquitto_log_callback_set(
 ) {
     ffi_guard!((), {
         if on_log.is_some() {
-            super::logging::want_debug();
+            crate::ffi::boundary::logging::want_debug();
         }
         set(mosq, "log", |t| t.on_log = on_log)
     })

@@ -8,13 +8,13 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::client::{
+use super::commands::{
     connect_common, properties_arg, publish_common, subscribe_common, unsubscribe_common,
     will_common,
 };
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
-use super::property::{free_list, mosquitto_property};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::property::{free_list, mosquitto_property};
 use crate::protocol::PropertyContext;
 
 /// `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive

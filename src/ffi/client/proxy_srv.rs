@@ -7,9 +7,9 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
-use super::client::{c_str, target};
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
+use super::commands::{c_str, target};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
 use crate::net::socks5::ProxyConfig;
 
 /// Longest proxy host name accepted (as libmosquitto).

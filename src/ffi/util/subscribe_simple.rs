@@ -18,20 +18,22 @@
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use super::callbacks::{
+use crate::ffi::boundary::errors::*;
+use crate::ffi::callbacks::{
     mosquitto_connect_callback_set, mosquitto_message_callback_set,
     mosquitto_subscribe_callback_set,
 };
-use super::client::{
+use crate::ffi::client::loops::mosquitto_loop_forever;
+use crate::ffi::client::{
     mosquitto_connect, mosquitto_destroy, mosquitto_disconnect, mosquitto_new, mosquitto_subscribe,
     mosquitto_username_pw_set, mosquitto_will_set,
 };
-use super::errors::*;
-use super::handle::mosquitto;
-use super::loops::mosquitto_loop_forever;
-use super::message::{mosquitto_message, mosquitto_message_copy, mosquitto_message_free_contents};
-use super::tls::{mosquitto_tls_opts_set, mosquitto_tls_set};
-use super::topic::mosquitto_sub_topic_check;
+use crate::ffi::handle::mosquitto;
+use crate::ffi::tls::{mosquitto_tls_opts_set, mosquitto_tls_set};
+use crate::ffi::util::message::{
+    mosquitto_message, mosquitto_message_copy, mosquitto_message_free_contents,
+};
+use crate::ffi::util::topic::mosquitto_sub_topic_check;
 
 /// The will of a helper's client (see `mosquitto_will_set`).
 #[repr(C)]

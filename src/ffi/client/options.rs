@@ -16,8 +16,8 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
 use crate::protocol::{PropertyId, PropertyValue, ProtocolVersion};
 
 /// The MQTT specification (3.1) limits client identifiers to this many bytes; MQTT 3.1.1 and 5

@@ -10,25 +10,19 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::callbacks::CallbackTable;
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
-use super::property::mosquitto_property;
 use crate::driver::Client;
 use crate::error::Error;
+use crate::ffi::boundary::errors::*;
+use crate::ffi::callbacks::CallbackTable;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::property::mosquitto_property;
 use crate::protocol::{
     Properties, PropertyContext, QoS, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
 };
 use crate::session::SessionConfig;
 
-pub(crate) use super::args::*;
 pub(crate) use super::connect::{connect_common, target};
-// The connect exports moved to `connect.rs`; their Rust paths stay valid here.
-pub use super::connect::{
-    mosquitto_connect, mosquitto_connect_async, mosquitto_connect_bind,
-    mosquitto_connect_bind_async, mosquitto_disconnect, mosquitto_reconnect,
-    mosquitto_reconnect_async,
-};
+pub(crate) use crate::ffi::boundary::args::*;
 
 fn random_client_id() -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -100,7 +94,7 @@ pub unsafe extern "C" fn mosquitto_new(
 ) -> *mut mosquitto {
     ffi_guard!(std::ptr::null_mut(), {
         // Programs that skip mosquitto_lib_init still get CULEX_LOG_STDERR and on_log.
-        super::logging::install_logger();
+        crate::ffi::boundary::logging::install_logger();
         let id = match new_args(id, clean_session) {
             Ok(id) => id,
             Err(code) => {
@@ -602,7 +596,7 @@ pub unsafe extern "C" fn mosquitto_message_retry_set(mosq: *mut mosquitto, messa
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_user_data_set(mosq: *mut mosquitto, obj: *mut c_void) {
     ffi_guard!((), {
-        if let Some(h) = super::handle::handle(mosq) {
+        if let Some(h) = crate::ffi::handle::handle(mosq) {
             h.userdata.store(obj, Ordering::Release);
         }
     })
@@ -612,7 +606,7 @@ pub unsafe extern "C" fn mosquitto_user_data_set(mosq: *mut mosquitto, obj: *mut
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_userdata(mosq: *mut mosquitto) -> *mut c_void {
     ffi_guard!(std::ptr::null_mut(), {
-        match super::handle::handle(mosq) {
+        match crate::ffi::handle::handle(mosq) {
             Some(h) => h.userdata(),
             None => std::ptr::null_mut(),
         }

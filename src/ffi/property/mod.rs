@@ -22,10 +22,13 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::errors::*;
-// The read exports live in `property_read.rs`; their Rust paths stay valid here.
-pub use super::property_read::*;
+use crate::ffi::boundary::errors::*;
+pub mod check;
+pub mod read;
+
 use crate::protocol::{utf8, Properties, Property, PropertyId, PropertyType, PropertyValue};
+pub use check::*;
+pub use read::*;
 
 /// One MQTT 5 property in a list (opaque to C).
 pub struct mqtt5__property {

@@ -16,10 +16,10 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
-use super::errors::*;
-use super::mqtt_protocol::mqtt5_property_type::*;
-use super::mqtt_protocol::*;
-use super::property::{mosquitto_property, to_properties};
+use super::{mosquitto_property, to_properties};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::mqtt_protocol::mqtt5_property_type::*;
+use crate::ffi::mqtt_protocol::*;
 use crate::protocol::{Property, PropertyContext, PropertyId, PropertyType};
 
 /// The packet (or will) a `CMD_*` value stands for, when it is one that carries properties.

@@ -8,7 +8,7 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
-use crate::ffi::errors::*;
+use crate::ffi::boundary::errors::*;
 
 /// Text for error numbers this table does not know.
 const UNKNOWN_ERROR: &CStr = c"Unknown error.";

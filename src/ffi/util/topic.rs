@@ -10,7 +10,7 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use crate::ffi::errors::{
+use crate::ffi::boundary::errors::{
     MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_NOMEM, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN,
 };
 use crate::protocol::topic::{self as topic_rules, TopicError, MAX_TOPIC_LEN};

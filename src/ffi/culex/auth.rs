@@ -16,10 +16,12 @@
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::client::{c_str, properties_arg};
-use super::errors::{result_code, MOSQ_ERR_INVAL, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
-use super::handle::{handle, handle_or_inval, mosquitto};
-use super::property::{mosquitto_property, LentList};
+use crate::ffi::boundary::args::{c_str, properties_arg};
+use crate::ffi::boundary::errors::{
+    result_code, MOSQ_ERR_INVAL, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN,
+};
+use crate::ffi::handle::{handle, handle_or_inval, mosquitto};
+use crate::ffi::property::{mosquitto_property, LentList};
 use crate::protocol::{Properties, PropertyContext};
 
 /// Called for every AUTH packet from the broker (MQTT 5 enhanced authentication).
@@ -242,8 +244,8 @@ unsafe fn auth_args(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ffi::boundary::errors::{MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_NO_CONN};
     use crate::ffi::client::{mosquitto_destroy, mosquitto_new};
-    use crate::ffi::errors::{MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_NO_CONN};
     use crate::protocol::{Property, PropertyId, ProtocolVersion};
     use std::sync::Mutex;
 

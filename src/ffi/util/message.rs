@@ -14,7 +14,9 @@ use std::os::raw::{c_char, c_int, c_void};
 use std::ptr::{self, NonNull};
 
 use crate::error::Error;
-use crate::ffi::errors::{MOSQ_ERR_INVAL, MOSQ_ERR_NOMEM, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
+use crate::ffi::boundary::errors::{
+    MOSQ_ERR_INVAL, MOSQ_ERR_NOMEM, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN,
+};
 
 /// A received or copied application message. Layout identical to libmosquitto's.
 #[repr(C)]

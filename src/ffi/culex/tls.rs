@@ -9,9 +9,9 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
-use super::tls::{inval, password_fn};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::tls::{inval, password_fn};
 use crate::net::tls::Source;
 
 /// The bytes of a PEM text argument, `None` for NULL; `Err` when given but empty.

@@ -7,8 +7,8 @@
 use std::os::raw::c_int;
 use std::time::Duration;
 
-use super::errors::*;
-use super::handle::{handle, handle_or_inval, mosquitto};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::{handle, handle_or_inval, mosquitto};
 
 /// A libmosquitto loop timeout: negative means the default 1000 ms.
 fn loop_timeout(timeout: c_int) -> Duration {
