@@ -445,96 +445,6 @@ void mosquitto_destroy(struct mosquitto *mosq);
 int mosquitto_reinitialise(struct mosquitto *mosq, const char *id, bool clean_session, void *obj);
 
 /**
- * Set the will: a message the broker publishes for this client if the connection ends without
- * DISCONNECT. Takes effect at the next connect.
- */
-int mosquitto_will_set(struct mosquitto *mosq,
-                       const char *topic,
-                       int payloadlen,
-                       const void *payload,
-                       int qos,
-                       bool retain);
-
-/**
- * Remove the will. Takes effect at the next connect.
- */
-int mosquitto_will_clear(struct mosquitto *mosq);
-
-/**
- * Set the username and password sent in CONNECT; a NULL username removes both. Takes effect at
- * the next connect.
- */
-int mosquitto_username_pw_set(struct mosquitto *mosq, const char *username, const char *password);
-
-/**
- * Publish a message. `mid` (may be NULL) receives its message id, also passed to
- * `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
- * needs a connection (`MOSQ_ERR_NO_CONN`); QoS 1 and 2 are queued while offline.
- */
-int mosquitto_publish(struct mosquitto *mosq,
-                      int *mid,
-                      const char *topic,
-                      int payloadlen,
-                      const void *payload,
-                      int qos,
-                      bool retain);
-
-/**
- * Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed
- * to `on_subscribe`.
- */
-int mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos);
-
-/**
- * Subscribe to several topic filters in one SUBSCRIBE, all at `qos` with the MQTT 5 `options`
- * bits (no-local 0x04, retain-as-published 0x08, retain handling 0x10/0x20).
- */
-int mosquitto_subscribe_multiple(struct mosquitto *mosq,
-                                 int *mid,
-                                 int sub_count,
-                                 char *const *sub,
-                                 int qos,
-                                 int options,
-                                 const mosquitto_property *properties);
-
-/**
- * Unsubscribe from one topic filter. `mid` (may be NULL) receives the message id passed to
- * `on_unsubscribe`.
- */
-int mosquitto_unsubscribe(struct mosquitto *mosq, int *mid, const char *sub);
-
-/**
- * Unsubscribe from several topic filters in one UNSUBSCRIBE.
- */
-int mosquitto_unsubscribe_multiple(struct mosquitto *mosq,
-                                   int *mid,
-                                   int sub_count,
-                                   char *const *sub,
-                                   const mosquitto_property *properties);
-
-/**
- * Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
- * seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
- * `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
- */
-int mosquitto_reconnect_delay_set(struct mosquitto *mosq,
-                                  unsigned int reconnect_delay,
-                                  unsigned int reconnect_delay_max,
-                                  bool reconnect_exponential_backoff);
-
-/**
- * Most QoS 1 and 2 messages in flight at once (default 20; 0 = no limit). Messages beyond it
- * wait in order.
- */
-int mosquitto_max_inflight_messages_set(struct mosquitto *mosq, unsigned int max_inflight_messages);
-
-/**
- * Kept for compatibility; it has no effect (as in libmosquitto 2.0, messages are retried on
- * reconnect, not on a timer).
- */
-void mosquitto_message_retry_set(struct mosquitto *mosq, unsigned int message_retry);
-
-/**
  * Set the user data pointer passed to callbacks.
  */
 void mosquitto_user_data_set(struct mosquitto *mosq, void *obj);
@@ -581,6 +491,18 @@ int mosquitto_connect_bind_async(struct mosquitto *mosq,
                                  const char *bind_address);
 
 /**
+ * `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive
+ * Maximum set with `MOSQ_OPT_RECEIVE_MAXIMUM` is kept unless the list has its own). The list
+ * stays the caller's.
+ */
+int mosquitto_connect_bind_v5(struct mosquitto *mosq,
+                              const char *host,
+                              int port,
+                              int keepalive,
+                              const char *bind_address,
+                              const mosquitto_property *properties);
+
+/**
  * Connect again to the broker of the last connect call (waits for TCP).
  */
 int mosquitto_reconnect(struct mosquitto *mosq);
@@ -597,64 +519,161 @@ int mosquitto_reconnect_async(struct mosquitto *mosq);
 int mosquitto_disconnect(struct mosquitto *mosq);
 
 /**
- * One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
- * read, write and run keepalive. Returns an error when the connection is lost; it does not
- * reconnect. `max_packets` is accepted for compatibility (everything available is handled).
+ * `mosquitto_disconnect` with an MQTT 5 reason code (0..=255) and DISCONNECT properties (MQTT
+ * 3.1/3.1.1 send no reason code). The list stays the caller's.
  */
-int mosquitto_loop(struct mosquitto *mosq, int timeout, int max_packets);
+int mosquitto_disconnect_v5(struct mosquitto *mosq,
+                            int reason_code,
+                            const mosquitto_property *properties);
 
 /**
- * Run the network loop until `mosquitto_disconnect` is called (returns MOSQ_ERR_SUCCESS),
- * reconnecting after lost connections, timeouts and refusals with the
- * `mosquitto_reconnect_delay_set` backoff. Errors retrying cannot cure (MOSQ_ERR_TLS,
- * MOSQ_ERR_PROTOCOL, MOSQ_ERR_AUTH, MOSQ_ERR_PROXY, …) end it and are returned, as in
- * libmosquitto.
+ * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
+ * connection on, reconnects included. With `username` (1 to 255 bytes) the proxy may ask for
+ * username/password authentication (RFC 1929); `password` (at most 255 bytes, NULL for empty)
+ * is used only with a username. The broker's host name is sent to the proxy, which resolves it.
  *
- * `timeout` (ms) caps each wait, as in libmosquitto. A negative one (libmosquitto: 1000 ms per
- * `select`) sets no cap: the loop sleeps until the next keepalive or timeout, a reconnect
- * delay's end, network activity or a command from another thread (every command and
- * `mosquitto_disconnect` wakes it), so an idle client wakes only for keepalive. Nothing the
- * application can observe depends on a wait ending early with nothing to do.
+ * A proxy that refuses the credentials or cannot reach the broker ends the connection attempt
+ * with `MOSQ_ERR_PROXY` (and a log line saying why). Returns `MOSQ_ERR_INVAL` for a NULL or
+ * empty host, a port out of range, or credentials of the wrong length.
  */
-int mosquitto_loop_forever(struct mosquitto *mosq, int timeout, int max_packets);
+int mosquitto_socks5_set(struct mosquitto *mosq,
+                         const char *host,
+                         int port,
+                         const char *username,
+                         const char *password);
 
 /**
- * Start a thread that runs the network loop (and reconnects) until `mosquitto_loop_stop`.
- * `MOSQ_ERR_INVAL` if one is already running.
+ * Connect to the broker of a domain found by DNS SRV lookup (RFC 2782): `host` is the domain,
+ * and the records of `_secure-mqtt._tcp.<host>` (when TLS is configured) or `_mqtt._tcp.<host>`
+ * name the brokers, tried lowest priority first and by weighted random choice among equal
+ * priorities; an unreachable one falls back to the next. keepalive is 0 (off) or 5..=65535
+ * seconds; `bind_address` as for `mosquitto_connect_bind` (NULL: any).
+ *
+ * Like `mosquitto_connect_async`, it returns at once and a loop finishes the job: the lookup
+ * runs on a background thread (the nameservers of /etc/resolv.conf, or the one in the
+ * environment variable `CULEX_DNS_SERVER`, as `IP` or `IP:port`). When the lookup fails
+ * (no such domain, no records) the loop call returns `MOSQ_ERR_LOOKUP` and `on_disconnect`
+ * gets `MOSQ_ERR_LOOKUP`, as in libmosquitto. Reconnects repeat the lookup. Works with
+ * `mosquitto_socks5_set`: the proxy is asked to connect to the chosen target.
  */
-int mosquitto_loop_start(struct mosquitto *mosq);
+int mosquitto_connect_srv(struct mosquitto *mosq,
+                          const char *host,
+                          int keepalive,
+                          const char *bind_address);
 
 /**
- * Stop the thread of `mosquitto_loop_start` and wait for it. It never hangs: with `force`
- * false a DISCONNECT being written gets a moment to go out first. `MOSQ_ERR_INVAL` when no
- * thread runs.
+ * Publish a message. `mid` (may be NULL) receives its message id, also passed to
+ * `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
+ * needs a connection (`MOSQ_ERR_NO_CONN`); QoS 1 and 2 are queued while offline.
  */
-int mosquitto_loop_stop(struct mosquitto *mosq, bool force);
+int mosquitto_publish(struct mosquitto *mosq,
+                      int *mid,
+                      const char *topic,
+                      int payloadlen,
+                      const void *payload,
+                      int qos,
+                      bool retain);
 
 /**
- * External loop: call when the socket is readable.
+ * `mosquitto_publish` with MQTT 5 PUBLISH properties. With a Topic Alias property the topic may
+ * be empty. The list stays the caller's.
  */
-int mosquitto_loop_read(struct mosquitto *mosq, int max_packets);
+int mosquitto_publish_v5(struct mosquitto *mosq,
+                         int *mid,
+                         const char *topic,
+                         int payloadlen,
+                         const void *payload,
+                         int qos,
+                         bool retain,
+                         const mosquitto_property *properties);
 
 /**
- * External loop: call when the socket is writable and `mosquitto_want_write` is true.
+ * Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed
+ * to `on_subscribe`.
  */
-int mosquitto_loop_write(struct mosquitto *mosq, int max_packets);
+int mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos);
 
 /**
- * External loop: call about once a second for keepalive and timeouts.
+ * Subscribe to several topic filters in one SUBSCRIBE, all at `qos` with the MQTT 5 `options`
+ * bits (no-local 0x04, retain-as-published 0x08, retain handling 0x10/0x20).
  */
-int mosquitto_loop_misc(struct mosquitto *mosq);
+int mosquitto_subscribe_multiple(struct mosquitto *mosq,
+                                 int *mid,
+                                 int sub_count,
+                                 char *const *sub,
+                                 int qos,
+                                 int options,
+                                 const mosquitto_property *properties);
 
 /**
- * The client's socket descriptor, or -1 when there is none. It changes across reconnects.
+ * `mosquitto_subscribe` with MQTT 5 subscription `options` (no-local 0x04,
+ * retain-as-published 0x08, retain handling 0x10/0x20) and SUBSCRIBE properties (e.g. a
+ * subscription identifier). The list stays the caller's.
  */
-int mosquitto_socket(struct mosquitto *mosq);
+int mosquitto_subscribe_v5(struct mosquitto *mosq,
+                           int *mid,
+                           const char *sub,
+                           int qos,
+                           int options,
+                           const mosquitto_property *properties);
 
 /**
- * Whether the external loop should wait for the socket to be writable.
+ * Unsubscribe from one topic filter. `mid` (may be NULL) receives the message id passed to
+ * `on_unsubscribe`.
  */
-bool mosquitto_want_write(struct mosquitto *mosq);
+int mosquitto_unsubscribe(struct mosquitto *mosq, int *mid, const char *sub);
+
+/**
+ * Unsubscribe from several topic filters in one UNSUBSCRIBE.
+ */
+int mosquitto_unsubscribe_multiple(struct mosquitto *mosq,
+                                   int *mid,
+                                   int sub_count,
+                                   char *const *sub,
+                                   const mosquitto_property *properties);
+
+/**
+ * `mosquitto_unsubscribe` with MQTT 5 UNSUBSCRIBE properties. The list stays the caller's.
+ */
+int mosquitto_unsubscribe_v5(struct mosquitto *mosq,
+                             int *mid,
+                             const char *sub,
+                             const mosquitto_property *properties);
+
+/**
+ * Set the will: a message the broker publishes for this client if the connection ends without
+ * DISCONNECT. Takes effect at the next connect.
+ */
+int mosquitto_will_set(struct mosquitto *mosq,
+                       const char *topic,
+                       int payloadlen,
+                       const void *payload,
+                       int qos,
+                       bool retain);
+
+/**
+ * `mosquitto_will_set` with MQTT 5 will properties (e.g. Will Delay Interval, Content Type).
+ * On success the library takes the list and frees it; on failure it stays the caller's.
+ * `MOSQ_ERR_NOT_SUPPORTED` for a list on an MQTT 3.1/3.1.1 client.
+ */
+int mosquitto_will_set_v5(struct mosquitto *mosq,
+                          const char *topic,
+                          int payloadlen,
+                          const void *payload,
+                          int qos,
+                          bool retain,
+                          mosquitto_property *properties);
+
+/**
+ * Remove the will. Takes effect at the next connect.
+ */
+int mosquitto_will_clear(struct mosquitto *mosq);
+
+/**
+ * Set the username and password sent in CONNECT; a NULL username removes both. Takes effect at
+ * the next connect.
+ */
+int mosquitto_username_pw_set(struct mosquitto *mosq, const char *username, const char *password);
 
 /**
  * Set an option that takes an `int` value. Options set before connecting apply to the next
@@ -733,105 +752,117 @@ int mosquitto_void_option(struct mosquitto *mosq, enum mosq_opt_t option, void *
 int mosquitto_opts_set(struct mosquitto *mosq, enum mosq_opt_t option, void *value);
 
 /**
- * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
- * connection on, reconnects included. With `username` (1 to 255 bytes) the proxy may ask for
- * username/password authentication (RFC 1929); `password` (at most 255 bytes, NULL for empty)
- * is used only with a username. The broker's host name is sent to the proxy, which resolves it.
+ * Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
+ * seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
+ * `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
+ */
+int mosquitto_reconnect_delay_set(struct mosquitto *mosq,
+                                  unsigned int reconnect_delay,
+                                  unsigned int reconnect_delay_max,
+                                  bool reconnect_exponential_backoff);
+
+/**
+ * Most QoS 1 and 2 messages in flight at once (default 20; 0 = no limit). Messages beyond it
+ * wait in order.
+ */
+int mosquitto_max_inflight_messages_set(struct mosquitto *mosq, unsigned int max_inflight_messages);
+
+/**
+ * Kept for compatibility; it has no effect (as in libmosquitto 2.0, messages are retried on
+ * reconnect, not on a timer).
+ */
+void mosquitto_message_retry_set(struct mosquitto *mosq, unsigned int message_retry);
+
+/**
+ * One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
+ * read, write and run keepalive. Returns an error when the connection is lost; it does not
+ * reconnect. `max_packets` is accepted for compatibility (everything available is handled).
+ */
+int mosquitto_loop(struct mosquitto *mosq, int timeout, int max_packets);
+
+/**
+ * Run the network loop until `mosquitto_disconnect` is called (returns MOSQ_ERR_SUCCESS),
+ * reconnecting after lost connections, timeouts and refusals with the
+ * `mosquitto_reconnect_delay_set` backoff. Errors retrying cannot cure (MOSQ_ERR_TLS,
+ * MOSQ_ERR_PROTOCOL, MOSQ_ERR_AUTH, MOSQ_ERR_PROXY, …) end it and are returned, as in
+ * libmosquitto.
  *
- * A proxy that refuses the credentials or cannot reach the broker ends the connection attempt
- * with `MOSQ_ERR_PROXY` (and a log line saying why). Returns `MOSQ_ERR_INVAL` for a NULL or
- * empty host, a port out of range, or credentials of the wrong length.
+ * `timeout` (ms) caps each wait, as in libmosquitto. A negative one (libmosquitto: 1000 ms per
+ * `select`) sets no cap: the loop sleeps until the next keepalive or timeout, a reconnect
+ * delay's end, network activity or a command from another thread (every command and
+ * `mosquitto_disconnect` wakes it), so an idle client wakes only for keepalive. Nothing the
+ * application can observe depends on a wait ending early with nothing to do.
  */
-int mosquitto_socks5_set(struct mosquitto *mosq,
-                         const char *host,
-                         int port,
-                         const char *username,
-                         const char *password);
+int mosquitto_loop_forever(struct mosquitto *mosq, int timeout, int max_packets);
 
 /**
- * Connect to the broker of a domain found by DNS SRV lookup (RFC 2782): `host` is the domain,
- * and the records of `_secure-mqtt._tcp.<host>` (when TLS is configured) or `_mqtt._tcp.<host>`
- * name the brokers, tried lowest priority first and by weighted random choice among equal
- * priorities; an unreachable one falls back to the next. keepalive is 0 (off) or 5..=65535
- * seconds; `bind_address` as for `mosquitto_connect_bind` (NULL: any).
+ * Start a thread that runs the network loop (and reconnects) until `mosquitto_loop_stop`.
+ * `MOSQ_ERR_INVAL` if one is already running.
+ */
+int mosquitto_loop_start(struct mosquitto *mosq);
+
+/**
+ * Stop the thread of `mosquitto_loop_start` and wait for it. It never hangs: with `force`
+ * false a DISCONNECT being written gets a moment to go out first. `MOSQ_ERR_INVAL` when no
+ * thread runs.
+ */
+int mosquitto_loop_stop(struct mosquitto *mosq, bool force);
+
+/**
+ * External loop: call when the socket is readable.
+ */
+int mosquitto_loop_read(struct mosquitto *mosq, int max_packets);
+
+/**
+ * External loop: call when the socket is writable and `mosquitto_want_write` is true.
+ */
+int mosquitto_loop_write(struct mosquitto *mosq, int max_packets);
+
+/**
+ * External loop: call about once a second for keepalive and timeouts.
+ */
+int mosquitto_loop_misc(struct mosquitto *mosq);
+
+/**
+ * The client's socket descriptor, or -1 when there is none. It changes across reconnects.
+ */
+int mosquitto_socket(struct mosquitto *mosq);
+
+/**
+ * Whether the external loop should wait for the socket to be writable.
+ */
+bool mosquitto_want_write(struct mosquitto *mosq);
+
+/**
+ * The identifier (an `MQTT_PROP_*` value) of the property `property` points to, or 0 when
+ * `property` is NULL.
+ */
+int mosquitto_property_identifier(const mosquitto_property *property);
+
+/**
+ * The property after `proplist` in its list, or NULL at the end of the list or when `proplist`
+ * is NULL. Walk a list with
+ * `for (p = list; p != NULL; p = mosquitto_property_next(p)) { ... }`.
+ */
+const mosquitto_property *mosquitto_property_next(const mosquitto_property *proplist);
+
+/**
+ * Make `*dest` a new list holding copies of every property of `src`, in order (NULL when `src`
+ * is NULL or empty). Whatever `*dest` held before is overwritten, not freed. The copy belongs to
+ * the caller, who frees it with `mosquitto_property_free_all`.
  *
- * Like `mosquitto_connect_async`, it returns at once and a loop finishes the job: the lookup
- * runs on a background thread (the nameservers of /etc/resolv.conf, or the one in the
- * environment variable `CULEX_DNS_SERVER`, as `IP` or `IP:port`). When the lookup fails
- * (no such domain, no records) the loop call returns `MOSQ_ERR_LOOKUP` and `on_disconnect`
- * gets `MOSQ_ERR_LOOKUP`, as in libmosquitto. Reconnects repeat the lookup. Works with
- * `mosquitto_socks5_set`: the proxy is asked to connect to the chosen target.
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `dest` is NULL; `MOSQ_ERR_NOMEM` when out of
+ * memory (with `*dest` NULL).
  */
-int mosquitto_connect_srv(struct mosquitto *mosq,
-                          const char *host,
-                          int keepalive,
-                          const char *bind_address);
+int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_property *src);
 
 /**
- * `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive
- * Maximum set with `MOSQ_OPT_RECEIVE_MAXIMUM` is kept unless the list has its own). The list
- * stays the caller's.
+ * Free every property of the list `*properties` points to and set `*properties` to NULL. Only
+ * for lists the application owns (built with `mosquitto_property_add_*` or
+ * `mosquitto_property_copy_all`), never for lists given to a callback. NULL `properties` or NULL
+ * `*properties` do nothing.
  */
-int mosquitto_connect_bind_v5(struct mosquitto *mosq,
-                              const char *host,
-                              int port,
-                              int keepalive,
-                              const char *bind_address,
-                              const mosquitto_property *properties);
-
-/**
- * `mosquitto_publish` with MQTT 5 PUBLISH properties. With a Topic Alias property the topic may
- * be empty. The list stays the caller's.
- */
-int mosquitto_publish_v5(struct mosquitto *mosq,
-                         int *mid,
-                         const char *topic,
-                         int payloadlen,
-                         const void *payload,
-                         int qos,
-                         bool retain,
-                         const mosquitto_property *properties);
-
-/**
- * `mosquitto_subscribe` with MQTT 5 subscription `options` (no-local 0x04,
- * retain-as-published 0x08, retain handling 0x10/0x20) and SUBSCRIBE properties (e.g. a
- * subscription identifier). The list stays the caller's.
- */
-int mosquitto_subscribe_v5(struct mosquitto *mosq,
-                           int *mid,
-                           const char *sub,
-                           int qos,
-                           int options,
-                           const mosquitto_property *properties);
-
-/**
- * `mosquitto_unsubscribe` with MQTT 5 UNSUBSCRIBE properties. The list stays the caller's.
- */
-int mosquitto_unsubscribe_v5(struct mosquitto *mosq,
-                             int *mid,
-                             const char *sub,
-                             const mosquitto_property *properties);
-
-/**
- * `mosquitto_disconnect` with an MQTT 5 reason code (0..=255) and DISCONNECT properties (MQTT
- * 3.1/3.1.1 send no reason code). The list stays the caller's.
- */
-int mosquitto_disconnect_v5(struct mosquitto *mosq,
-                            int reason_code,
-                            const mosquitto_property *properties);
-
-/**
- * `mosquitto_will_set` with MQTT 5 will properties (e.g. Will Delay Interval, Content Type).
- * On success the library takes the list and frees it; on failure it stays the caller's.
- * `MOSQ_ERR_NOT_SUPPORTED` for a list on an MQTT 3.1/3.1.1 client.
- */
-int mosquitto_will_set_v5(struct mosquitto *mosq,
-                          const char *topic,
-                          int payloadlen,
-                          const void *payload,
-                          int qos,
-                          bool retain,
-                          mosquitto_property *properties);
+void mosquitto_property_free_all(mosquitto_property **properties);
 
 /**
  * Append a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) to a list. `*proplist` may
@@ -911,37 +942,6 @@ int mosquitto_property_add_string_pair(mosquitto_property **proplist,
                                        int identifier,
                                        const char *name,
                                        const char *value);
-
-/**
- * The identifier (an `MQTT_PROP_*` value) of the property `property` points to, or 0 when
- * `property` is NULL.
- */
-int mosquitto_property_identifier(const mosquitto_property *property);
-
-/**
- * The property after `proplist` in its list, or NULL at the end of the list or when `proplist`
- * is NULL. Walk a list with
- * `for (p = list; p != NULL; p = mosquitto_property_next(p)) { ... }`.
- */
-const mosquitto_property *mosquitto_property_next(const mosquitto_property *proplist);
-
-/**
- * Make `*dest` a new list holding copies of every property of `src`, in order (NULL when `src`
- * is NULL or empty). Whatever `*dest` held before is overwritten, not freed. The copy belongs to
- * the caller, who frees it with `mosquitto_property_free_all`.
- *
- * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `dest` is NULL; `MOSQ_ERR_NOMEM` when out of
- * memory (with `*dest` NULL).
- */
-int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_property *src);
-
-/**
- * Free every property of the list `*properties` points to and set `*properties` to NULL. Only
- * for lists the application owns (built with `mosquitto_property_add_*` or
- * `mosquitto_property_copy_all`), never for lists given to a callback. NULL `properties` or NULL
- * `*properties` do nothing.
- */
-void mosquitto_property_free_all(mosquitto_property **properties);
 
 /**
  * Whether property `identifier` may appear in packets of type `command` (a `CMD_*` value;

@@ -1,15 +1,19 @@
 //! The client: creating and freeing a handle, connecting, the commands, options and the loops.
 
-pub mod commands;
+pub mod lifecycle;
+
 pub mod connect;
-pub mod loops;
+
+pub mod commands;
+pub mod will;
+
 pub mod options;
-pub mod proxy_srv;
-pub mod v5;
+
+pub mod loops;
 
 pub use commands::*;
 pub use connect::*;
+pub use lifecycle::*;
 pub use loops::*;
 pub use options::*;
-pub use proxy_srv::*;
-pub use v5::*;
+pub use will::*;

@@ -1,5 +1,7 @@
 //! Client options by number: `enum mosq_opt_t`, `mosquitto_int_option`,
-//! `mosquitto_string_option`, `mosquitto_void_option` and the older `mosquitto_opts_set`.
+//! `mosquitto_string_option`, `mosquitto_void_option` and the older `mosquitto_opts_set`; and the
+//! behaviour settings with functions of their own: `mosquitto_reconnect_delay_set`,
+//! `mosquitto_max_inflight_messages_set`, `mosquitto_message_retry_set`.
 //!
 //! Every option is done for real (protocol version, receive and send maximum, TCP_NODELAY, the
 //! TLS options, stored in the driver's TLS configuration) except a default bind address, which
@@ -14,7 +16,8 @@
 #![allow(clippy::missing_safety_doc, non_camel_case_types)]
 
 use std::ffi::CStr;
-use std::os::raw::{c_char, c_int, c_void};
+use std::os::raw::{c_char, c_int, c_uint, c_void};
+use std::time::Duration;
 
 use crate::ffi::boundary::errors::*;
 use crate::ffi::handle::{handle_or_inval, mosquitto};
@@ -406,5 +409,58 @@ pub unsafe extern "C" fn mosquitto_opts_set(
             Some(MOSQ_OPT_SSL_CTX) => void_option(h, option, value),
             _ => wrong_option(F, option, "one of its options"),
         })
+    })
+}
+
+/// Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
+/// seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
+/// `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_reconnect_delay_set(
+    mosq: *mut mosquitto,
+    reconnect_delay: c_uint,
+    reconnect_delay_max: c_uint,
+    reconnect_exponential_backoff: bool,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        h.with_logs(|h| {
+            if reconnect_delay == 0 || reconnect_delay_max < reconnect_delay {
+                log::warn!(
+                    "mosquitto_reconnect_delay_set: need 0 < delay ({reconnect_delay}) <= max ({reconnect_delay_max})"
+                );
+                return MOSQ_ERR_INVAL as c_int;
+            }
+            h.client.set_reconnect_delay(
+                Duration::from_secs(u64::from(reconnect_delay)),
+                Duration::from_secs(u64::from(reconnect_delay_max)),
+                reconnect_exponential_backoff,
+            );
+            MOSQ_ERR_SUCCESS as c_int
+        })
+    })
+}
+
+/// Most QoS 1 and 2 messages in flight at once (default 20; 0 = no limit). Messages beyond it
+/// wait in order.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_max_inflight_messages_set(
+    mosq: *mut mosquitto,
+    max_inflight_messages: c_uint,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        let max = u16::try_from(max_inflight_messages).unwrap_or(u16::MAX);
+        h.client.with_session(|s| s.set_max_inflight(max));
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
+
+/// Kept for compatibility; it has no effect (as in libmosquitto 2.0, messages are retried on
+/// reconnect, not on a timer).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_message_retry_set(mosq: *mut mosquitto, message_retry: c_uint) {
+    ffi_guard!((), {
+        let _ = (mosq, message_retry);
     })
 }

@@ -1,10 +1,7 @@
-//! `culex.h`: Culex's own extensions of the libmosquitto 2.0 API, all named `culex_*`.
-//!
-//! - Automatic MQTT 5 outgoing topic aliases (`culex_topic_alias_auto_set`).
-//! - MQTT 5 enhanced authentication on the client side (libmosquitto has none): the method and
-//!   first data CONNECT carries (`culex_auth_method_set`), a callback for every AUTH the broker
-//!   sends (`culex_auth_callback_set`), the answer to AUTH 0x18 (`culex_auth_continue`) and
-//!   re-authentication (`culex_reauthenticate`).
+//! MQTT 5 enhanced authentication on the client side (libmosquitto has none): the method and
+//! first data CONNECT carries (`culex_auth_method_set`), a callback for every AUTH the broker
+//! sends (`culex_auth_callback_set`), the answer to AUTH 0x18 (`culex_auth_continue`) and
+//! re-authentication (`culex_reauthenticate`).
 //!
 //! The auth callback lives with the handle's other callbacks; [`deliver_auth`] is what the event
 //! dispatch calls. No lock is held while a callback runs.
@@ -92,22 +89,6 @@ unsafe fn data_arg(data: *const c_void, len: c_int) -> Result<Option<Vec<u8>>, c
     Ok(Some(
         std::slice::from_raw_parts(data as *const u8, len as usize).to_vec(),
     ))
-}
-
-/// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
-///
-/// When on, each PUBLISH topic gets an alias on first use, up to the Topic Alias Maximum the
-/// broker announced in CONNACK; later messages to that topic are sent with an empty topic and the
-/// alias, which saves bandwidth for long topics. Aliases start over on every connection. A message
-/// whose properties already hold a Topic Alias is sent as given. Takes effect at the next
-/// connection. Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
-#[no_mangle]
-pub unsafe extern "C" fn culex_topic_alias_auto_set(mosq: *mut mosquitto, enabled: bool) -> c_int {
-    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.client.with_session(|s| s.set_auto_topic_alias(enabled));
-        MOSQ_ERR_SUCCESS as c_int
-    })
 }
 
 /// Set the MQTT 5 Authentication Method (and first Authentication Data) sent in CONNECT, for
@@ -246,6 +227,7 @@ mod tests {
     use super::*;
     use crate::ffi::boundary::errors::{MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_NO_CONN};
     use crate::ffi::client::{mosquitto_destroy, mosquitto_new};
+    use crate::ffi::culex::culex_topic_alias_auto_set;
     use crate::protocol::{Property, PropertyId, ProtocolVersion};
     use std::sync::Mutex;
 

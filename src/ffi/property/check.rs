@@ -10,7 +10,7 @@
 //! handed out is static and must not be freed.
 
 // Safety: every export follows the contract stated in `ffi/mod.rs`; list arguments must in
-// addition be NULL or lists built by `ffi/property.rs`.
+// addition be NULL or lists built by `ffi/property/`.
 #![allow(clippy::missing_safety_doc)]
 
 use std::ffi::CStr;

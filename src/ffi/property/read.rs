@@ -7,8 +7,32 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::{find, malloc_copy, mosquitto_property};
-use crate::protocol::{PropertyType, PropertyValue};
+use super::{malloc_copy, mosquitto_property, mqtt5__property, nodes};
+use crate::protocol::{PropertyId, PropertyType, PropertyValue};
+
+/// The node a `read` function answers with: the first node from `proplist` on whose identifier
+/// is `identifier`, or the second such node when `skip_first` is true (libmosquitto skips the
+/// first *matching* node, which is `proplist` itself in the usual iteration that passes back the
+/// node the previous call returned). `None` when `identifier` does not hold a `wanted` value.
+///
+/// # Safety
+/// `proplist` must be NULL or a list built by this module.
+pub(crate) unsafe fn find<'a>(
+    proplist: *const mosquitto_property,
+    identifier: c_int,
+    wanted: PropertyType,
+    skip_first: bool,
+) -> Option<&'a mqtt5__property> {
+    let id = u8::try_from(identifier)
+        .ok()
+        .and_then(PropertyId::from_u8)?;
+    if id.data_type() != wanted {
+        return None;
+    }
+    nodes(proplist)
+        .filter(|node| node.property.id == id)
+        .nth(usize::from(skip_first))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reading values.

@@ -1,0 +1,201 @@
+//! A handle's life: `mosquitto_new`, `mosquitto_destroy`, `mosquitto_reinitialise`, the user data
+//! pointer and `mosquitto_threaded_set`.
+
+// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
+#![allow(clippy::missing_safety_doc)]
+
+use std::ffi::c_char;
+use std::os::raw::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::driver::Client;
+use crate::error::Error;
+use crate::ffi::boundary::args::*;
+use crate::ffi::boundary::errors::*;
+use crate::ffi::callbacks::CallbackTable;
+use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::session::SessionConfig;
+
+fn random_client_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most bytes.len() bytes into the live buffer.
+    let got = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if got != bytes.len() as isize {
+        // Fall back to the clock and address-space layout: uniqueness, not secrecy, is needed.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+            ^ (&bytes as *const _ as u128);
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (seed >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
+        }
+    }
+    let mut id = String::from("mosq-");
+    id.extend(
+        bytes
+            .iter()
+            .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char),
+    );
+    id
+}
+
+fn session_config(id: Option<&str>, clean_session: bool) -> SessionConfig {
+    SessionConfig {
+        client_id: id.map_or_else(random_client_id, str::to_owned),
+        clean_start: clean_session,
+        ..SessionConfig::default()
+    }
+}
+
+/// Check the arguments of `mosquitto_new`/`mosquitto_reinitialise`.
+unsafe fn new_args(id: *const c_char, clean_session: bool) -> Result<Option<&'static str>, c_int> {
+    let id = opt_c_str(id, "id")?;
+    if id.is_none() && !clean_session {
+        log::warn!("culex: a client without an id must use a clean session");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    if id == Some("") {
+        log::warn!("culex: the client id must not be empty (pass NULL for a random one)");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    if id.is_some_and(|s| s.len() > 65535) {
+        log::warn!("culex: client id is too long");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(id)
+}
+
+fn errno_for(code: c_int) -> c_int {
+    if code == MOSQ_ERR_NOMEM as c_int {
+        libc::ENOMEM
+    } else {
+        libc::EINVAL
+    }
+}
+
+/// Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
+/// `obj` is passed to every callback (the handle itself when NULL). Returns NULL with errno set
+/// (EINVAL, ENOMEM) on failure. Free with `mosquitto_destroy`.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_new(
+    id: *const c_char,
+    clean_session: bool,
+    obj: *mut c_void,
+) -> *mut mosquitto {
+    ffi_guard!(std::ptr::null_mut(), {
+        // Programs that skip mosquitto_lib_init still get CULEX_LOG_STDERR and on_log.
+        crate::ffi::boundary::logging::install_logger();
+        let id = match new_args(id, clean_session) {
+            Ok(id) => id,
+            Err(code) => {
+                set_errno(errno_for(code));
+                return std::ptr::null_mut();
+            }
+        };
+        let client = match Client::new(session_config(id, clean_session)) {
+            Ok(c) => c,
+            Err(e) => {
+                log::warn!("mosquitto_new: {e}");
+                set_errno(match e {
+                    Error::Errno(n) => n,
+                    _ => libc::ENOMEM,
+                });
+                return std::ptr::null_mut();
+            }
+        };
+        let handle = Box::into_raw(Box::new(mosquitto {
+            client: Arc::new(client),
+            callbacks: Mutex::new(CallbackTable::default()),
+            userdata: AtomicPtr::new(obj),
+            wants_log: AtomicBool::new(false),
+        }));
+        if obj.is_null() {
+            (*handle).userdata.store(handle.cast(), Ordering::Release);
+        }
+        handle
+    })
+}
+
+/// Free a client: stops its loop thread, closes its socket, frees everything. NULL is ignored.
+/// Must not be called from inside one of the client's own callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_destroy(mosq: *mut mosquitto) {
+    ffi_guard!((), {
+        if mosq.is_null() {
+            return;
+        }
+        let handle = Box::from_raw(mosq);
+        if handle.client.has_loop_thread() {
+            let _ = handle.client.loop_stop(true);
+        }
+        drop(handle);
+    })
+}
+
+/// Return a client to the state `mosquitto_new` gives, with a new id, session flag and user
+/// data; callbacks are cleared, the connection closed and all queued messages dropped.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_reinitialise(
+    mosq: *mut mosquitto,
+    id: *const c_char,
+    clean_session: bool,
+    obj: *mut c_void,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let h = handle_or_inval!(mosq);
+        let checked = h.with_logs(|_| new_args(id, clean_session));
+        let id = match checked {
+            Ok(id) => id,
+            Err(code) => return code,
+        };
+        let h = &mut *mosq;
+        if h.client.has_loop_thread() {
+            let _ = h.client.loop_stop(true);
+        }
+        let client = match Client::new(session_config(id, clean_session)) {
+            Ok(c) => c,
+            Err(e) => return error_code(&e),
+        };
+        h.client = Arc::new(client);
+        *h.table() = CallbackTable::default();
+        h.wants_log.store(false, Ordering::Relaxed);
+        let obj = if obj.is_null() { mosq.cast() } else { obj };
+        h.userdata.store(obj, Ordering::Release);
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
+
+/// Set the user data pointer passed to callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_user_data_set(mosq: *mut mosquitto, obj: *mut c_void) {
+    ffi_guard!((), {
+        if let Some(h) = crate::ffi::handle::handle(mosq) {
+            h.userdata.store(obj, Ordering::Release);
+        }
+    })
+}
+
+/// The user data pointer passed to callbacks (NULL for a NULL handle).
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_userdata(mosq: *mut mosquitto) -> *mut c_void {
+    ffi_guard!(std::ptr::null_mut(), {
+        match crate::ffi::handle::handle(mosq) {
+            Some(h) => h.userdata(),
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// Tell the library the application drives this client from threads of its own. Culex is safe
+/// from any thread either way; the call is accepted for compatibility.
+#[no_mangle]
+pub unsafe extern "C" fn mosquitto_threaded_set(mosq: *mut mosquitto, threaded: bool) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        let _ = handle_or_inval!(mosq);
+        let _ = threaded;
+        MOSQ_ERR_SUCCESS as c_int
+    })
+}
