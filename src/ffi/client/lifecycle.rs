@@ -127,11 +127,13 @@ pub unsafe extern "C" fn mosquitto_destroy(mosq: *mut mosquitto) {
         if mosq.is_null() {
             return;
         }
-        let handle = Box::from_raw(mosq);
-        if handle.client.has_loop_thread() {
-            let _ = handle.client.loop_stop(true);
+        // The loop thread uses the handle until it is joined: stop it through a shared
+        // reference, and take ownership only once nothing else can reach the handle.
+        let h = &*mosq;
+        if h.client.has_loop_thread() {
+            let _ = h.client.loop_stop(true);
         }
-        drop(handle);
+        drop(Box::from_raw(mosq));
     })
 }
 
@@ -151,15 +153,12 @@ pub unsafe extern "C" fn mosquitto_reinitialise(
             Ok(id) => id,
             Err(code) => return code,
         };
-        let h = &mut *mosq;
+        // Everything through `&mosquitto`: the loop thread (until it is joined) and other threads
+        // may hold references to the handle too.
         if h.client.has_loop_thread() {
             let _ = h.client.loop_stop(true);
         }
-        let client = match Client::new(session_config(id, clean_session)) {
-            Ok(c) => c,
-            Err(e) => return error_code(&e),
-        };
-        h.client = Arc::new(client);
+        h.client.reinitialise(session_config(id, clean_session));
         *h.table() = CallbackTable::default();
         h.wants_log.store(false, Ordering::Relaxed);
         let obj = if obj.is_null() { mosq.cast() } else { obj };
