@@ -10,37 +10,32 @@ use std::sync::{Arc, Mutex};
 use crate::driver::Client;
 use crate::ffi::boundary::logging as capture;
 use crate::ffi::callbacks::dispatch::Dispatch;
-use crate::ffi::callbacks::{CallbackTable, Callbacks};
+use crate::ffi::callbacks::Callbacks;
 
 /// A client instance. Opaque to C: created by `mosquitto_new`, freed by `mosquitto_destroy`.
 pub struct mosquitto {
     pub(crate) client: Arc<Client>,
-    pub(crate) callbacks: Mutex<CallbackTable>,
+    pub(crate) callbacks: Mutex<Callbacks>,
     pub(crate) userdata: AtomicPtr<c_void>,
     /// Whether an `on_log` callback is set (checked on every call, so kept outside the mutex).
     pub(crate) wants_log: AtomicBool,
 }
 
 impl mosquitto {
-    /// A copy of the callbacks, taken without holding the lock while any of them runs.
-    pub(crate) fn callbacks(&self) -> Callbacks {
-        self.table().get_all()
-    }
-
-    /// The callback table, locked (briefly: no C call is made while it is held).
+    /// What `read` takes from the callbacks, under their lock (held briefly: no C call may be
+    /// made while it is held, so `read` only copies function pointers out).
     #[inline]
-    pub(crate) fn table(&self) -> std::sync::MutexGuard<'_, CallbackTable> {
-        self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn callbacks<T>(&self, read: impl FnOnce(&Callbacks) -> T) -> T {
+        read(&self.callbacks.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Change callbacks (`store` gets all of them) and keep `wants_log` in step.
-    pub(crate) fn update_callbacks(&self, store: impl FnOnce(&mut Callbacks)) {
-        let mut table = self.table();
-        let mut all = table.get_all();
-        store(&mut all);
-        table.set_all(all);
-        self.wants_log
-            .store(all.on_log.is_some(), Ordering::Relaxed);
+    /// Change callbacks and keep `wants_log` in step.
+    pub(crate) fn set_callbacks(&self, store: impl FnOnce(&mut Callbacks)) {
+        let mut callbacks = self.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+        store(&mut callbacks);
+        callbacks.tidy();
+        let wants_log = callbacks.more_ref().is_some_and(|m| m.on_log.is_some());
+        self.wants_log.store(wants_log, Ordering::Relaxed);
     }
 
     pub(crate) fn userdata(&self) -> *mut c_void {
@@ -64,7 +59,7 @@ impl mosquitto {
     #[inline(never)]
     fn deliver_logs(&self) {
         let lines = capture::take();
-        let Some(on_log) = self.callbacks().on_log else {
+        let Some(on_log) = self.callbacks(|c| c.more_ref().and_then(|m| m.on_log)) else {
             return;
         };
         for (level, line) in lines {

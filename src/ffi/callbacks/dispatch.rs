@@ -6,7 +6,7 @@ use std::os::raw::{c_char, c_int, c_void};
 use crate::driver::{Client, ClientEvent, EventSink};
 use crate::ffi::boundary::errors::error_code;
 use crate::ffi::boundary::logging as capture;
-use crate::ffi::callbacks::{MessageCallback, MessageV5Callback};
+use crate::ffi::callbacks::{Callbacks, MessageCallback, MessageV5Callback};
 use crate::ffi::handle::mosquitto;
 use crate::ffi::property::LentList;
 use crate::ffi::util::message::mosquitto_message;
@@ -86,16 +86,16 @@ impl EventSink for Dispatch {
                 session_present,
                 properties,
             }) => {
-                let cb = h.callbacks();
+                let (on_connect, more) = h.callbacks(|c| (c.on_connect, c.more()));
                 let rc = c_int::from(reason_code);
                 let flags = c_int::from(session_present);
-                if let Some(f) = cb.on_connect {
+                if let Some(f) = on_connect {
                     unsafe { f(mosq, obj, rc) };
                 }
-                if let Some(f) = cb.on_connect_with_flags {
+                if let Some(f) = more.on_connect_with_flags {
                     unsafe { f(mosq, obj, rc, flags) };
                 }
-                if let Some(f) = cb.on_connect_v5 {
+                if let Some(f) = more.on_connect_v5 {
                     let props = LentList::new(&properties);
                     unsafe { f(mosq, obj, rc, flags, props.as_ptr()) };
                 }
@@ -105,7 +105,8 @@ impl EventSink for Dispatch {
                 reason_code,
                 properties,
             }) => {
-                let (on_publish, on_publish_v5) = h.table().publish();
+                let (on_publish, on_publish_v5) =
+                    h.callbacks(|c| (c.on_publish, c.more_ref().and_then(|m| m.on_publish_v5)));
                 if let Some(f) = on_publish {
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
@@ -123,7 +124,8 @@ impl EventSink for Dispatch {
                 }
             }
             ClientEvent::Session(Event::Message(publish)) => {
-                let fns = h.table().message();
+                let fns =
+                    h.callbacks(|c| (c.on_message, c.more_ref().and_then(|m| m.on_message_v5)));
                 if fns.0.is_some() || fns.1.is_some() {
                     deliver_message(mosq, obj, fns, publish);
                 }
@@ -133,7 +135,7 @@ impl EventSink for Dispatch {
                 reason_codes,
                 properties,
             }) => {
-                let cb = h.callbacks();
+                let cb = h.callbacks(Callbacks::more);
                 if cb.on_subscribe.is_some() || cb.on_subscribe_v5.is_some() {
                     let granted: Vec<c_int> =
                         reason_codes.iter().map(|&c| c_int::from(c)).collect();
@@ -150,7 +152,7 @@ impl EventSink for Dispatch {
             ClientEvent::Session(Event::UnsubAck {
                 mid, properties, ..
             }) => {
-                let cb = h.callbacks();
+                let cb = h.callbacks(Callbacks::more);
                 if let Some(f) = cb.on_unsubscribe {
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
@@ -182,11 +184,16 @@ impl EventSink for Dispatch {
                     (Some(d), _) => c_int::from(d.reason_code),
                     (None, reason) => reason.as_ref().map_or(0, error_code),
                 };
-                let cb = h.callbacks();
-                if let Some(f) = cb.on_disconnect {
+                let (on_disconnect, on_disconnect_v5) = h.callbacks(|c| {
+                    (
+                        c.on_disconnect,
+                        c.more_ref().and_then(|m| m.on_disconnect_v5),
+                    )
+                });
+                if let Some(f) = on_disconnect {
                     unsafe { f(mosq, obj, rc) };
                 }
-                if let Some(f) = cb.on_disconnect_v5 {
+                if let Some(f) = on_disconnect_v5 {
                     let props = server.map(|d| d.properties).unwrap_or_default();
                     let props = LentList::new(&props);
                     unsafe { f(mosq, obj, rc, props.as_ptr()) };

@@ -1,4 +1,4 @@
-//! The C callbacks of a handle: their types, the table that holds them ([`CallbackTable`]), the
+//! The C callbacks of a handle: their types, the table that holds them ([`Callbacks`]), the
 //! setters ([`setters`]) and the dispatch of driver events to them ([`dispatch`]).
 
 use std::os::raw::{c_char, c_int, c_void};
@@ -57,16 +57,29 @@ pub(crate) type SubscribeV5Callback = unsafe extern "C" fn(
 pub(crate) type UnsubscribeV5Callback =
     unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const mosquitto_property);
 
-/// The callbacks of one handle, all of them: the form they are set and read in. A handle stores
-/// them as a [`CallbackTable`].
-#[derive(Clone, Copy, Default)]
-#[repr(C)]
+/// The callbacks of one handle, kept inline in it behind its mutex: the four that nearly every
+/// client sets (connect, disconnect, publish, message) in place, the eleven others in one box
+/// that exists only while at least one of them is set. Plain fields, read and written under the
+/// lock; no C call is made while it is held.
+///
+/// Why not all fifteen in one `Box` allocated on the first set: the idle-connection benchmark
+/// (`bench/README.md`) sets on_connect and on_disconnect, and a 120-byte box (a 128-byte malloc
+/// chunk) per client would cost ~9 % of the idle memory per connection. Four inline slots make
+/// the handle 72 bytes (an 80-byte chunk): what the handle and its packed table used to take
+/// together for such a client.
+#[derive(Default)]
 pub(crate) struct Callbacks {
     pub on_connect: Option<IntCallback>,
-    pub on_connect_with_flags: Option<ConnectFlagsCallback>,
     pub on_disconnect: Option<IntCallback>,
     pub on_publish: Option<IntCallback>,
     pub on_message: Option<MessageCallback>,
+    more: Option<Box<MoreCallbacks>>,
+}
+
+/// The callbacks of [`Callbacks`] that live out of line.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct MoreCallbacks {
+    pub on_connect_with_flags: Option<ConnectFlagsCallback>,
     pub on_subscribe: Option<SubscribeCallback>,
     pub on_unsubscribe: Option<IntCallback>,
     pub on_log: Option<LogCallback>,
@@ -80,192 +93,43 @@ pub(crate) struct Callbacks {
     pub on_auth: crate::ffi::culex::culex_auth_callback,
 }
 
-/// Number of function pointers in [`Callbacks`].
-const SLOTS: usize = 15;
-
-// `Callbacks` is 15 `Option<fn>`, each the size of a `usize` with `None` as 0.
-const _: () = assert!(std::mem::size_of::<Callbacks>() == SLOTS * std::mem::size_of::<usize>());
-
-/// The callbacks read on every message (delivered or completed): the table's header keeps
-/// where each of them is, so that reading one is a shift and a load.
-#[derive(Clone, Copy)]
-enum Slot {
-    Publish,
-    Message,
-    PublishV5,
-    MessageV5,
-}
-
-impl Slot {
-    const ALL: [Slot; 4] = [
-        Slot::Publish,
-        Slot::Message,
-        Slot::PublishV5,
-        Slot::MessageV5,
-    ];
-
-    /// Position of the field in [`Callbacks`].
-    fn field(self) -> usize {
-        match self {
-            Slot::Publish => 3,
-            Slot::Message => 4,
-            Slot::PublishV5 => 10,
-            Slot::MessageV5 => 11,
-        }
-    }
-
-    /// Where the header keeps the callback's index in the table (a byte; 0: not set).
-    #[inline]
-    fn shift(self) -> u32 {
-        16 + 8 * self as u32
+impl MoreCallbacks {
+    /// Whether none is set.
+    fn is_empty(&self) -> bool {
+        self.on_connect_with_flags.is_none()
+            && self.on_subscribe.is_none()
+            && self.on_unsubscribe.is_none()
+            && self.on_log.is_none()
+            && self.on_connect_v5.is_none()
+            && self.on_disconnect_v5.is_none()
+            && self.on_publish_v5.is_none()
+            && self.on_message_v5.is_none()
+            && self.on_subscribe_v5.is_none()
+            && self.on_unsubscribe_v5.is_none()
+            && self.on_auth.is_none()
     }
 }
-
-/// The header bits that tell which callbacks are set (bit i: field i of [`Callbacks`]).
-const MASK: usize = 0xFFFF;
 
 impl Callbacks {
-    fn to_raw(self) -> [usize; SLOTS] {
-        // SAFETY: `repr(C)` struct of 15 nullable function pointers, each a `usize` (checked
-        // above); every bit pattern of the result is a valid `usize`.
-        unsafe { std::mem::transmute::<Callbacks, [usize; SLOTS]>(self) }
+    /// The out-of-line callbacks (all `None` while none is set).
+    pub(crate) fn more(&self) -> MoreCallbacks {
+        self.more.as_deref().copied().unwrap_or_default()
     }
 
-    fn from_raw(raw: [usize; SLOTS]) -> Callbacks {
-        // SAFETY: the values come from `to_raw` (0 or a function pointer of the field's type).
-        unsafe { std::mem::transmute::<[usize; SLOTS], Callbacks>(raw) }
-    }
-}
-
-/// The callbacks a handle holds, compactly: null while none is set, otherwise one allocation
-/// of a header word followed by the set callbacks in field order. The header holds a bit per
-/// set callback (`MASK`) and the index of each [`Slot`] callback. 8 bytes in the handle and
-/// 8 + 8 per callback on the heap instead of 120 bytes inline.
-pub(crate) struct CallbackTable {
-    words: *mut usize,
-}
-
-// SAFETY: the table owns its allocation, which holds plain integers (function addresses).
-unsafe impl Send for CallbackTable {}
-
-impl Default for CallbackTable {
-    fn default() -> Self {
-        CallbackTable {
-            words: std::ptr::null_mut(),
-        }
-    }
-}
-
-impl Drop for CallbackTable {
-    fn drop(&mut self) {
-        let len = self.words().len();
-        if len > 0 {
-            // SAFETY: `words` came from `Box::into_raw` of a boxed slice of this length.
-            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(self.words, len)) });
-        }
-    }
-}
-
-impl CallbackTable {
-    /// The mask and the callbacks (empty when none is set).
-    #[inline]
-    fn words(&self) -> &[usize] {
-        if self.words.is_null() {
-            return &[];
-        }
-        // SAFETY: a non-null `words` points to the mask followed by one word per bit set in it.
-        unsafe {
-            let len = 1 + (*self.words & MASK).count_ones() as usize;
-            std::slice::from_raw_parts(self.words, len)
-        }
+    /// The out-of-line callbacks, for reading one without copying them all.
+    pub(crate) fn more_ref(&self) -> Option<&MoreCallbacks> {
+        self.more.as_deref()
     }
 
-    /// All callbacks.
-    pub(crate) fn get_all(&self) -> Callbacks {
-        let mut raw = [0usize; SLOTS];
-        if let Some((&header, fns)) = self.words().split_first() {
-            let mask = header & MASK;
-            let mut fns = fns.iter();
-            for (i, slot) in raw.iter_mut().enumerate() {
-                if mask & (1 << i) != 0 {
-                    *slot = fns.next().copied().unwrap_or(0);
-                }
-            }
-        }
-        Callbacks::from_raw(raw)
+    /// The out-of-line callbacks, to change them (allocated on first use; see [`Callbacks::tidy`]).
+    pub(crate) fn more_mut(&mut self) -> &mut MoreCallbacks {
+        self.more.get_or_insert_with(Box::default)
     }
 
-    /// Replace all callbacks.
-    pub(crate) fn set_all(&mut self, callbacks: Callbacks) {
-        let raw = callbacks.to_raw();
-        let mask = raw
-            .iter()
-            .enumerate()
-            .filter(|(_, &f)| f != 0)
-            .fold(0usize, |m, (i, _)| m | (1 << i));
-        let table = if mask == 0 {
-            CallbackTable::default()
-        } else {
-            let header = Slot::ALL.iter().fold(mask, |h, &slot| {
-                let field = slot.field();
-                if mask & (1 << field) == 0 {
-                    return h;
-                }
-                let at = 1 + (mask & ((1 << field) - 1)).count_ones() as usize;
-                h | at << slot.shift()
-            });
-            let words: Box<[usize]> = std::iter::once(header)
-                .chain(raw.iter().copied().filter(|&f| f != 0))
-                .collect();
-            CallbackTable {
-                words: Box::into_raw(words).cast::<usize>(),
-            }
-        };
-        *self = table;
-    }
-
-    /// One callback as a raw pointer (0: not set).
-    #[inline]
-    fn raw(&self, slot: Slot) -> usize {
-        if self.words.is_null() {
-            return 0;
-        }
-        // SAFETY: a non-null `words` holds the header, whose `slot` byte is 0 or the index of
-        // that callback in the allocation.
-        unsafe {
-            let at = (*self.words >> slot.shift()) & 0xFF;
-            if at == 0 {
-                0
-            } else {
-                *self.words.add(at)
-            }
-        }
-    }
-
-    /// The MQTT 3 and MQTT 5 callbacks for a message delivered or completed (the hot events),
-    /// without copying the whole table.
-    #[inline]
-    pub(crate) fn publish(&self) -> (Option<IntCallback>, Option<PublishV5Callback>) {
-        let (a, b) = (self.raw(Slot::Publish), self.raw(Slot::PublishV5));
-        // SAFETY: the values were stored from these fields' types by `set_all` (0 is None).
-        unsafe {
-            (
-                std::mem::transmute::<usize, Option<IntCallback>>(a),
-                std::mem::transmute::<usize, Option<PublishV5Callback>>(b),
-            )
-        }
-    }
-
-    /// See [`CallbackTable::publish`].
-    #[inline]
-    pub(crate) fn message(&self) -> (Option<MessageCallback>, Option<MessageV5Callback>) {
-        let (a, b) = (self.raw(Slot::Message), self.raw(Slot::MessageV5));
-        // SAFETY: as in `publish`.
-        unsafe {
-            (
-                std::mem::transmute::<usize, Option<MessageCallback>>(a),
-                std::mem::transmute::<usize, Option<MessageV5Callback>>(b),
-            )
+    /// Free the out-of-line box once none of its callbacks is set any more.
+    pub(crate) fn tidy(&mut self) {
+        if self.more.as_deref().is_some_and(MoreCallbacks::is_empty) {
+            self.more = None;
         }
     }
 }
@@ -276,43 +140,46 @@ mod tests {
 
     unsafe extern "C" fn int_a(_: *mut mosquitto, _: *mut c_void, _: c_int) {}
     unsafe extern "C" fn int_b(_: *mut mosquitto, _: *mut c_void, _: c_int) {}
-    unsafe extern "C" fn msg(_: *mut mosquitto, _: *mut c_void, _: *const mosquitto_message) {}
+    unsafe extern "C" fn log(_: *mut mosquitto, _: *mut c_void, _: c_int, _: *const c_char) {}
 
     #[test]
-    fn table_keeps_what_is_set() {
-        let mut table = CallbackTable::default();
-        assert!(table.publish().0.is_none() && table.message().0.is_none());
-        let mut all = table.get_all();
-        all.on_connect = Some(int_a);
-        all.on_disconnect = Some(int_b);
-        all.on_publish = Some(int_b);
-        all.on_message = Some(msg);
-        table.set_all(all);
-        let got = table.get_all();
+    fn table_keeps_what_is_set_and_frees_the_box_when_empty() {
+        let mut table = Callbacks::default();
+        assert!(table.more_ref().is_none() && table.more().on_log.is_none());
+        table.on_connect = Some(int_a);
+        table.on_disconnect = Some(int_b);
+        table.tidy();
+        assert!(
+            table.more_ref().is_none(),
+            "no box for the inline callbacks"
+        );
         assert_eq!(
-            got.on_connect.map(|f| f as usize),
+            table.on_connect.map(|f| f as usize),
             Some(int_a as *const () as usize)
         );
+        table.more_mut().on_log = Some(log);
+        table.more_mut().on_unsubscribe = Some(int_b);
+        table.tidy();
         assert_eq!(
-            got.on_disconnect.map(|f| f as usize),
-            Some(int_b as *const () as usize)
+            table.more().on_log.map(|f| f as usize),
+            Some(log as *const () as usize)
         );
-        assert!(got.on_log.is_none() && got.on_auth.is_none());
-        assert_eq!(
-            table.publish().0.map(|f| f as usize),
-            Some(int_b as *const () as usize)
+        assert!(table.more().on_auth.is_none() && table.on_message.is_none());
+        table.more_mut().on_log = None;
+        table.tidy();
+        assert!(table.more_ref().is_some(), "on_unsubscribe is still set");
+        table.more_mut().on_unsubscribe = None;
+        table.tidy();
+        assert!(
+            table.more_ref().is_none(),
+            "the box goes with the last callback in it"
         );
-        assert!(table.publish().1.is_none());
-        assert_eq!(
-            table.message().0.map(|f| f as usize),
-            Some(msg as *const () as usize)
-        );
-        assert!(table.message().1.is_none());
-        all.on_message = None;
-        all.on_publish = None;
-        table.set_all(all);
-        assert!(table.publish().0.is_none() && table.message().0.is_none());
-        table.set_all(Callbacks::default());
-        assert!(table.words.is_null());
+        assert!(table.on_disconnect.is_some());
+    }
+
+    #[test]
+    fn handle_stays_within_its_malloc_chunk() {
+        // 72 bytes: with malloc's 8-byte header, an 80-byte chunk (see `Callbacks`).
+        assert!(std::mem::size_of::<mosquitto>() <= 72);
     }
 }

@@ -17,7 +17,7 @@ use crate::ffi::util::message::mosquitto_message;
 fn set(mosq: *mut mosquitto, what: &str, store: impl FnOnce(&mut Callbacks)) {
     // SAFETY: the caller passes NULL or a live handle (the C API's contract).
     match unsafe { handle(mosq) } {
-        Some(h) => h.update_callbacks(store),
+        Some(h) => h.set_callbacks(store),
         None => log::warn!("mosquitto_{what}_callback_set: mosq is NULL"),
     }
 }
@@ -29,7 +29,7 @@ pub unsafe extern "C" fn mosquitto_connect_callback_set(
     mosq: *mut mosquitto,
     on_connect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
-    ffi_guard!((), { set(mosq, "connect", |t| t.on_connect = on_connect) })
+    ffi_guard!((), { set(mosq, "connect", |c| c.on_connect = on_connect) })
 }
 
 /// Like `mosquitto_connect_callback_set`, with the CONNACK flags (bit 0: session present).
@@ -39,8 +39,8 @@ pub unsafe extern "C" fn mosquitto_connect_with_flags_callback_set(
     on_connect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int)>,
 ) {
     ffi_guard!((), {
-        set(mosq, "connect_with_flags", |t| {
-            t.on_connect_with_flags = on_connect
+        set(mosq, "connect_with_flags", |c| {
+            c.more_mut().on_connect_with_flags = on_connect
         })
     })
 }
@@ -53,7 +53,7 @@ pub unsafe extern "C" fn mosquitto_disconnect_callback_set(
     on_disconnect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
     ffi_guard!((), {
-        set(mosq, "disconnect", |t| t.on_disconnect = on_disconnect)
+        set(mosq, "disconnect", |c| c.on_disconnect = on_disconnect)
     })
 }
 
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn mosquitto_publish_callback_set(
     mosq: *mut mosquitto,
     on_publish: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
-    ffi_guard!((), { set(mosq, "publish", |t| t.on_publish = on_publish) })
+    ffi_guard!((), { set(mosq, "publish", |c| c.on_publish = on_publish) })
 }
 
 /// Set the function called for each message received. The message belongs to the library and
@@ -74,7 +74,7 @@ pub unsafe extern "C" fn mosquitto_message_callback_set(
     mosq: *mut mosquitto,
     on_message: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message)>,
 ) {
-    ffi_guard!((), { set(mosq, "message", |t| t.on_message = on_message) })
+    ffi_guard!((), { set(mosq, "message", |c| c.on_message = on_message) })
 }
 
 /// Set the function called on SUBACK: message id, number of filters, granted QoS per filter
@@ -87,7 +87,9 @@ pub unsafe extern "C" fn mosquitto_subscribe_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "subscribe", |t| t.on_subscribe = on_subscribe)
+        set(mosq, "subscribe", |c| {
+            c.more_mut().on_subscribe = on_subscribe
+        })
     })
 }
 
@@ -98,7 +100,9 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_callback_set(
     on_unsubscribe: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
     ffi_guard!((), {
-        set(mosq, "unsubscribe", |t| t.on_unsubscribe = on_unsubscribe)
+        set(mosq, "unsubscribe", |c| {
+            c.more_mut().on_unsubscribe = on_unsubscribe
+        })
     })
 }
 
@@ -113,7 +117,7 @@ pub unsafe extern "C" fn mosquitto_log_callback_set(
         if on_log.is_some() {
             crate::ffi::boundary::logging::want_debug();
         }
-        set(mosq, "log", |t| t.on_log = on_log)
+        set(mosq, "log", |c| c.more_mut().on_log = on_log)
     })
 }
 
@@ -128,7 +132,9 @@ pub unsafe extern "C" fn mosquitto_connect_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "connect_v5", |t| t.on_connect_v5 = on_connect)
+        set(mosq, "connect_v5", |c| {
+            c.more_mut().on_connect_v5 = on_connect
+        })
     })
 }
 
@@ -142,8 +148,8 @@ pub unsafe extern "C" fn mosquitto_disconnect_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "disconnect_v5", |t| {
-            t.on_disconnect_v5 = on_disconnect
+        set(mosq, "disconnect_v5", |c| {
+            c.more_mut().on_disconnect_v5 = on_disconnect
         })
     })
 }
@@ -158,7 +164,9 @@ pub unsafe extern "C" fn mosquitto_publish_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "publish_v5", |t| t.on_publish_v5 = on_publish)
+        set(mosq, "publish_v5", |c| {
+            c.more_mut().on_publish_v5 = on_publish
+        })
     })
 }
 
@@ -177,7 +185,9 @@ pub unsafe extern "C" fn mosquitto_message_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "message_v5", |t| t.on_message_v5 = on_message)
+        set(mosq, "message_v5", |c| {
+            c.more_mut().on_message_v5 = on_message
+        })
     })
 }
 
@@ -198,7 +208,9 @@ pub unsafe extern "C" fn mosquitto_subscribe_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "subscribe_v5", |t| t.on_subscribe_v5 = on_subscribe)
+        set(mosq, "subscribe_v5", |c| {
+            c.more_mut().on_subscribe_v5 = on_subscribe
+        })
     })
 }
 
@@ -211,8 +223,8 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "unsubscribe_v5", |t| {
-            t.on_unsubscribe_v5 = on_unsubscribe
+        set(mosq, "unsubscribe_v5", |c| {
+            c.more_mut().on_unsubscribe_v5 = on_unsubscribe
         })
     })
 }

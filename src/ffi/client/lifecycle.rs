@@ -13,7 +13,7 @@ use crate::driver::Client;
 use crate::error::Error;
 use crate::ffi::boundary::args::*;
 use crate::ffi::boundary::errors::*;
-use crate::ffi::callbacks::CallbackTable;
+use crate::ffi::callbacks::Callbacks;
 use crate::ffi::handle::{handle_or_inval, mosquitto};
 use crate::session::SessionConfig;
 
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn mosquitto_new(
         };
         let handle = Box::into_raw(Box::new(mosquitto {
             client: Arc::new(client),
-            callbacks: Mutex::new(CallbackTable::default()),
+            callbacks: Mutex::new(Callbacks::default()),
             userdata: AtomicPtr::new(obj),
             wants_log: AtomicBool::new(false),
         }));
@@ -159,8 +159,7 @@ pub unsafe extern "C" fn mosquitto_reinitialise(
             let _ = h.client.loop_stop(true);
         }
         h.client.reinitialise(session_config(id, clean_session));
-        *h.table() = CallbackTable::default();
-        h.wants_log.store(false, Ordering::Relaxed);
+        h.set_callbacks(|c| *c = Callbacks::default());
         let obj = if obj.is_null() { mosq.cast() } else { obj };
         h.userdata.store(obj, Ordering::Release);
         MOSQ_ERR_SUCCESS as c_int

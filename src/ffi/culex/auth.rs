@@ -51,7 +51,7 @@ pub(crate) fn deliver_auth(
     properties: &Properties,
 ) {
     // SAFETY: the dispatcher passes its own live handle.
-    let Some(cb) = unsafe { handle(mosq) }.and_then(|h| h.callbacks().on_auth) else {
+    let Some(cb) = unsafe { handle(mosq) }.and_then(|h| h.callbacks(|c| c.more().on_auth)) else {
         return;
     };
     // MQTT UTF-8 never holds U+0000; strip it anyway rather than fail.
@@ -139,7 +139,7 @@ pub unsafe extern "C" fn culex_auth_callback_set(
 ) {
     ffi_guard!((), {
         match handle(mosq) {
-            Some(h) => h.update_callbacks(|t| t.on_auth = on_auth),
+            Some(h) => h.set_callbacks(|c| c.more_mut().on_auth = on_auth),
             None => log::warn!("culex_auth_callback_set: mosq is NULL"),
         }
     })
