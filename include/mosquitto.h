@@ -445,22 +445,6 @@ void mosquitto_destroy(struct mosquitto *mosq);
 int mosquitto_reinitialise(struct mosquitto *mosq, const char *id, bool clean_session, void *obj);
 
 /**
- * Set the user data pointer passed to callbacks.
- */
-void mosquitto_user_data_set(struct mosquitto *mosq, void *obj);
-
-/**
- * The user data pointer passed to callbacks (NULL for a NULL handle).
- */
-void *mosquitto_userdata(struct mosquitto *mosq);
-
-/**
- * Tell the library the application drives this client from threads of its own. Culex is safe
- * from any thread either way; the call is accepted for compatibility.
- */
-int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
-
-/**
  * Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
  * keepalive is 0 (off) or 5..=65535 seconds.
  */
@@ -752,6 +736,16 @@ int mosquitto_void_option(struct mosquitto *mosq, enum mosq_opt_t option, void *
 int mosquitto_opts_set(struct mosquitto *mosq, enum mosq_opt_t option, void *value);
 
 /**
+ * Set the user data pointer passed to callbacks.
+ */
+void mosquitto_user_data_set(struct mosquitto *mosq, void *obj);
+
+/**
+ * The user data pointer passed to callbacks (NULL for a NULL handle).
+ */
+void *mosquitto_userdata(struct mosquitto *mosq);
+
+/**
  * Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
  * seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
  * `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
@@ -772,6 +766,12 @@ int mosquitto_max_inflight_messages_set(struct mosquitto *mosq, unsigned int max
  * reconnect, not on a timer).
  */
 void mosquitto_message_retry_set(struct mosquitto *mosq, unsigned int message_retry);
+
+/**
+ * Tell the library the application drives this client from threads of its own. Culex is safe
+ * from any thread either way; the call is accepted for compatibility.
+ */
+int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
 
 /**
  * One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then

@@ -94,25 +94,3 @@ impl mosquitto {
         Dispatch::new(self)
     }
 }
-
-/// Turn a handle pointer into a reference, or `None` for NULL.
-///
-/// # Safety
-/// `mosq` must be NULL or a pointer returned by `mosquitto_new` and not yet destroyed.
-pub(crate) unsafe fn handle<'a>(mosq: *mut mosquitto) -> Option<&'a mosquitto> {
-    mosq.as_ref()
-}
-
-/// Get the handle or return `MOSQ_ERR_INVAL` (with a log line) from the enclosing function.
-macro_rules! handle_or_inval {
-    ($mosq:expr) => {
-        match unsafe { $crate::ffi::handle::handle($mosq) } {
-            Some(h) => h,
-            None => {
-                ::log::warn!("{}: mosq is NULL", $crate::ffi::function_name!());
-                return $crate::ffi::boundary::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
-            }
-        }
-    };
-}
-pub(crate) use handle_or_inval;

@@ -67,6 +67,12 @@ pub(crate) unsafe fn topic_name<'a>(ptr: *const c_char, aliased: bool) -> Result
     Ok(topic)
 }
 
+/// `MOSQ_ERR_INVAL`, logged as `<function>: <why>`.
+pub(crate) fn refuse<T>(function: &str, why: &str) -> Result<T, c_int> {
+    log::warn!("{function}: {why}");
+    Err(MOSQ_ERR_INVAL as c_int)
+}
+
 /// An optional C string: NULL → `None`.
 pub(crate) unsafe fn opt_c_str<'a>(
     ptr: *const c_char,
@@ -80,7 +86,7 @@ pub(crate) unsafe fn opt_c_str<'a>(
 }
 
 /// A payload argument as a slice: checks the length and the pointer.
-pub(crate) unsafe fn payload<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
+pub(crate) unsafe fn payload_arg<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
     if !(0..=MAX_PAYLOAD).contains(&len) {
         log::warn!("culex: payload length {len} is out of range");
         return Err(MOSQ_ERR_PAYLOAD_SIZE as c_int);

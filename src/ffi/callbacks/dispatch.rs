@@ -168,7 +168,7 @@ impl EventSink for Dispatch {
                 properties,
             }) => {
                 crate::ffi::culex::deliver_auth(
-                    mosq,
+                    h,
                     obj,
                     reason_code,
                     &method,

@@ -8,19 +8,9 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::Callbacks;
-use crate::ffi::handle::{handle, mosquitto};
+use crate::ffi::handle::mosquitto;
 use crate::ffi::property::mosquitto_property;
 use crate::ffi::util::message::mosquitto_message;
-
-/// Store one callback; a NULL handle is ignored (with a log line).
-fn set(mosq: *mut mosquitto, what: &str, store: impl FnOnce(&mut Callbacks)) {
-    // SAFETY: the caller passes NULL or a live handle (the C API's contract).
-    match unsafe { handle(mosq) } {
-        Some(h) => h.set_callbacks(store),
-        None => log::warn!("mosquitto_{what}_callback_set: mosq is NULL"),
-    }
-}
 
 /// Set the function called when the broker answers CONNECT (rc: the CONNACK code, 0 = accepted).
 /// NULL removes it.
@@ -29,7 +19,10 @@ pub unsafe extern "C" fn mosquitto_connect_callback_set(
     mosq: *mut mosquitto,
     on_connect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
-    ffi_guard!((), { set(mosq, "connect", |c| c.on_connect = on_connect) })
+    ffi_guard!((), {
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.set_callbacks(|c| c.on_connect = on_connect)) }
+    })
 }
 
 /// Like `mosquitto_connect_callback_set`, with the CONNACK flags (bit 0: session present).
@@ -39,9 +32,13 @@ pub unsafe extern "C" fn mosquitto_connect_with_flags_callback_set(
     on_connect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, c_int)>,
 ) {
     ffi_guard!((), {
-        set(mosq, "connect_with_flags", |c| {
-            c.more_mut().on_connect_with_flags = on_connect
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(
+                    |c| c.more_mut().on_connect_with_flags = on_connect
+                ))
+        }
     })
 }
 
@@ -53,7 +50,11 @@ pub unsafe extern "C" fn mosquitto_disconnect_callback_set(
     on_disconnect: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
     ffi_guard!((), {
-        set(mosq, "disconnect", |c| c.on_disconnect = on_disconnect)
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(|c| c.on_disconnect = on_disconnect))
+        }
     })
 }
 
@@ -64,7 +65,10 @@ pub unsafe extern "C" fn mosquitto_publish_callback_set(
     mosq: *mut mosquitto,
     on_publish: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
-    ffi_guard!((), { set(mosq, "publish", |c| c.on_publish = on_publish) })
+    ffi_guard!((), {
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.set_callbacks(|c| c.on_publish = on_publish)) }
+    })
 }
 
 /// Set the function called for each message received. The message belongs to the library and
@@ -74,7 +78,10 @@ pub unsafe extern "C" fn mosquitto_message_callback_set(
     mosq: *mut mosquitto,
     on_message: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message)>,
 ) {
-    ffi_guard!((), { set(mosq, "message", |c| c.on_message = on_message) })
+    ffi_guard!((), {
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.set_callbacks(|c| c.on_message = on_message)) }
+    })
 }
 
 /// Set the function called on SUBACK: message id, number of filters, granted QoS per filter
@@ -87,9 +94,11 @@ pub unsafe extern "C" fn mosquitto_subscribe_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "subscribe", |c| {
-            c.more_mut().on_subscribe = on_subscribe
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(|c| c.more_mut().on_subscribe = on_subscribe))
+        }
     })
 }
 
@@ -100,9 +109,12 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_callback_set(
     on_unsubscribe: Option<unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int)>,
 ) {
     ffi_guard!((), {
-        set(mosq, "unsubscribe", |c| {
-            c.more_mut().on_unsubscribe = on_unsubscribe
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                h.set_callbacks(|c| c.more_mut().on_unsubscribe = on_unsubscribe)
+            })
+        }
     })
 }
 
@@ -117,7 +129,8 @@ pub unsafe extern "C" fn mosquitto_log_callback_set(
         if on_log.is_some() {
             crate::ffi::boundary::logging::want_debug();
         }
-        set(mosq, "log", |c| c.more_mut().on_log = on_log)
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.set_callbacks(|c| c.more_mut().on_log = on_log)) }
     })
 }
 
@@ -132,9 +145,11 @@ pub unsafe extern "C" fn mosquitto_connect_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "connect_v5", |c| {
-            c.more_mut().on_connect_v5 = on_connect
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(|c| c.more_mut().on_connect_v5 = on_connect))
+        }
     })
 }
 
@@ -148,9 +163,13 @@ pub unsafe extern "C" fn mosquitto_disconnect_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "disconnect_v5", |c| {
-            c.more_mut().on_disconnect_v5 = on_disconnect
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(
+                    |c| c.more_mut().on_disconnect_v5 = on_disconnect
+                ))
+        }
     })
 }
 
@@ -164,9 +183,11 @@ pub unsafe extern "C" fn mosquitto_publish_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "publish_v5", |c| {
-            c.more_mut().on_publish_v5 = on_publish
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(|c| c.more_mut().on_publish_v5 = on_publish))
+        }
     })
 }
 
@@ -185,9 +206,11 @@ pub unsafe extern "C" fn mosquitto_message_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "message_v5", |c| {
-            c.more_mut().on_message_v5 = on_message
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(|c| c.more_mut().on_message_v5 = on_message))
+        }
     })
 }
 
@@ -208,9 +231,11 @@ pub unsafe extern "C" fn mosquitto_subscribe_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "subscribe_v5", |c| {
-            c.more_mut().on_subscribe_v5 = on_subscribe
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(|c| c.more_mut().on_subscribe_v5 = on_subscribe))
+        }
     })
 }
 
@@ -223,8 +248,12 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_v5_callback_set(
     >,
 ) {
     ffi_guard!((), {
-        set(mosq, "unsubscribe_v5", |c| {
-            c.more_mut().on_unsubscribe_v5 = on_unsubscribe
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(
+                    |c| c.more_mut().on_unsubscribe_v5 = on_unsubscribe
+                ))
+        }
     })
 }

@@ -7,14 +7,13 @@
 #![allow(clippy::missing_safety_doc)]
 
 use std::os::raw::{c_char, c_int, c_void};
+use std::ptr;
 
 use crate::ffi::boundary::args::*;
 use crate::ffi::boundary::errors::*;
-use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::handle::mosquitto;
 use crate::ffi::property::mosquitto_property;
-use crate::protocol::{
-    Properties, PropertyContext, QoS, RetainHandling, SubscribeFilter, SubscriptionOptions,
-};
+use crate::protocol::{PropertyContext, QoS, RetainHandling, SubscribeFilter, SubscriptionOptions};
 
 /// Publish a message. `mid` (may be NULL) receives its message id, also passed to
 /// `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
@@ -30,9 +29,9 @@ pub unsafe extern "C" fn mosquitto_publish(
     retain: bool,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            publish_common(
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| publish(
                 h,
                 mid,
                 topic,
@@ -40,9 +39,9 @@ pub unsafe extern "C" fn mosquitto_publish(
                 payload,
                 qos,
                 retain,
-                Properties::default(),
-            )
-        })
+                ptr::null()
+            ))
+        }
     })
 }
 
@@ -60,20 +59,22 @@ pub unsafe extern "C" fn mosquitto_publish_v5(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let properties = match properties_arg(h, properties, PropertyContext::Publish) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            publish_common(h, mid, topic, payloadlen, payload, qos, retain, properties)
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| publish(
+                h, mid, topic, payloadlen, payload, qos, retain, properties
+            ))
+        }
     })
 }
 
-/// Check the publish arguments and queue the message.
+/// The body of `mosquitto_publish(_v5)`: check the arguments and queue the message.
+///
+/// # Safety
+/// The pointer arguments as the exports': `mid` NULL or writable, `topic` NULL or a C string,
+/// `payload` NULL or `payloadlen` readable bytes, `properties` NULL or a property list.
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn publish_common(
+unsafe fn publish(
     h: &mosquitto,
     mid: *mut c_int,
     topic: *const c_char,
@@ -81,36 +82,28 @@ pub(crate) unsafe fn publish_common(
     payload: *const c_void,
     qos: c_int,
     retain: bool,
-    properties: Properties,
-) -> c_int {
+    properties: *const mosquitto_property,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let properties = unsafe { properties_arg(h, properties, PropertyContext::Publish) }?;
     // Checked in one pass before the connection state, as libmosquitto does; the session does not
     // check it again. MQTT 5 may leave the topic empty when a topic alias names it.
     let aliased = properties.contains(crate::protocol::PropertyId::TopicAlias);
-    let topic = match topic_name(topic, aliased) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let payload = match self::payload(payloadlen, payload) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let qos = match qos_arg(qos) {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
-    let result = h
+    // SAFETY: the caller's contract.
+    let topic = unsafe { topic_name(topic, aliased) }?;
+    // SAFETY: the caller's contract.
+    let payload = unsafe { payload_arg(payloadlen, payload) }?;
+    let qos = qos_arg(qos)?;
+    let id = h
         .client
-        .with_session(|s| s.publish_checked_topic(topic, payload, qos, retain, properties));
-    match result {
-        Ok(id) => {
-            set_mid(mid, id);
-            MOSQ_ERR_SUCCESS as c_int
-        }
-        Err(e) => {
+        .with_session(|s| s.publish_checked_topic(topic, payload, qos, retain, properties))
+        .map_err(|e| {
             log::warn!("culex: publish: {e}");
-            error_code(&e)
-        }
-    }
+            code(e)
+        })?;
+    // SAFETY: the caller's contract.
+    unsafe { set_mid(mid, id) };
+    Ok(())
 }
 
 /// Subscribe options from `mosquitto_subscribe_multiple`'s `options` bits.
@@ -128,6 +121,9 @@ fn subscription_options(qos: QoS, options: c_int) -> SubscriptionOptions {
 }
 
 /// Read `count` C strings as topic filters.
+///
+/// # Safety
+/// `subs` is NULL or `count` readable pointers, each NULL or a C string.
 unsafe fn filters(count: c_int, subs: *const *mut c_char) -> Result<Vec<String>, c_int> {
     if count <= 0 || subs.is_null() {
         log::warn!("culex: need at least one topic filter");
@@ -135,7 +131,8 @@ unsafe fn filters(count: c_int, subs: *const *mut c_char) -> Result<Vec<String>,
     }
     let mut out = Vec::with_capacity(count as usize);
     for i in 0..count as usize {
-        let filter = c_str(*subs.add(i), "topic filter")?;
+        // SAFETY: the caller's contract; `i < count`.
+        let filter = unsafe { c_str(*subs.add(i), "topic filter") }?;
         if crate::protocol::topic::validate_topic_filter(filter).is_err() {
             log::warn!("culex: '{filter}' is not a valid topic filter");
             return Err(MOSQ_ERR_INVAL as c_int);
@@ -145,26 +142,28 @@ unsafe fn filters(count: c_int, subs: *const *mut c_char) -> Result<Vec<String>,
     Ok(out)
 }
 
-pub(crate) unsafe fn subscribe_common(
+/// The body of the subscribe exports: `count` filters at `subs`, all at `qos` with the MQTT 5
+/// `options` bits.
+///
+/// # Safety
+/// `mid` NULL or writable, `subs` as for [`filters`], `properties` NULL or a property list.
+unsafe fn subscribe(
     h: &mosquitto,
     mid: *mut c_int,
     count: c_int,
     subs: *const *mut c_char,
     qos: c_int,
     options: c_int,
-    properties: Properties,
-) -> c_int {
-    let filters = match filters(count, subs) {
-        Ok(f) => f,
-        Err(code) => return code,
-    };
-    let qos = match qos_arg(qos) {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+    properties: *const mosquitto_property,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let properties = unsafe { properties_arg(h, properties, PropertyContext::Subscribe) }?;
+    // SAFETY: the caller's contract.
+    let filters = unsafe { filters(count, subs) }?;
+    let qos = qos_arg(qos)?;
     if options & !0x3C != 0 || options & 0x30 == 0x30 {
         log::warn!("culex: subscription options 0x{options:x} are invalid");
-        return MOSQ_ERR_INVAL as c_int;
+        return Err(MOSQ_ERR_INVAL as c_int);
     }
     let opts = subscription_options(qos, options);
     let filters = filters
@@ -174,16 +173,13 @@ pub(crate) unsafe fn subscribe_common(
             options: opts,
         })
         .collect();
-    match h.client.subscribe(filters, properties) {
-        Ok(id) => {
-            set_mid(mid, id);
-            MOSQ_ERR_SUCCESS as c_int
-        }
-        Err(e) => {
-            log::warn!("subscribe: {e}");
-            error_code(&e)
-        }
-    }
+    let id = h.client.subscribe(filters, properties).map_err(|e| {
+        log::warn!("subscribe: {e}");
+        code(e)
+    })?;
+    // SAFETY: the caller's contract.
+    unsafe { set_mid(mid, id) };
+    Ok(())
 }
 
 /// Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed
@@ -196,18 +192,18 @@ pub unsafe extern "C" fn mosquitto_subscribe(
     qos: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            subscribe_common(
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| subscribe(
                 h,
                 mid,
                 1,
                 &(sub as *mut c_char),
                 qos,
                 0,
-                Properties::default(),
-            )
-        })
+                ptr::null()
+            ))
+        }
     })
 }
 
@@ -224,14 +220,12 @@ pub unsafe extern "C" fn mosquitto_subscribe_multiple(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let properties = match properties_arg(h, properties, PropertyContext::Subscribe) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            subscribe_common(h, mid, sub_count, sub, qos, options, properties)
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| subscribe(
+                h, mid, sub_count, sub, qos, options, properties
+            ))
+        }
     })
 }
 
@@ -248,38 +242,43 @@ pub unsafe extern "C" fn mosquitto_subscribe_v5(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let properties = match properties_arg(h, properties, PropertyContext::Subscribe) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            subscribe_common(h, mid, 1, &(sub as *mut c_char), qos, options, properties)
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| subscribe(
+                h,
+                mid,
+                1,
+                &(sub as *mut c_char),
+                qos,
+                options,
+                properties
+            ))
+        }
     })
 }
 
-pub(crate) unsafe fn unsubscribe_common(
+/// The body of the unsubscribe exports: `count` filters at `subs`.
+///
+/// # Safety
+/// As for [`subscribe`].
+unsafe fn unsubscribe(
     h: &mosquitto,
     mid: *mut c_int,
     count: c_int,
     subs: *const *mut c_char,
-    properties: Properties,
-) -> c_int {
-    let filters = match filters(count, subs) {
-        Ok(f) => f,
-        Err(code) => return code,
-    };
-    match h.client.unsubscribe(filters, properties) {
-        Ok(id) => {
-            set_mid(mid, id);
-            MOSQ_ERR_SUCCESS as c_int
-        }
-        Err(e) => {
-            log::warn!("unsubscribe: {e}");
-            error_code(&e)
-        }
-    }
+    properties: *const mosquitto_property,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let properties = unsafe { properties_arg(h, properties, PropertyContext::Unsubscribe) }?;
+    // SAFETY: the caller's contract.
+    let filters = unsafe { filters(count, subs) }?;
+    let id = h.client.unsubscribe(filters, properties).map_err(|e| {
+        log::warn!("unsubscribe: {e}");
+        code(e)
+    })?;
+    // SAFETY: the caller's contract.
+    unsafe { set_mid(mid, id) };
+    Ok(())
 }
 
 /// Unsubscribe from one topic filter. `mid` (may be NULL) receives the message id passed to
@@ -291,8 +290,16 @@ pub unsafe extern "C" fn mosquitto_unsubscribe(
     sub: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| unsubscribe_common(h, mid, 1, &(sub as *mut c_char), Properties::default()))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| unsubscribe(
+                h,
+                mid,
+                1,
+                &(sub as *mut c_char),
+                ptr::null()
+            ))
+        }
     })
 }
 
@@ -306,14 +313,8 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_multiple(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let properties = match properties_arg(h, properties, PropertyContext::Unsubscribe) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            unsubscribe_common(h, mid, sub_count, sub, properties)
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| unsubscribe(h, mid, sub_count, sub, properties)) }
     })
 }
 
@@ -326,13 +327,15 @@ pub unsafe extern "C" fn mosquitto_unsubscribe_v5(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let properties = match properties_arg(h, properties, PropertyContext::Unsubscribe) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            unsubscribe_common(h, mid, 1, &(sub as *mut c_char), properties)
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| unsubscribe(
+                h,
+                mid,
+                1,
+                &(sub as *mut c_char),
+                properties
+            ))
+        }
     })
 }

@@ -8,23 +8,28 @@
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
+use std::ptr;
 
 use crate::driver::Target;
 use crate::ffi::boundary::args::{c_str, opt_c_str, properties_arg};
 use crate::ffi::boundary::errors::*;
-use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::handle::mosquitto;
 use crate::ffi::property::mosquitto_property;
 use crate::net::socks5::ProxyConfig;
 use crate::protocol::{Properties, PropertyContext};
 
 /// Check connect arguments and build the target.
-pub(crate) unsafe fn target(
+///
+/// # Safety
+/// `host` and `bind_address` are NULL or NUL-terminated strings.
+unsafe fn target(
     host: *const c_char,
     port: c_int,
     keepalive: c_int,
     bind_address: *const c_char,
 ) -> Result<(Target, u16), c_int> {
-    let host = c_str(host, "host")?;
+    // SAFETY: the caller's contract.
+    let host = unsafe { c_str(host, "host") }?;
     if host.is_empty() {
         log::warn!("culex: host is empty");
         return Err(MOSQ_ERR_INVAL as c_int);
@@ -40,7 +45,8 @@ pub(crate) unsafe fn target(
             return Err(MOSQ_ERR_INVAL as c_int);
         }
     };
-    let bind = opt_c_str(bind_address, "bind_address")?
+    // SAFETY: the caller's contract.
+    let bind = unsafe { opt_c_str(bind_address, "bind_address") }?
         .filter(|b| !b.is_empty())
         .map(Box::from);
     Ok((
@@ -53,50 +59,141 @@ pub(crate) unsafe fn target(
     ))
 }
 
-pub(crate) unsafe fn connect_common(
-    mosq: *mut mosquitto,
+/// The body of every connect export: check the arguments, store keepalive and (MQTT 5) the
+/// CONNECT properties, connect (`blocking`: wait for TCP).
+///
+/// # Safety
+/// `host` and `bind_address` are NULL or NUL-terminated strings, `properties` NULL or a list
+/// built by the property API.
+unsafe fn connect(
+    h: &mosquitto,
     host: *const c_char,
     port: c_int,
     keepalive: c_int,
     bind_address: *const c_char,
-    blocking: bool,
     properties: *const mosquitto_property,
-) -> c_int {
-    let h = handle_or_inval!(mosq);
-    h.with_logs(|h| {
-        let (target, keepalive) = match target(host, port, keepalive, bind_address) {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
-        let properties = if properties.is_null() {
-            None
-        } else {
-            match properties_arg(h, properties, PropertyContext::Connect) {
-                Ok(p) => Some(p),
-                Err(code) => return code,
-            }
-        };
-        h.client.with_session(|s| {
-            let config = s.config_mut();
-            config.keep_alive = keepalive;
-            if let Some(mut properties) = properties {
-                // A Receive Maximum set with MOSQ_OPT_RECEIVE_MAXIMUM stays unless the list
-                // brings its own.
-                let option = config
-                    .connect_properties
-                    .iter()
-                    .find(|p| p.id == crate::protocol::PropertyId::ReceiveMaximum)
-                    .cloned();
-                if let Some(option) = option {
-                    if !properties.contains(option.id) {
-                        properties.push(option);
-                    }
+    blocking: bool,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let (target, keepalive) = unsafe { target(host, port, keepalive, bind_address) }?;
+    let properties = if properties.is_null() {
+        None
+    } else {
+        // SAFETY: the caller's contract.
+        Some(unsafe { properties_arg(h, properties, PropertyContext::Connect) }?)
+    };
+    h.client.with_session(|s| {
+        let config = s.config_mut();
+        config.keep_alive = keepalive;
+        if let Some(mut properties) = properties {
+            // A Receive Maximum set with MOSQ_OPT_RECEIVE_MAXIMUM stays unless the list
+            // brings its own.
+            let option = config
+                .connect_properties
+                .iter()
+                .find(|p| p.id == crate::protocol::PropertyId::ReceiveMaximum)
+                .cloned();
+            if let Some(option) = option {
+                if !properties.contains(option.id) {
+                    properties.push(option);
                 }
-                config.connect_properties = properties;
             }
-        });
-        result_code(h.client.connect(target, blocking))
-    })
+            config.connect_properties = properties;
+        }
+    });
+    h.client.connect(target, blocking).map_err(code)
+}
+
+/// The body of `mosquitto_disconnect_v5`.
+///
+/// # Safety
+/// `properties` is NULL or a list built by the property API.
+unsafe fn disconnect_v5(
+    h: &mosquitto,
+    reason_code: c_int,
+    properties: *const mosquitto_property,
+) -> Result<(), c_int> {
+    let Ok(reason) = u8::try_from(reason_code) else {
+        log::warn!("mosquitto_disconnect_v5: reason code {reason_code} is out of range");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    };
+    // SAFETY: the caller's contract.
+    let properties = unsafe { properties_arg(h, properties, PropertyContext::Disconnect) }?;
+    let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
+    let reason = if v5 { reason } else { 0 };
+    h.client.disconnect(reason, properties).map_err(code)
+}
+
+/// The body of `mosquitto_socks5_set`.
+///
+/// # Safety
+/// The pointers are NULL or NUL-terminated strings.
+unsafe fn socks5_set(
+    h: &mosquitto,
+    host: *const c_char,
+    port: c_int,
+    username: *const c_char,
+    password: *const c_char,
+) -> Result<(), c_int> {
+    const F: &str = "mosquitto_socks5_set";
+    // SAFETY: the caller's contract.
+    let host = unsafe { c_str(host, "host") }?;
+    if host.is_empty() || host.len() > MAX_PROXY_HOST {
+        log::warn!("{F}: the proxy host must be 1 to {MAX_PROXY_HOST} bytes");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    let Ok(port) = u16::try_from(port) else {
+        log::warn!("{F}: port {port} is out of range");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    };
+    if port == 0 {
+        log::warn!("{F}: port 0 is out of range");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    let credentials = if username.is_null() {
+        None
+    } else {
+        // SAFETY: the caller's contract (both are NULL or C strings).
+        let user = unsafe { CStr::from_ptr(username) }.to_bytes().to_vec();
+        let pass = if password.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: as above.
+            unsafe { CStr::from_ptr(password) }.to_bytes().to_vec()
+        };
+        if user.is_empty() || user.len() > MAX_PROXY_CREDENTIAL {
+            log::warn!("{F}: the username must be 1 to {MAX_PROXY_CREDENTIAL} bytes");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
+        if pass.len() > MAX_PROXY_CREDENTIAL {
+            log::warn!("{F}: the password must be at most {MAX_PROXY_CREDENTIAL} bytes");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
+        Some((user, pass))
+    };
+    h.client.set_proxy(Some(ProxyConfig {
+        host: host.to_owned(),
+        port,
+        credentials,
+    }));
+    Ok(())
+}
+
+/// The body of `mosquitto_connect_srv`.
+///
+/// # Safety
+/// `host` and `bind_address` are NULL or NUL-terminated strings.
+unsafe fn connect_srv(
+    h: &mosquitto,
+    host: *const c_char,
+    keepalive: c_int,
+    bind_address: *const c_char,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let (target, keepalive) = unsafe { target(host, 0, keepalive, bind_address) }?;
+    h.client
+        .with_session(|s| s.config_mut().keep_alive = keepalive);
+    h.client.connect_srv(target).map_err(code)
 }
 
 /// Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
@@ -109,15 +206,18 @@ pub unsafe extern "C" fn mosquitto_connect(
     keepalive: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(
-            mosq,
-            host,
-            port,
-            keepalive,
-            std::ptr::null(),
-            true,
-            std::ptr::null(),
-        )
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| connect(
+                h,
+                host,
+                port,
+                keepalive,
+                ptr::null(),
+                ptr::null(),
+                true
+            ))
+        }
     })
 }
 
@@ -131,15 +231,18 @@ pub unsafe extern "C" fn mosquitto_connect_bind(
     bind_address: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(
-            mosq,
-            host,
-            port,
-            keepalive,
-            bind_address,
-            true,
-            std::ptr::null(),
-        )
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| connect(
+                h,
+                host,
+                port,
+                keepalive,
+                bind_address,
+                ptr::null(),
+                true
+            ))
+        }
     })
 }
 
@@ -153,15 +256,18 @@ pub unsafe extern "C" fn mosquitto_connect_async(
     keepalive: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(
-            mosq,
-            host,
-            port,
-            keepalive,
-            std::ptr::null(),
-            false,
-            std::ptr::null(),
-        )
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| connect(
+                h,
+                host,
+                port,
+                keepalive,
+                ptr::null(),
+                ptr::null(),
+                false
+            ))
+        }
     })
 }
 
@@ -175,15 +281,18 @@ pub unsafe extern "C" fn mosquitto_connect_bind_async(
     bind_address: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(
-            mosq,
-            host,
-            port,
-            keepalive,
-            bind_address,
-            false,
-            std::ptr::null(),
-        )
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| connect(
+                h,
+                host,
+                port,
+                keepalive,
+                bind_address,
+                ptr::null(),
+                false
+            ))
+        }
     })
 }
 
@@ -200,7 +309,18 @@ pub unsafe extern "C" fn mosquitto_connect_bind_v5(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        connect_common(mosq, host, port, keepalive, bind_address, true, properties)
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| connect(
+                h,
+                host,
+                port,
+                keepalive,
+                bind_address,
+                properties,
+                true
+            ))
+        }
     })
 }
 
@@ -208,8 +328,8 @@ pub unsafe extern "C" fn mosquitto_connect_bind_v5(
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_reconnect(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| result_code(h.client.reconnect(true)))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.client.reconnect(true).map_err(code)) }
     })
 }
 
@@ -217,8 +337,8 @@ pub unsafe extern "C" fn mosquitto_reconnect(mosq: *mut mosquitto) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_reconnect_async(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| result_code(h.client.reconnect(false)))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.client.reconnect(false).map_err(code)) }
     })
 }
 
@@ -227,8 +347,13 @@ pub unsafe extern "C" fn mosquitto_reconnect_async(mosq: *mut mosquitto) -> c_in
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_disconnect(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| result_code(h.client.disconnect(0, Properties::default())))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .client
+                .disconnect(0, Properties::default())
+                .map_err(code))
+        }
     })
 }
 
@@ -241,20 +366,8 @@ pub unsafe extern "C" fn mosquitto_disconnect_v5(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let Ok(reason) = u8::try_from(reason_code) else {
-                log::warn!("mosquitto_disconnect_v5: reason code {reason_code} is out of range");
-                return MOSQ_ERR_INVAL as c_int;
-            };
-            let properties = match properties_arg(h, properties, PropertyContext::Disconnect) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
-            let reason = if v5 { reason } else { 0 };
-            result_code(h.client.disconnect(reason, properties))
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| disconnect_v5(h, reason_code, properties)) }
     })
 }
 
@@ -281,51 +394,8 @@ pub unsafe extern "C" fn mosquitto_socks5_set(
     password: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        const F: &str = "mosquitto_socks5_set";
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let host = match c_str(host, "host") {
-                Ok(host) => host,
-                Err(code) => return code,
-            };
-            if host.is_empty() || host.len() > MAX_PROXY_HOST {
-                log::warn!("{F}: the proxy host must be 1 to {MAX_PROXY_HOST} bytes");
-                return MOSQ_ERR_INVAL as c_int;
-            }
-            let Ok(port) = u16::try_from(port) else {
-                log::warn!("{F}: port {port} is out of range");
-                return MOSQ_ERR_INVAL as c_int;
-            };
-            if port == 0 {
-                log::warn!("{F}: port 0 is out of range");
-                return MOSQ_ERR_INVAL as c_int;
-            }
-            let credentials = if username.is_null() {
-                None
-            } else {
-                let user = CStr::from_ptr(username).to_bytes().to_vec();
-                let pass = if password.is_null() {
-                    Vec::new()
-                } else {
-                    CStr::from_ptr(password).to_bytes().to_vec()
-                };
-                if user.is_empty() || user.len() > MAX_PROXY_CREDENTIAL {
-                    log::warn!("{F}: the username must be 1 to {MAX_PROXY_CREDENTIAL} bytes");
-                    return MOSQ_ERR_INVAL as c_int;
-                }
-                if pass.len() > MAX_PROXY_CREDENTIAL {
-                    log::warn!("{F}: the password must be at most {MAX_PROXY_CREDENTIAL} bytes");
-                    return MOSQ_ERR_INVAL as c_int;
-                }
-                Some((user, pass))
-            };
-            h.client.set_proxy(Some(ProxyConfig {
-                host: host.to_owned(),
-                port,
-                credentials,
-            }));
-            MOSQ_ERR_SUCCESS as c_int
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| socks5_set(h, host, port, username, password)) }
     })
 }
 
@@ -349,15 +419,7 @@ pub unsafe extern "C" fn mosquitto_connect_srv(
     bind_address: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let (target, keepalive) = match target(host, 0, keepalive, bind_address) {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            h.client
-                .with_session(|s| s.config_mut().keep_alive = keepalive);
-            result_code(h.client.connect_srv(target))
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| connect_srv(h, host, keepalive, bind_address)) }
     })
 }

@@ -1,5 +1,4 @@
-//! A handle's life: `mosquitto_new`, `mosquitto_destroy`, `mosquitto_reinitialise`, the user data
-//! pointer and `mosquitto_threaded_set`.
+//! A handle's life: `mosquitto_new`, `mosquitto_destroy` and `mosquitto_reinitialise`.
 
 // Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
 #![allow(clippy::missing_safety_doc)]
@@ -14,7 +13,7 @@ use crate::error::Error;
 use crate::ffi::boundary::args::*;
 use crate::ffi::boundary::errors::*;
 use crate::ffi::callbacks::Callbacks;
-use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::handle::mosquitto;
 use crate::session::SessionConfig;
 
 fn random_client_id() -> String {
@@ -51,8 +50,12 @@ fn session_config(id: Option<&str>, clean_session: bool) -> SessionConfig {
 }
 
 /// Check the arguments of `mosquitto_new`/`mosquitto_reinitialise`.
-unsafe fn new_args(id: *const c_char, clean_session: bool) -> Result<Option<&'static str>, c_int> {
-    let id = opt_c_str(id, "id")?;
+///
+/// # Safety
+/// `id` is NULL or a C string that outlives the result.
+unsafe fn new_args<'a>(id: *const c_char, clean_session: bool) -> Result<Option<&'a str>, c_int> {
+    // SAFETY: the caller's contract.
+    let id = unsafe { opt_c_str(id, "id") }?;
     if id.is_none() && !clean_session {
         log::warn!("culex: a client without an id must use a clean session");
         return Err(MOSQ_ERR_INVAL as c_int);
@@ -76,6 +79,41 @@ fn errno_for(code: c_int) -> c_int {
     }
 }
 
+/// The body of `mosquitto_new`: the new handle, or the `errno` value to fail with.
+///
+/// # Safety
+/// `id` is NULL or a C string.
+unsafe fn new(
+    id: *const c_char,
+    clean_session: bool,
+    obj: *mut c_void,
+) -> Result<*mut mosquitto, c_int> {
+    // Programs that skip mosquitto_lib_init still get CULEX_LOG_STDERR and on_log.
+    crate::ffi::boundary::logging::install_logger();
+    // SAFETY: the caller's contract.
+    let id = unsafe { new_args(id, clean_session) }.map_err(errno_for)?;
+    let client = Client::new(session_config(id, clean_session)).map_err(|e| {
+        log::warn!("mosquitto_new: {e}");
+        match e {
+            Error::Errno(n) => n,
+            _ => libc::ENOMEM,
+        }
+    })?;
+    let handle = Box::into_raw(Box::new(mosquitto {
+        client: Arc::new(client),
+        callbacks: Mutex::new(Callbacks::default()),
+        userdata: AtomicPtr::new(obj),
+        wants_log: AtomicBool::new(false),
+    }));
+    if obj.is_null() {
+        // SAFETY: `handle` came from `Box::into_raw` just above; nothing else has it yet.
+        unsafe { &*handle }
+            .userdata
+            .store(handle.cast(), Ordering::Release);
+    }
+    Ok(handle)
+}
+
 /// Create a client. `id` NULL makes a random client id (then `clean_session` must be true);
 /// `obj` is passed to every callback (the handle itself when NULL). Returns NULL with errno set
 /// (EINVAL, ENOMEM) on failure. Free with `mosquitto_destroy`.
@@ -86,37 +124,62 @@ pub unsafe extern "C" fn mosquitto_new(
     obj: *mut c_void,
 ) -> *mut mosquitto {
     ffi_guard!(std::ptr::null_mut(), {
-        // Programs that skip mosquitto_lib_init still get CULEX_LOG_STDERR and on_log.
-        crate::ffi::boundary::logging::install_logger();
-        let id = match new_args(id, clean_session) {
-            Ok(id) => id,
-            Err(code) => {
-                set_errno(errno_for(code));
-                return std::ptr::null_mut();
-            }
-        };
-        let client = match Client::new(session_config(id, clean_session)) {
-            Ok(c) => c,
-            Err(e) => {
-                log::warn!("mosquitto_new: {e}");
-                set_errno(match e {
-                    Error::Errno(n) => n,
-                    _ => libc::ENOMEM,
-                });
-                return std::ptr::null_mut();
-            }
-        };
-        let handle = Box::into_raw(Box::new(mosquitto {
-            client: Arc::new(client),
-            callbacks: Mutex::new(Callbacks::default()),
-            userdata: AtomicPtr::new(obj),
-            wants_log: AtomicBool::new(false),
-        }));
-        if obj.is_null() {
-            (*handle).userdata.store(handle.cast(), Ordering::Release);
-        }
-        handle
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { new(id, clean_session, obj) }.unwrap_or_else(|errno| {
+            set_errno(errno);
+            std::ptr::null_mut()
+        })
     })
+}
+
+/// The body of `mosquitto_reinitialise`: everything through `&mosquitto`, since the loop thread
+/// (until it is joined) and other threads may hold the handle too.
+///
+/// # Safety
+/// `id` is NULL or a C string.
+unsafe fn reinitialise(
+    h: &mosquitto,
+    id: *const c_char,
+    clean_session: bool,
+    obj: *mut c_void,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let id = unsafe { new_args(id, clean_session) }?;
+    if h.client.has_loop_thread() {
+        let _ = h.client.loop_stop(true);
+    }
+    h.client.reinitialise(session_config(id, clean_session));
+    h.set_callbacks(|c| *c = Callbacks::default());
+    let obj = if obj.is_null() {
+        h.as_ptr().cast()
+    } else {
+        obj
+    };
+    h.userdata.store(obj, Ordering::Release);
+    Ok(())
+}
+
+/// The body of `mosquitto_destroy`.
+///
+/// # Safety
+/// `mosq` is NULL or a live handle that no thread uses after this call (the loop thread is
+/// stopped here).
+unsafe fn destroy(mosq: *mut mosquitto) {
+    if mosq.is_null() {
+        return;
+    }
+    // The loop thread uses the handle until it is joined: stop it through a shared reference,
+    // and take ownership only once nothing else can reach the handle.
+    {
+        // SAFETY: the caller's contract: a live handle.
+        let h = unsafe { &*mosq };
+        if h.client.has_loop_thread() {
+            let _ = h.client.loop_stop(true);
+        }
+    }
+    // SAFETY: made by `Box::into_raw` in `mosquitto_new`; the loop thread is gone and the caller
+    // uses the handle no more.
+    drop(unsafe { Box::from_raw(mosq) });
 }
 
 /// Free a client: stops its loop thread, closes its socket, frees everything. NULL is ignored.
@@ -124,16 +187,8 @@ pub unsafe extern "C" fn mosquitto_new(
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_destroy(mosq: *mut mosquitto) {
     ffi_guard!((), {
-        if mosq.is_null() {
-            return;
-        }
-        // The loop thread uses the handle until it is joined: stop it through a shared
-        // reference, and take ownership only once nothing else can reach the handle.
-        let h = &*mosq;
-        if h.client.has_loop_thread() {
-            let _ = h.client.loop_stop(true);
-        }
-        drop(Box::from_raw(mosq));
+        // SAFETY: the export's contract (`ffi/mod.rs`); the caller gives the handle up.
+        unsafe { destroy(mosq) }
     })
 }
 
@@ -147,53 +202,7 @@ pub unsafe extern "C" fn mosquitto_reinitialise(
     obj: *mut c_void,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        let checked = h.with_logs(|_| new_args(id, clean_session));
-        let id = match checked {
-            Ok(id) => id,
-            Err(code) => return code,
-        };
-        // Everything through `&mosquitto`: the loop thread (until it is joined) and other threads
-        // may hold references to the handle too.
-        if h.client.has_loop_thread() {
-            let _ = h.client.loop_stop(true);
-        }
-        h.client.reinitialise(session_config(id, clean_session));
-        h.set_callbacks(|c| *c = Callbacks::default());
-        let obj = if obj.is_null() { mosq.cast() } else { obj };
-        h.userdata.store(obj, Ordering::Release);
-        MOSQ_ERR_SUCCESS as c_int
-    })
-}
-
-/// Set the user data pointer passed to callbacks.
-#[no_mangle]
-pub unsafe extern "C" fn mosquitto_user_data_set(mosq: *mut mosquitto, obj: *mut c_void) {
-    ffi_guard!((), {
-        if let Some(h) = crate::ffi::handle::handle(mosq) {
-            h.userdata.store(obj, Ordering::Release);
-        }
-    })
-}
-
-/// The user data pointer passed to callbacks (NULL for a NULL handle).
-#[no_mangle]
-pub unsafe extern "C" fn mosquitto_userdata(mosq: *mut mosquitto) -> *mut c_void {
-    ffi_guard!(std::ptr::null_mut(), {
-        match crate::ffi::handle::handle(mosq) {
-            Some(h) => h.userdata(),
-            None => std::ptr::null_mut(),
-        }
-    })
-}
-
-/// Tell the library the application drives this client from threads of its own. Culex is safe
-/// from any thread either way; the call is accepted for compatibility.
-#[no_mangle]
-pub unsafe extern "C" fn mosquitto_threaded_set(mosq: *mut mosquitto, threaded: bool) -> c_int {
-    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let _ = handle_or_inval!(mosq);
-        let _ = threaded;
-        MOSQ_ERR_SUCCESS as c_int
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| reinitialise(h, id, clean_session, obj)) }
     })
 }

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod will;
 
 pub mod options;
+pub mod settings;
 
 pub mod loops;
 
@@ -16,4 +17,5 @@ pub use connect::*;
 pub use lifecycle::*;
 pub use loops::*;
 pub use options::*;
+pub use settings::*;
 pub use will::*;

@@ -6,12 +6,13 @@
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
+use std::ptr;
 
 use crate::ffi::boundary::args::*;
 use crate::ffi::boundary::errors::*;
-use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::handle::mosquitto;
 use crate::ffi::property::{free_list, mosquitto_property};
-use crate::protocol::{Properties, PropertyContext, Will};
+use crate::protocol::{PropertyContext, Will};
 
 /// Set the will: a message the broker publishes for this client if the connection ends without
 /// DISCONNECT. Takes effect at the next connect.
@@ -25,18 +26,18 @@ pub unsafe extern "C" fn mosquitto_will_set(
     retain: bool,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            will_common(
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| will_set(
                 h,
                 topic,
                 payloadlen,
                 payload,
                 qos,
                 retain,
-                Properties::default(),
-            )
-        })
+                ptr::null_mut()
+            ))
+        }
     })
 }
 
@@ -54,67 +55,97 @@ pub unsafe extern "C" fn mosquitto_will_set_v5(
     properties: *mut mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let props = match properties_arg(h, properties, PropertyContext::Will) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            let rc = will_common(h, topic, payloadlen, payload, qos, retain, props);
-            if rc == MOSQ_ERR_SUCCESS as c_int {
-                // Ownership passed to the library with success.
-                free_list(properties);
-            }
-            rc
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| will_set(
+                h, topic, payloadlen, payload, qos, retain, properties
+            ))
+        }
     })
 }
 
-/// Check the will arguments and store the will.
-pub(crate) unsafe fn will_common(
+/// The body of `mosquitto_will_set(_v5)`: check the arguments and store the will. On success
+/// the library owns `properties` (and frees the list); on failure it stays the caller's.
+///
+/// # Safety
+/// `topic` NULL or a C string, `payload` NULL or `payloadlen` readable bytes, `properties` NULL
+/// or a property list the caller owns.
+unsafe fn will_set(
     h: &mosquitto,
     topic: *const c_char,
     payloadlen: c_int,
     payload: *const c_void,
     qos: c_int,
     retain: bool,
-    properties: Properties,
-) -> c_int {
-    let topic = match c_str(topic, "will topic") {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    properties: *mut mosquitto_property,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let props = unsafe { properties_arg(h, properties, PropertyContext::Will) }?;
+    // SAFETY: the caller's contract.
+    let topic = unsafe { c_str(topic, "will topic") }?;
     if crate::protocol::topic::validate_topic_name(topic).is_err() {
         log::warn!("culex: will topic '{topic}' is not a valid topic name");
-        return MOSQ_ERR_INVAL as c_int;
+        return Err(MOSQ_ERR_INVAL as c_int);
     }
-    let payload = match self::payload(payloadlen, payload) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let qos = match qos_arg(qos) {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
+    // SAFETY: the caller's contract.
+    let payload = unsafe { payload_arg(payloadlen, payload) }?;
+    let qos = qos_arg(qos)?;
     let will = Will {
         topic: topic.to_owned(),
         payload: payload.to_vec(),
         qos,
         retain,
-        properties,
+        properties: props,
     };
     h.client
         .with_session(|s| s.config_mut().will = Some(Box::new(will)));
-    MOSQ_ERR_SUCCESS as c_int
+    // Ownership passed to the library with success. SAFETY: the caller's list, not used by it
+    // after a success (the contract of `mosquitto_will_set_v5`).
+    unsafe { free_list(properties) };
+    Ok(())
+}
+
+/// The body of `mosquitto_username_pw_set`.
+///
+/// # Safety
+/// `username` and `password` are NULL or C strings.
+unsafe fn username_pw_set(
+    h: &mosquitto,
+    username: *const c_char,
+    password: *const c_char,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let username = unsafe { opt_c_str(username, "username") }?.map(str::to_owned);
+    let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
+    if username.is_none() && !password.is_null() && !v5 {
+        log::warn!("mosquitto_username_pw_set: MQTT 3.1/3.1.1 need a username to send a password");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    let password = if (username.is_some() || v5) && !password.is_null() {
+        // SAFETY: the caller's contract.
+        Some(unsafe { CStr::from_ptr(password) }.to_bytes().to_vec())
+    } else {
+        None
+    };
+    h.client.with_session(|s| {
+        let creds = s.config_mut().credentials_mut();
+        creds.username = username;
+        creds.password = password;
+    });
+    Ok(())
 }
 
 /// Remove the will. Takes effect at the next connect.
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_will_clear(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.client.with_session(|s| s.config_mut().will = None);
-        MOSQ_ERR_SUCCESS as c_int
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                h.client.with_session(|s| s.config_mut().will = None);
+                Ok(())
+            })
+        }
     })
 }
 
@@ -127,30 +158,7 @@ pub unsafe extern "C" fn mosquitto_username_pw_set(
     password: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let username = match opt_c_str(username, "username") {
-                Ok(u) => u.map(str::to_owned),
-                Err(code) => return code,
-            };
-            let v5 = h.client.with_session(|s| s.config().protocol.is_v5());
-            if username.is_none() && !password.is_null() && !v5 {
-                log::warn!(
-                    "mosquitto_username_pw_set: MQTT 3.1/3.1.1 need a username to send a password"
-                );
-                return MOSQ_ERR_INVAL as c_int;
-            }
-            let password = if (username.is_some() || v5) && !password.is_null() {
-                Some(CStr::from_ptr(password).to_bytes().to_vec())
-            } else {
-                None
-            };
-            h.client.with_session(|s| {
-                let creds = s.config_mut().credentials_mut();
-                creds.username = username;
-                creds.password = password;
-            });
-            MOSQ_ERR_SUCCESS as c_int
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| username_pw_set(h, username, password)) }
     })
 }

@@ -10,8 +10,8 @@
 
 use std::os::raw::c_int;
 
-use crate::ffi::boundary::errors::{MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
-use crate::ffi::handle::{handle_or_inval, mosquitto};
+use crate::ffi::boundary::errors::MOSQ_ERR_UNKNOWN;
+use crate::ffi::handle::mosquitto;
 
 pub mod auth;
 pub mod tls;
@@ -29,8 +29,12 @@ pub use tls::*;
 #[no_mangle]
 pub unsafe extern "C" fn culex_topic_alias_auto_set(mosq: *mut mosquitto, enabled: bool) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.client.with_session(|s| s.set_auto_topic_alias(enabled));
-        MOSQ_ERR_SUCCESS as c_int
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                h.client.with_session(|s| s.set_auto_topic_alias(enabled));
+                Ok(())
+            })
+        }
     })
 }

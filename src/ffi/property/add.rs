@@ -11,6 +11,7 @@ use std::os::raw::{c_char, c_int, c_void};
 
 use super::{append, mosquitto_property};
 use crate::ffi::boundary::errors::*;
+use crate::ffi::Answer;
 use crate::protocol::{utf8, Property, PropertyId, PropertyType, PropertyValue};
 
 /// The identifier `identifier` names, if it is an MQTT 5 property whose value has type `wanted`.
@@ -42,7 +43,8 @@ unsafe fn string_arg(ptr: *const c_char, what: &str, function: &str) -> Result<S
         log::warn!("culex: {function}: {what} is NULL");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
-    match utf8::validate_bytes(CStr::from_ptr(ptr).to_bytes()) {
+    // SAFETY: not NULL; a C string by the caller's contract.
+    match utf8::validate_bytes(unsafe { CStr::from_ptr(ptr) }.to_bytes()) {
         Ok(s) => Ok(s.to_owned()),
         Err(e) => {
             log::warn!("culex: {function}: {what} is not a valid MQTT string: {e}");
@@ -51,27 +53,122 @@ unsafe fn string_arg(ptr: *const c_char, what: &str, function: &str) -> Result<S
     }
 }
 
-/// Append a checked property to the list `*proplist` points to.
-///
-/// # Safety
-/// `proplist` is not NULL and points to NULL or a list built by this module.
-unsafe fn add(
+/// The `proplist` argument of an `add` function: NULL gives `MOSQ_ERR_INVAL`.
+fn list_arg(
     proplist: *mut *mut mosquitto_property,
-    id: PropertyId,
-    value: PropertyValue,
-) -> c_int {
-    append(proplist, Property::new(id, value));
-    MOSQ_ERR_SUCCESS as c_int
+    function: &str,
+) -> Result<*mut *mut mosquitto_property, c_int> {
+    if proplist.is_null() {
+        log::warn!("culex: {function}: proplist is NULL");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(proplist)
 }
 
-/// Reject a NULL `proplist` argument of an `add` function.
-macro_rules! check_list {
-    ($proplist:expr) => {
-        if $proplist.is_null() {
-            ::log::warn!("culex: {}: proplist is NULL", $crate::ffi::function_name!());
-            return MOSQ_ERR_INVAL as c_int;
+/// The body of the `add` functions: check `proplist` and that `identifier` holds a `kind`, then
+/// append the value `value` makes (which may refuse it).
+///
+/// # Safety
+/// `proplist` is NULL or points to NULL or to a list built by the property API.
+unsafe fn add(
+    proplist: *mut *mut mosquitto_property,
+    identifier: c_int,
+    kind: PropertyType,
+    function: &str,
+    value: impl FnOnce() -> Result<PropertyValue, c_int>,
+) -> Result<(), c_int> {
+    let list = list_arg(proplist, function)?;
+    let id = typed_id(identifier, kind, function)?;
+    let value = value()?;
+    // SAFETY: not NULL; the caller's contract.
+    unsafe { append(list, Property::new(id, value)) };
+    Ok(())
+}
+
+/// The body of `mosquitto_property_add_string`: libmosquitto checks the text before the
+/// identifier, and so does this, for the same codes.
+///
+/// # Safety
+/// As for [`add`]; `value` NULL or a C string.
+unsafe fn add_string(
+    proplist: *mut *mut mosquitto_property,
+    identifier: c_int,
+    value: *const c_char,
+) -> Result<(), c_int> {
+    const NAME: &str = "mosquitto_property_add_string";
+    let list = list_arg(proplist, NAME)?;
+    // SAFETY: the caller's contract.
+    let text = unsafe { string_arg(value, "value", NAME) }?;
+    let id = typed_id(identifier, PropertyType::Utf8String, NAME)?;
+    // SAFETY: not NULL; the caller's contract.
+    unsafe { append(list, Property::new(id, PropertyValue::Utf8String(text))) };
+    Ok(())
+}
+
+/// The body of `mosquitto_property_add_binary`.
+///
+/// # Safety
+/// As for [`add`]; `value` NULL or `len` readable bytes.
+unsafe fn add_binary(
+    proplist: *mut *mut mosquitto_property,
+    identifier: c_int,
+    value: *const c_void,
+    len: u16,
+) -> Result<(), c_int> {
+    let data = || {
+        if len == 0 {
+            return Ok(PropertyValue::BinaryData(Vec::new()));
         }
+        if value.is_null() {
+            log::warn!("culex: mosquitto_property_add_binary: value is NULL but len is {len}");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
+        // SAFETY: not NULL; `len` readable bytes by the caller's contract.
+        let data = unsafe { std::slice::from_raw_parts(value.cast::<u8>(), usize::from(len)) };
+        Ok(PropertyValue::BinaryData(data.to_vec()))
     };
+    let kind = PropertyType::BinaryData;
+    // SAFETY: the caller's contract.
+    unsafe {
+        add(
+            proplist,
+            identifier,
+            kind,
+            "mosquitto_property_add_binary",
+            data,
+        )
+    }
+}
+
+/// The body of `mosquitto_property_add_string_pair`: here libmosquitto checks the identifier
+/// before the strings.
+///
+/// # Safety
+/// As for [`add`]; `name` and `value` NULL or C strings.
+unsafe fn add_string_pair(
+    proplist: *mut *mut mosquitto_property,
+    identifier: c_int,
+    name: *const c_char,
+    value: *const c_char,
+) -> Result<(), c_int> {
+    const NAME: &str = "mosquitto_property_add_string_pair";
+    let pair = || {
+        // SAFETY: the caller's contract.
+        let key = unsafe { string_arg(name, "name", NAME) }?;
+        // SAFETY: the caller's contract.
+        let text = unsafe { string_arg(value, "value", NAME) }?;
+        Ok(PropertyValue::Utf8StringPair(key, text))
+    };
+    // SAFETY: the caller's contract.
+    unsafe {
+        add(
+            proplist,
+            identifier,
+            PropertyType::Utf8StringPair,
+            NAME,
+            pair,
+        )
+    }
 }
 
 /// Append a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) to a list. `*proplist` may
@@ -88,15 +185,17 @@ pub unsafe extern "C" fn mosquitto_property_add_byte(
     value: u8,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_list!(proplist);
-        match typed_id(
-            identifier,
-            PropertyType::Byte,
-            "mosquitto_property_add_byte",
-        ) {
-            Ok(id) => add(proplist, id, PropertyValue::Byte(value)),
-            Err(rc) => rc,
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            add(
+                proplist,
+                identifier,
+                PropertyType::Byte,
+                "mosquitto_property_add_byte",
+                || Ok(PropertyValue::Byte(value)),
+            )
         }
+        .answer()
     })
 }
 
@@ -112,15 +211,17 @@ pub unsafe extern "C" fn mosquitto_property_add_int16(
     value: u16,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_list!(proplist);
-        match typed_id(
-            identifier,
-            PropertyType::TwoByteInteger,
-            "mosquitto_property_add_int16",
-        ) {
-            Ok(id) => add(proplist, id, PropertyValue::TwoByteInteger(value)),
-            Err(rc) => rc,
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            add(
+                proplist,
+                identifier,
+                PropertyType::TwoByteInteger,
+                "mosquitto_property_add_int16",
+                || Ok(PropertyValue::TwoByteInteger(value)),
+            )
         }
+        .answer()
     })
 }
 
@@ -136,15 +237,17 @@ pub unsafe extern "C" fn mosquitto_property_add_int32(
     value: u32,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_list!(proplist);
-        match typed_id(
-            identifier,
-            PropertyType::FourByteInteger,
-            "mosquitto_property_add_int32",
-        ) {
-            Ok(id) => add(proplist, id, PropertyValue::FourByteInteger(value)),
-            Err(rc) => rc,
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            add(
+                proplist,
+                identifier,
+                PropertyType::FourByteInteger,
+                "mosquitto_property_add_int32",
+                || Ok(PropertyValue::FourByteInteger(value)),
+            )
         }
+        .answer()
     })
 }
 
@@ -162,20 +265,25 @@ pub unsafe extern "C" fn mosquitto_property_add_varint(
     value: u32,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_list!(proplist);
-        let id = match typed_id(
-            identifier,
-            PropertyType::VariableByteInteger,
-            "mosquitto_property_add_varint",
-        ) {
-            Ok(id) => id,
-            Err(rc) => return rc,
+        let number = || {
+            if value > crate::protocol::MAX_VARINT {
+                log::warn!("culex: mosquitto_property_add_varint: {value} is above 268435455");
+                return Err(MOSQ_ERR_INVAL as c_int);
+            }
+            Ok(PropertyValue::VariableByteInteger(value))
         };
-        if value > crate::protocol::MAX_VARINT {
-            log::warn!("culex: mosquitto_property_add_varint: {value} is above 268435455");
-            return MOSQ_ERR_INVAL as c_int;
+        let kind = PropertyType::VariableByteInteger;
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            add(
+                proplist,
+                identifier,
+                kind,
+                "mosquitto_property_add_varint",
+                number,
+            )
         }
-        add(proplist, id, PropertyValue::VariableByteInteger(value))
+        .answer()
     })
 }
 
@@ -194,24 +302,8 @@ pub unsafe extern "C" fn mosquitto_property_add_binary(
     len: u16,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_list!(proplist);
-        let id = match typed_id(
-            identifier,
-            PropertyType::BinaryData,
-            "mosquitto_property_add_binary",
-        ) {
-            Ok(id) => id,
-            Err(rc) => return rc,
-        };
-        let data = if len == 0 {
-            Vec::new()
-        } else if value.is_null() {
-            log::warn!("culex: mosquitto_property_add_binary: value is NULL but len is {len}");
-            return MOSQ_ERR_INVAL as c_int;
-        } else {
-            std::slice::from_raw_parts(value.cast::<u8>(), usize::from(len)).to_vec()
-        };
-        add(proplist, id, PropertyValue::BinaryData(data))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { add_binary(proplist, identifier, value, len) }.answer()
     })
 }
 
@@ -229,17 +321,8 @@ pub unsafe extern "C" fn mosquitto_property_add_string(
     value: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        const NAME: &str = "mosquitto_property_add_string";
-        check_list!(proplist);
-        // libmosquitto checks the text before the identifier; so does this, for the same codes.
-        let text = match string_arg(value, "value", NAME) {
-            Ok(text) => text,
-            Err(rc) => return rc,
-        };
-        match typed_id(identifier, PropertyType::Utf8String, NAME) {
-            Ok(id) => add(proplist, id, PropertyValue::Utf8String(text)),
-            Err(rc) => rc,
-        }
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { add_string(proplist, identifier, value) }.answer()
     })
 }
 
@@ -258,20 +341,7 @@ pub unsafe extern "C" fn mosquitto_property_add_string_pair(
     value: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        const NAME: &str = "mosquitto_property_add_string_pair";
-        check_list!(proplist);
-        // Here libmosquitto checks the identifier first.
-        let id = match typed_id(identifier, PropertyType::Utf8StringPair, NAME) {
-            Ok(id) => id,
-            Err(rc) => return rc,
-        };
-        let key = match string_arg(name, "name", NAME) {
-            Ok(key) => key,
-            Err(rc) => return rc,
-        };
-        match string_arg(value, "value", NAME) {
-            Ok(text) => add(proplist, id, PropertyValue::Utf8StringPair(key, text)),
-            Err(rc) => rc,
-        }
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { add_string_pair(proplist, identifier, name, value) }.answer()
     })
 }
