@@ -53,40 +53,6 @@ fn property_id(identifier: c_int) -> Option<PropertyId> {
     u8::try_from(identifier).ok().and_then(PropertyId::from_u8)
 }
 
-/// The specification's name of a property, in the spelling libmosquitto uses.
-fn property_name(id: PropertyId) -> &'static CStr {
-    use PropertyId::*;
-    match id {
-        PayloadFormatIndicator => c"payload-format-indicator",
-        MessageExpiryInterval => c"message-expiry-interval",
-        ContentType => c"content-type",
-        ResponseTopic => c"response-topic",
-        CorrelationData => c"correlation-data",
-        SubscriptionIdentifier => c"subscription-identifier",
-        SessionExpiryInterval => c"session-expiry-interval",
-        AssignedClientIdentifier => c"assigned-client-identifier",
-        ServerKeepAlive => c"server-keep-alive",
-        AuthenticationMethod => c"authentication-method",
-        AuthenticationData => c"authentication-data",
-        RequestProblemInformation => c"request-problem-information",
-        WillDelayInterval => c"will-delay-interval",
-        RequestResponseInformation => c"request-response-information",
-        ResponseInformation => c"response-information",
-        ServerReference => c"server-reference",
-        ReasonString => c"reason-string",
-        ReceiveMaximum => c"receive-maximum",
-        TopicAliasMaximum => c"topic-alias-maximum",
-        TopicAlias => c"topic-alias",
-        MaximumQos => c"maximum-qos",
-        RetainAvailable => c"retain-available",
-        UserProperty => c"user-property",
-        MaximumPacketSize => c"maximum-packet-size",
-        WildcardSubscriptionAvailable => c"wildcard-subscription-available",
-        SubscriptionIdentifierAvailable => c"subscription-identifier-available",
-        SharedSubscriptionAvailable => c"shared-subscription-available",
-    }
-}
-
 /// The `mqtt5_property_type` number of a data type.
 fn type_number(data_type: PropertyType) -> c_int {
     let number = match data_type {
@@ -207,7 +173,7 @@ pub unsafe extern "C" fn mosquitto_property_identifier_to_string(
     identifier: c_int,
 ) -> *const c_char {
     ffi_guard!(std::ptr::null(), {
-        property_id(identifier).map_or(std::ptr::null(), |id| property_name(id).as_ptr())
+        property_id(identifier).map_or(std::ptr::null(), |id| id.name_c().as_ptr())
     })
 }
 
@@ -230,7 +196,7 @@ pub unsafe extern "C" fn mosquitto_string_to_property_info(
         let wanted = CStr::from_ptr(propname).to_bytes();
         let found = PropertyId::ALL
             .into_iter()
-            .find(|id| property_name(*id).to_bytes().eq_ignore_ascii_case(wanted));
+            .find(|id| id.name().as_bytes().eq_ignore_ascii_case(wanted));
         match found {
             Some(id) => {
                 *identifier = c_int::from(id.as_u8());
