@@ -22,6 +22,7 @@
 
 use std::os::raw::{c_char, c_int};
 
+use crate::ffi::boundary::alloc::malloc_with_nul;
 use crate::ffi::boundary::errors::*;
 use crate::protocol::{Properties, Property};
 
@@ -136,21 +137,13 @@ impl Drop for LentList {
     }
 }
 
-/// A `malloc` copy of `bytes` followed by a NUL byte (so strings are C strings and binary data
-/// is safe to print), or NULL when out of memory.
+/// [`malloc_with_nul`] for a value a `read` function hands out, logging when out of memory.
 pub(crate) fn malloc_copy(bytes: &[u8]) -> *mut c_char {
-    // SAFETY: malloc accepts any size; the result is checked before use.
-    let copy = unsafe { libc::malloc(bytes.len() + 1) }.cast::<u8>();
+    let copy = malloc_with_nul(bytes);
     if copy.is_null() {
         log::error!("culex: out of memory copying a property value");
-        return std::ptr::null_mut();
     }
-    // SAFETY: `copy` has room for `bytes.len() + 1` bytes and does not overlap `bytes`.
-    unsafe {
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len());
-        *copy.add(bytes.len()) = 0;
-    }
-    copy.cast()
+    copy
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
+use crate::ffi::boundary::alloc::malloc_with_nul;
 use crate::ffi::boundary::errors::{
     MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_NOMEM, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN,
 };
@@ -247,16 +248,7 @@ fn malloc_level(level: &str) -> *mut c_char {
     if level.is_empty() {
         return ptr::null_mut();
     }
-    // SAFETY: malloc may be called with any size; the result is checked for NULL.
-    let copy = unsafe { libc::malloc(level.len() + 1) } as *mut u8;
-    if !copy.is_null() {
-        // SAFETY: `copy` has room for the level and its terminator and cannot overlap it.
-        unsafe {
-            ptr::copy_nonoverlapping(level.as_ptr(), copy, level.len());
-            copy.add(level.len()).write(0);
-        }
-    }
-    copy as *mut c_char
+    malloc_with_nul(level.as_bytes())
 }
 
 /// Splits a topic or subscription into its levels (separated by `/`).
