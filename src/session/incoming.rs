@@ -13,12 +13,13 @@ use super::{Event, Session, State};
 use crate::error::Error;
 use crate::protocol::{
     decode_packet, decode_varint, Ack, AckKind, DecodeError, Packet, Properties, Publish, QoS,
+    ReasonCode,
 };
 
 /// MQTT 5 reason code "Packet Identifier not found".
-const PACKET_ID_NOT_FOUND: u8 = 0x92;
+const PACKET_ID_NOT_FOUND: u8 = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND.0;
 /// MQTT 5 reason code "Receive Maximum exceeded".
-const RECEIVE_MAXIMUM_EXCEEDED: u8 = 0x93;
+const RECEIVE_MAXIMUM_EXCEEDED: u8 = ReasonCode::RECEIVE_MAXIMUM_EXCEEDED.0;
 
 impl Session {
     pub(super) fn handle_bytes_impl(&mut self, now: Instant, bytes: &[u8]) -> Result<(), Error> {
@@ -326,7 +327,9 @@ impl Session {
                     .inflight_position(id)
                     .filter(|&i| self.outgoing.inflight[i].publish.qos == QoS::ExactlyOnce);
                 match position {
-                    Some(i) if reason_code >= 0x80 => self.complete(i, reason_code, properties),
+                    Some(i) if ReasonCode(reason_code).is_error() => {
+                        self.complete(i, reason_code, properties)
+                    }
                     Some(i) => {
                         self.outgoing.inflight[i].stage = Stage::AwaitingPubComp;
                         if can_send {

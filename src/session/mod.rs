@@ -63,7 +63,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::protocol::{
-    Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, SubscribeFilter, Will,
+    Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, ReasonCode, SubscribeFilter,
+    Will,
 };
 
 use auth::AuthExchange;
@@ -451,7 +452,7 @@ impl Session {
         let n = self.tx.drain_into(out, |mid| {
             events.push_back(Event::Published {
                 mid,
-                reason_code: 0,
+                reason_code: ReasonCode::SUCCESS.0,
                 properties: Properties::default(),
             })
         });
