@@ -34,6 +34,170 @@ pub(crate) unsafe fn find<'a>(
         .nth(usize::from(skip_first))
 }
 
+/// The body of every `read` function: the node [`find`] answers, once `store` has taken what it
+/// wants from its value (`store` gives `None` when the value is not of the kind, or when out of
+/// memory); NULL otherwise.
+///
+/// # Safety
+/// As for [`find`].
+unsafe fn read_node(
+    proplist: *const mosquitto_property,
+    identifier: c_int,
+    kind: PropertyType,
+    skip_first: bool,
+    store: impl FnOnce(&PropertyValue) -> Option<()>,
+) -> *const mosquitto_property {
+    // SAFETY: the caller's contract.
+    match unsafe { find(proplist, identifier, kind, skip_first) } {
+        Some(node) if store(&node.property.value).is_some() => node,
+        _ => std::ptr::null(),
+    }
+}
+
+/// The body of the number reads: store the number the value holds through `out` (when not
+/// NULL). `T` is the C type of the export's kind (`u8`, `u16`, `u32`).
+///
+/// # Safety
+/// As for [`find`]; `out` NULL or writable.
+unsafe fn read_number<T: TryFrom<u32>>(
+    proplist: *const mosquitto_property,
+    identifier: c_int,
+    kind: PropertyType,
+    skip_first: bool,
+    out: *mut T,
+) -> *const mosquitto_property {
+    let store = |value: &PropertyValue| {
+        let number = match value {
+            PropertyValue::Byte(v) => u32::from(*v),
+            PropertyValue::TwoByteInteger(v) => u32::from(*v),
+            PropertyValue::FourByteInteger(v) | PropertyValue::VariableByteInteger(v) => *v,
+            _ => return None,
+        };
+        let number = T::try_from(number).ok()?;
+        if !out.is_null() {
+            // SAFETY: not NULL; writable by the caller's contract.
+            unsafe { out.write(number) };
+        }
+        Some(())
+    };
+    // SAFETY: the caller's contract.
+    unsafe { read_node(proplist, identifier, kind, skip_first, store) }
+}
+
+/// Store a `malloc` copy of `bytes` (NUL-terminated) through `out`, when `out` is not NULL.
+/// `None` when out of memory.
+///
+/// # Safety
+/// `out` is NULL or writable.
+unsafe fn copy_out<T>(out: *mut *mut T, bytes: &[u8]) -> Option<()> {
+    if !out.is_null() {
+        let copy = malloc_copy(bytes);
+        if copy.is_null() {
+            return None;
+        }
+        // SAFETY: not NULL; writable by the caller's contract.
+        unsafe { out.write(copy.cast()) };
+    }
+    Some(())
+}
+
+/// Set `*out` to NULL when `out` is not NULL.
+///
+/// # Safety
+/// `out` is NULL or writable.
+unsafe fn clear<T>(out: *mut *mut T) {
+    if !out.is_null() {
+        // SAFETY: not NULL; writable by the caller's contract.
+        unsafe { out.write(std::ptr::null_mut()) };
+    }
+}
+
+/// The body of `mosquitto_property_read_binary`.
+///
+/// # Safety
+/// As for [`find`]; `value` and `len` NULL or writable.
+unsafe fn read_binary(
+    proplist: *const mosquitto_property,
+    identifier: c_int,
+    value: *mut *mut c_void,
+    len: *mut u16,
+    skip_first: bool,
+) -> *const mosquitto_property {
+    if proplist.is_null() {
+        return std::ptr::null();
+    }
+    if value.is_null() != len.is_null() {
+        log::warn!(
+            "culex: mosquitto_property_read_binary: value and len must both be given or both be \
+             NULL"
+        );
+        return std::ptr::null();
+    }
+    // SAFETY: the caller's contract (also for the stores below).
+    unsafe { clear(value) };
+    let store = |found: &PropertyValue| {
+        let PropertyValue::BinaryData(data) = found else {
+            return None;
+        };
+        // SAFETY: as above.
+        unsafe { copy_out(value, data) }?;
+        if !len.is_null() {
+            // Binary data added through the API or decoded from the wire fits a u16 length.
+            // SAFETY: as above.
+            unsafe { len.write(u16::try_from(data.len()).unwrap_or(u16::MAX)) };
+        }
+        Some(())
+    };
+    let kind = PropertyType::BinaryData;
+    // SAFETY: the caller's contract.
+    unsafe { read_node(proplist, identifier, kind, skip_first, store) }
+}
+
+/// The body of `mosquitto_property_read_string_pair`.
+///
+/// # Safety
+/// As for [`find`]; `name` and `value` NULL or writable.
+unsafe fn read_string_pair(
+    proplist: *const mosquitto_property,
+    identifier: c_int,
+    name: *mut *mut c_char,
+    value: *mut *mut c_char,
+    skip_first: bool,
+) -> *const mosquitto_property {
+    if proplist.is_null() {
+        return std::ptr::null();
+    }
+    // SAFETY: the caller's contract (also for the stores below).
+    unsafe {
+        clear(name);
+        clear(value);
+    }
+    let store = |found: &PropertyValue| {
+        let PropertyValue::Utf8StringPair(key, text) = found else {
+            return None;
+        };
+        let mut key_copy: *mut c_char = std::ptr::null_mut();
+        if !name.is_null() {
+            // SAFETY: a local out-pointer.
+            unsafe { copy_out(&mut key_copy, key.as_bytes()) }?;
+        }
+        // SAFETY: as above.
+        if unsafe { copy_out(value, text.as_bytes()) }.is_none() {
+            // SAFETY: from malloc (or NULL), not handed out.
+            unsafe { libc::free(key_copy.cast()) };
+            return None;
+        }
+        if !name.is_null() {
+            // SAFETY: as above.
+            unsafe { name.write(key_copy) };
+        }
+        Some(())
+    };
+    let kind = PropertyType::Utf8StringPair;
+    // SAFETY: the caller's contract.
+    unsafe { read_node(proplist, identifier, kind, skip_first, store) }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading values.
 //
@@ -62,45 +226,10 @@ pub unsafe extern "C" fn mosquitto_property_read_byte(
     skip_first: bool,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        read_number(
-            proplist,
-            identifier,
-            PropertyType::Byte,
-            skip_first,
-            value,
-            |p| match p {
-                PropertyValue::Byte(v) => Some(*v),
-                _ => None,
-            },
-        )
+        let kind = PropertyType::Byte;
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { read_number(proplist, identifier, kind, skip_first, value) }
     })
-}
-
-/// The body of the number reads: find the property, store its value through `value` (when not
-/// NULL) and return its node, or NULL.
-///
-/// # Safety
-/// `proplist` as for [`nodes`]; `value` NULL or writable.
-unsafe fn read_number<T>(
-    proplist: *const mosquitto_property,
-    identifier: c_int,
-    kind: PropertyType,
-    skip_first: bool,
-    value: *mut T,
-    extract: impl Fn(&PropertyValue) -> Option<T>,
-) -> *const mosquitto_property {
-    let Some(node) = find(proplist, identifier, kind, skip_first) else {
-        return std::ptr::null();
-    };
-    match extract(&node.property.value) {
-        Some(v) => {
-            if !value.is_null() {
-                *value = v;
-            }
-            node as *const mosquitto_property
-        }
-        None => std::ptr::null(),
-    }
 }
 
 /// Find a Two Byte Integer property (e.g. `MQTT_PROP_SERVER_KEEP_ALIVE`) in a list and store
@@ -114,17 +243,9 @@ pub unsafe extern "C" fn mosquitto_property_read_int16(
     skip_first: bool,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        read_number(
-            proplist,
-            identifier,
-            PropertyType::TwoByteInteger,
-            skip_first,
-            value,
-            |p| match p {
-                PropertyValue::TwoByteInteger(v) => Some(*v),
-                _ => None,
-            },
-        )
+        let kind = PropertyType::TwoByteInteger;
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { read_number(proplist, identifier, kind, skip_first, value) }
     })
 }
 
@@ -139,17 +260,9 @@ pub unsafe extern "C" fn mosquitto_property_read_int32(
     skip_first: bool,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        read_number(
-            proplist,
-            identifier,
-            PropertyType::FourByteInteger,
-            skip_first,
-            value,
-            |p| match p {
-                PropertyValue::FourByteInteger(v) => Some(*v),
-                _ => None,
-            },
-        )
+        let kind = PropertyType::FourByteInteger;
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { read_number(proplist, identifier, kind, skip_first, value) }
     })
 }
 
@@ -164,17 +277,9 @@ pub unsafe extern "C" fn mosquitto_property_read_varint(
     skip_first: bool,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        read_number(
-            proplist,
-            identifier,
-            PropertyType::VariableByteInteger,
-            skip_first,
-            value,
-            |p| match p {
-                PropertyValue::VariableByteInteger(v) => Some(*v),
-                _ => None,
-            },
-        )
+        let kind = PropertyType::VariableByteInteger;
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { read_number(proplist, identifier, kind, skip_first, value) }
     })
 }
 
@@ -196,35 +301,8 @@ pub unsafe extern "C" fn mosquitto_property_read_binary(
     skip_first: bool,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        if proplist.is_null() {
-            return std::ptr::null();
-        }
-        if value.is_null() != len.is_null() {
-            log::warn!(
-                "culex: mosquitto_property_read_binary: value and len must both be given or both \
-                 be NULL"
-            );
-            return std::ptr::null();
-        }
-        if !value.is_null() {
-            *value = std::ptr::null_mut();
-        }
-        let Some(node) = find(proplist, identifier, PropertyType::BinaryData, skip_first) else {
-            return std::ptr::null();
-        };
-        let PropertyValue::BinaryData(data) = &node.property.value else {
-            return std::ptr::null();
-        };
-        if !value.is_null() {
-            let copy = malloc_copy(data);
-            if copy.is_null() {
-                return std::ptr::null();
-            }
-            *value = copy.cast();
-            // Binary data added through the API or decoded from the wire fits a u16 length.
-            *len = u16::try_from(data.len()).unwrap_or(u16::MAX);
-        }
-        node as *const mosquitto_property
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { read_binary(proplist, identifier, value, len, skip_first) }
     })
 }
 
@@ -243,20 +321,14 @@ pub unsafe extern "C" fn mosquitto_property_read_string(
     skip_first: bool,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        let Some(node) = find(proplist, identifier, PropertyType::Utf8String, skip_first) else {
-            return std::ptr::null();
+        let store = |found: &PropertyValue| match found {
+            // SAFETY: the export's contract (`ffi/mod.rs`): `value` NULL or writable.
+            PropertyValue::Utf8String(text) => unsafe { copy_out(value, text.as_bytes()) },
+            _ => None,
         };
-        let PropertyValue::Utf8String(text) = &node.property.value else {
-            return std::ptr::null();
-        };
-        if !value.is_null() {
-            let copy = malloc_copy(text.as_bytes());
-            if copy.is_null() {
-                return std::ptr::null();
-            }
-            *value = copy;
-        }
-        node as *const mosquitto_property
+        let kind = PropertyType::Utf8String;
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { read_node(proplist, identifier, kind, skip_first, store) }
     })
 }
 
@@ -280,44 +352,7 @@ pub unsafe extern "C" fn mosquitto_property_read_string_pair(
     skip_first: bool,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        if proplist.is_null() {
-            return std::ptr::null();
-        }
-        if !name.is_null() {
-            *name = std::ptr::null_mut();
-        }
-        if !value.is_null() {
-            *value = std::ptr::null_mut();
-        }
-        let Some(node) = find(
-            proplist,
-            identifier,
-            PropertyType::Utf8StringPair,
-            skip_first,
-        ) else {
-            return std::ptr::null();
-        };
-        let PropertyValue::Utf8StringPair(key, text) = &node.property.value else {
-            return std::ptr::null();
-        };
-        let mut key_copy = std::ptr::null_mut();
-        if !name.is_null() {
-            key_copy = malloc_copy(key.as_bytes());
-            if key_copy.is_null() {
-                return std::ptr::null();
-            }
-        }
-        if !value.is_null() {
-            let text_copy = malloc_copy(text.as_bytes());
-            if text_copy.is_null() {
-                libc::free(key_copy.cast());
-                return std::ptr::null();
-            }
-            *value = text_copy;
-        }
-        if !name.is_null() {
-            *name = key_copy;
-        }
-        node as *const mosquitto_property
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { read_string_pair(proplist, identifier, name, value, skip_first) }
     })
 }
