@@ -68,6 +68,22 @@ pub(crate) fn password_fn(h: &mosquitto, callback: PwCallback) -> Option<Arc<Pas
     }))
 }
 
+/// An OpenSSL cipher list argument: NULL is `None` (OpenSSL's defaults); text that is not UTF-8
+/// is refused.
+///
+/// # Safety
+/// `ciphers` is NULL or a C string.
+unsafe fn ciphers_arg(function: &str, ciphers: *const c_char) -> Result<Option<String>, c_int> {
+    if ciphers.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: not NULL; a C string by the caller's contract.
+    match unsafe { CStr::from_ptr(ciphers) }.to_str() {
+        Ok(list) => Ok(Some(list.to_owned())),
+        Err(_) => refuse(function, "ciphers is not valid UTF-8"),
+    }
+}
+
 /// Whether a file can be opened for reading now (libmosquitto checks at `tls_set` time too).
 fn readable(path: &std::path::Path) -> bool {
     std::fs::File::open(path).is_ok()
@@ -193,15 +209,8 @@ unsafe fn tls_opts_set(
             version => version,
         }
     };
-    let ciphers = if ciphers.is_null() {
-        None
-    } else {
-        // SAFETY: not NULL; a C string by the caller's contract.
-        match unsafe { CStr::from_ptr(ciphers) }.to_str() {
-            Ok(list) => Some(list.to_owned()),
-            Err(_) => return refuse(F, "ciphers is not valid UTF-8"),
-        }
-    };
+    // SAFETY: the caller's contract.
+    let ciphers = unsafe { ciphers_arg(F, ciphers) }?;
     h.client.tls_config(|c| {
         c.verify_peer = verify_peer;
         c.min_version = version;
@@ -302,15 +311,8 @@ unsafe fn tls_psk_set(
     let Ok(identity) = unsafe { CStr::from_ptr(identity) }.to_str() else {
         return refuse(F, "identity is not valid UTF-8");
     };
-    let ciphers = if ciphers.is_null() {
-        None
-    } else {
-        // SAFETY: not NULL; a C string by the caller's contract.
-        match unsafe { CStr::from_ptr(ciphers) }.to_str() {
-            Ok(list) => Some(list.to_owned()),
-            Err(_) => return refuse(F, "ciphers is not valid UTF-8"),
-        }
-    };
+    // SAFETY: the caller's contract.
+    let ciphers = unsafe { ciphers_arg(F, ciphers) }?;
     let identity = identity.to_owned();
     h.client.tls_config(|c| {
         c.psk = Some(Psk {

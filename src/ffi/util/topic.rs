@@ -68,6 +68,31 @@ fn topic_check(function: &str, bytes: &[u8], filter: bool) -> c_int {
     }
 }
 
+/// Shared body of the `*_topic_check2` functions: the `topiclen` bytes at `topic`.
+///
+/// # Safety
+/// `topic` must be NULL or point to `topiclen` readable bytes.
+unsafe fn topic_check2(
+    function: &str,
+    topic: *const c_char,
+    topiclen: usize,
+    filter: bool,
+) -> c_int {
+    if topic.is_null() {
+        log::warn!("{function}: topic is NULL");
+        return MOSQ_ERR_INVAL as c_int;
+    }
+    if topiclen > MAX_TOPIC_LEN {
+        log::warn!("{function}: topic of {topiclen} bytes is too long");
+        return MOSQ_ERR_INVAL as c_int;
+    }
+    // SAFETY: `topic` points to `topiclen` readable bytes per the caller's contract.
+    let Some(bytes) = (unsafe { c_bytes(topic, topiclen) }) else {
+        return MOSQ_ERR_INVAL as c_int;
+    };
+    topic_check(function, bytes, filter)
+}
+
 /// Shared body of the `topic_matches_sub` functions.
 ///
 /// # Safety
@@ -173,16 +198,8 @@ pub unsafe extern "C" fn mosquitto_pub_topic_check2(
     topiclen: usize,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_null!(topic);
-        if topiclen > MAX_TOPIC_LEN {
-            log::warn!("mosquitto_pub_topic_check2: topic of {topiclen} bytes is too long");
-            return MOSQ_ERR_INVAL as c_int;
-        }
-        // SAFETY: `topic` points to `topiclen` readable bytes per the API contract.
-        let Some(bytes) = (unsafe { c_bytes(topic, topiclen) }) else {
-            return MOSQ_ERR_INVAL as c_int;
-        };
-        topic_check("mosquitto_pub_topic_check2", bytes, false)
+        // SAFETY: the export's contract.
+        unsafe { topic_check2("mosquitto_pub_topic_check2", topic, topiclen, false) }
     })
 }
 
@@ -216,16 +233,8 @@ pub unsafe extern "C" fn mosquitto_sub_topic_check2(
     topiclen: usize,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_null!(topic);
-        if topiclen > MAX_TOPIC_LEN {
-            log::warn!("mosquitto_sub_topic_check2: topic of {topiclen} bytes is too long");
-            return MOSQ_ERR_INVAL as c_int;
-        }
-        // SAFETY: `topic` points to `topiclen` readable bytes per the API contract.
-        let Some(bytes) = (unsafe { c_bytes(topic, topiclen) }) else {
-            return MOSQ_ERR_INVAL as c_int;
-        };
-        topic_check("mosquitto_sub_topic_check2", bytes, true)
+        // SAFETY: the export's contract.
+        unsafe { topic_check2("mosquitto_sub_topic_check2", topic, topiclen, true) }
     })
 }
 
