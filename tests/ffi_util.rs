@@ -170,10 +170,8 @@ fn owned_message_lifecycle() {
     // A C callback may copy it; the copy outlives the original.
     let mut copy = empty_message();
     // SAFETY: both point to valid messages.
-    assert_eq!(
-        unsafe { mosquitto_message_copy(&mut copy, owned.as_ptr()) },
-        0
-    );
+    let rc = unsafe { mosquitto_message_copy(&mut copy, owned.as_ptr()) };
+    assert_eq!(rc, 0);
     drop(owned);
     assert_eq!(contents(&copy), ("a/b".to_string(), b"hello".to_vec()));
     // SAFETY: the contents came from mosquitto_message_copy.

@@ -7,6 +7,10 @@
 //! Each helper call blocks, so it runs on its own thread; the test waits for the broker to log the
 //! helper's SUBACK before publishing, and for the helper's result with a deadline.
 
+// These tests drive the C API, where every call is unsafe by nature and its contract is the
+// test's own; the crate's unsafe_op_in_unsafe_fn / undocumented_unsafe_blocks rules are for src/.
+#![allow(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod common;
 #[path = "common/tls_certs.rs"]
 mod tls_certs;

@@ -155,6 +155,7 @@ fn reentrant_hook(base: String) -> common::client::Hook {
             Ev::Message(m) => {
                 reinstall();
                 if m.payload == b"final" {
+                    // SAFETY: the callback's own live handle.
                     let rc = unsafe { culex::ffi::client::mosquitto_disconnect(mosq) };
                     assert_eq!(rc, 0, "disconnect in on_message");
                 } else if m.topic.starts_with(&base)

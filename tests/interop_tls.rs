@@ -5,6 +5,10 @@
 //! hostname mismatch, expired certificate, missing client certificate, wrong PSK, OCSP) giving
 //! `MOSQ_ERR_TLS`, a log line naming the reason, and no MQTT CONNECT reaching the broker.
 
+// These tests drive the C API, where every call is unsafe by nature and its contract is the
+// test's own; the crate's unsafe_op_in_unsafe_fn / undocumented_unsafe_blocks rules are for src/.
+#![allow(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod common;
 #[path = "common/tls_certs.rs"]
 mod tls_certs;

@@ -6,8 +6,6 @@
 //! Receive Maximum, send maximum, TCP_NODELAY, bind address) a scripted fake broker checks the
 //! effect. Expected codes were compared with Debian's libmosquitto 2.0.11.
 
-#![allow(clippy::missing_safety_doc)]
-
 mod common;
 
 use std::collections::HashMap;
@@ -60,7 +58,10 @@ unsafe extern "C" fn record_log(
     if level != MOSQ_LOG_WARNING && level != MOSQ_LOG_ERR {
         return;
     }
-    let line = CStr::from_ptr(line).to_string_lossy().into_owned();
+    // SAFETY: the library passes a C string valid for the call.
+    let line = unsafe { CStr::from_ptr(line) }
+        .to_string_lossy()
+        .into_owned();
     log_lines()
         .lock()
         .unwrap_or_else(|p| p.into_inner())

@@ -22,6 +22,8 @@
 //!
 //! This floor knows nothing about C: no raw pointers, no error numbers, no callbacks' shapes.
 
+#![forbid(unsafe_code)]
+
 mod backoff;
 mod connect;
 mod io;

@@ -1,8 +1,6 @@
 //! `struct mosquitto`: the opaque client handle C code holds, and the few helpers that turn its
 //! pointer into a Rust reference.
 
-#![allow(non_camel_case_types)]
-
 use std::os::raw::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};

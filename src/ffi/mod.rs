@@ -77,8 +77,9 @@ macro_rules! function_name {
     }};
 }
 
-#[allow(unused_imports)]
-pub(crate) use {check_null, enter, ffi_guard, function_name};
+// `ffi_guard!`, `enter!` and `check_null!` reach the submodules by textual scope (they are
+// defined before the `mod` lines); `function_name!` is also named by path from inside them.
+pub(crate) use function_name;
 
 pub mod boundary;
 pub mod callbacks;

@@ -6,9 +6,6 @@
 //! context is built at the next connect, so a bad cipher list or an unusable file shows there as
 //! `MOSQ_ERR_TLS` with a log line naming the reason. Settings apply from the next connection.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::ffi::{CStr, OsStr};
 use std::os::raw::{c_char, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;

@@ -48,6 +48,8 @@
 //!   authentication through [`Event::Auth`], [`Session::auth_continue`] and
 //!   [`Session::reauthenticate`].
 
+#![forbid(unsafe_code)]
+
 mod auth;
 mod commands;
 mod connection;

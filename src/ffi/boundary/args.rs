@@ -22,7 +22,8 @@ pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str
         log::warn!("culex: {what} is NULL");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
-    match CStr::from_ptr(ptr).to_str() {
+    // SAFETY: not NULL; a C string that outlives `'a` by the caller's contract.
+    match unsafe { CStr::from_ptr(ptr) }.to_str() {
         Ok(s) if utf8::validate_str(s).is_ok() => Ok(s),
         _ => {
             log::warn!("culex: {what} is not valid UTF-8");
@@ -45,7 +46,8 @@ pub(crate) unsafe fn topic_name<'a>(ptr: *const c_char, aliased: bool) -> Result
     }
     // Printable ASCII needs no more than this scan (branch-free, so it vectorises); anything else
     // takes the full check.
-    let bytes = CStr::from_ptr(ptr).to_bytes();
+    // SAFETY: not NULL; a C string that outlives `'a` by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     let mut other = false;
     let mut wildcard = false;
     for &b in bytes {
@@ -53,10 +55,11 @@ pub(crate) unsafe fn topic_name<'a>(ptr: *const c_char, aliased: bool) -> Result
         wildcard |= b == b'+' || b == b'#';
     }
     let topic = if !other && bytes.len() <= utf8::MAX_STRING_LEN {
-        // Safety: printable ASCII is UTF-8.
-        std::str::from_utf8_unchecked(bytes)
+        // SAFETY: printable ASCII (checked just above) is UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     } else {
-        let topic = c_str(ptr, "topic")?;
+        // SAFETY: the caller's contract.
+        let topic = unsafe { c_str(ptr, "topic") }?;
         wildcard = crate::protocol::topic::has_wildcards(topic);
         topic
     };
@@ -74,6 +77,9 @@ pub(crate) fn refuse<T>(function: &str, why: &str) -> Result<T, c_int> {
 }
 
 /// An optional C string: NULL → `None`.
+///
+/// # Safety
+/// As [`c_str`].
 pub(crate) unsafe fn opt_c_str<'a>(
     ptr: *const c_char,
     what: &str,
@@ -81,11 +87,15 @@ pub(crate) unsafe fn opt_c_str<'a>(
     if ptr.is_null() {
         Ok(None)
     } else {
-        c_str(ptr, what).map(Some)
+        // SAFETY: the caller's contract.
+        unsafe { c_str(ptr, what) }.map(Some)
     }
 }
 
 /// A payload argument as a slice: checks the length and the pointer.
+///
+/// # Safety
+/// `ptr` is NULL or `len` readable bytes that outlive `'a`.
 pub(crate) unsafe fn payload_arg<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
     if !(0..=MAX_PAYLOAD).contains(&len) {
         log::warn!("culex: payload length {len} is out of range");
@@ -98,7 +108,8 @@ pub(crate) unsafe fn payload_arg<'a>(len: c_int, ptr: *const c_void) -> Result<&
         log::warn!("culex: payload is NULL but payloadlen is {len}");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
-    Ok(std::slice::from_raw_parts(ptr as *const u8, len as usize))
+    // SAFETY: not NULL; `len` (in 1..=MAX_PAYLOAD) readable bytes by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr as *const u8, len as usize) })
 }
 
 pub(crate) fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
@@ -112,9 +123,13 @@ pub(crate) fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
 }
 
 /// Store `mid` through an optional out-pointer.
+///
+/// # Safety
+/// `out` is NULL or writable.
 pub(crate) unsafe fn set_mid(out: *mut c_int, mid: u16) {
     if !out.is_null() {
-        *out = c_int::from(mid);
+        // SAFETY: not NULL; writable by the caller's contract.
+        unsafe { out.write(c_int::from(mid)) };
     }
 }
 
@@ -140,7 +155,8 @@ pub(crate) unsafe fn properties_arg(
         log::warn!("culex: properties need MQTT 5 (set MOSQ_OPT_PROTOCOL_VERSION)");
         return Err(MOSQ_ERR_NOT_SUPPORTED as c_int);
     }
-    let properties = crate::ffi::property::to_properties(props);
+    // SAFETY: the caller's contract.
+    let properties = unsafe { crate::ffi::property::to_properties(props) };
     check_properties(&properties, context)?;
     Ok(properties)
 }

@@ -1,7 +1,5 @@
 //! `enum mosq_err_t` and the mapping from [`crate::Error`] to it. These numbers are ABI.
 
-#![allow(non_camel_case_types)]
-
 use std::os::raw::c_int;
 
 use crate::error::Error;

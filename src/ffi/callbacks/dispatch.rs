@@ -39,13 +39,15 @@ fn deliver_message(
         qos: c_int::from(publish.qos.as_u8()),
         retain: publish.retain,
     };
-    // SAFETY: C function pointers supplied by the application for this handle, called with the
-    // handle, its user data and a message valid for the duration of the call.
+    // The calls below: C function pointers supplied by the application for this handle, called
+    // with the handle, its user data and a message valid for the duration of the call.
     if let Some(f) = on_message {
+        // SAFETY: a callback the application set for this handle, called with its arguments.
         unsafe { f(mosq, obj, &message) };
     }
     if let Some(f) = on_message_v5 {
         let props = LentList::new(&publish.properties);
+        // SAFETY: a callback the application set for this handle, called with its arguments.
         unsafe { f(mosq, obj, &message, props.as_ptr()) };
     }
 }
@@ -78,8 +80,8 @@ impl EventSink for Dispatch {
         let h = self.handle();
         h.flush_logs();
         let (mosq, obj) = (self.mosq, h.userdata());
-        // SAFETY (all calls below): C function pointers supplied by the application for this
-        // handle, called with the handle, its user data and arguments valid for the call.
+        // The calls below: C function pointers supplied by the application for this handle,
+        // called with the handle, its user data and arguments valid for the call.
         match event {
             ClientEvent::Session(Event::ConnAck {
                 reason_code,
@@ -90,13 +92,16 @@ impl EventSink for Dispatch {
                 let rc = c_int::from(reason_code);
                 let flags = c_int::from(session_present);
                 if let Some(f) = on_connect {
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc) };
                 }
                 if let Some(f) = more.on_connect_with_flags {
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc, flags) };
                 }
                 if let Some(f) = more.on_connect_v5 {
                     let props = LentList::new(&properties);
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc, flags, props.as_ptr()) };
                 }
             }
@@ -108,10 +113,12 @@ impl EventSink for Dispatch {
                 let (on_publish, on_publish_v5) =
                     h.callbacks(|c| (c.on_publish, c.more_ref().and_then(|m| m.on_publish_v5)));
                 if let Some(f) = on_publish {
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
                 if let Some(f) = on_publish_v5 {
                     let props = LentList::new(&properties);
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe {
                         f(
                             mosq,
@@ -141,10 +148,12 @@ impl EventSink for Dispatch {
                         reason_codes.iter().map(|&c| c_int::from(c)).collect();
                     let (mid, count) = (c_int::from(mid), granted.len() as c_int);
                     if let Some(f) = cb.on_subscribe {
+                        // SAFETY: a callback the application set for this handle, called with its arguments.
                         unsafe { f(mosq, obj, mid, count, granted.as_ptr()) };
                     }
                     if let Some(f) = cb.on_subscribe_v5 {
                         let props = LentList::new(&properties);
+                        // SAFETY: a callback the application set for this handle, called with its arguments.
                         unsafe { f(mosq, obj, mid, count, granted.as_ptr(), props.as_ptr()) };
                     }
                 }
@@ -154,10 +163,12 @@ impl EventSink for Dispatch {
             }) => {
                 let cb = h.callbacks(Callbacks::more);
                 if let Some(f) = cb.on_unsubscribe {
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, c_int::from(mid)) };
                 }
                 if let Some(f) = cb.on_unsubscribe_v5 {
                     let props = LentList::new(&properties);
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, c_int::from(mid), props.as_ptr()) };
                 }
             }
@@ -191,11 +202,13 @@ impl EventSink for Dispatch {
                     )
                 });
                 if let Some(f) = on_disconnect {
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc) };
                 }
                 if let Some(f) = on_disconnect_v5 {
                     let props = server.map(|d| d.properties).unwrap_or_default();
                     let props = LentList::new(&props);
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc, props.as_ptr()) };
                 }
             }

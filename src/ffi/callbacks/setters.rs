@@ -3,9 +3,6 @@
 //! Setting a callback is safe at any time, from any thread, also from inside a callback: the table
 //! is read under a short lock before any callback runs.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::os::raw::{c_char, c_int, c_void};
 
 use crate::ffi::handle::mosquitto;

@@ -3,9 +3,6 @@
 //! (`_v5`: the same plus a property list, which MQTT 3.1/3.1.1 clients refuse with
 //! `MOSQ_ERR_NOT_SUPPORTED`, as libmosquitto 2.0 does).
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 

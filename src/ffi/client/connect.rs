@@ -3,9 +3,6 @@
 //! broker: a SOCKS5 proxy (`mosquitto_socks5_set`) and DNS SRV discovery
 //! (`mosquitto_connect_srv`).
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 use std::ptr;

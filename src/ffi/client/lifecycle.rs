@@ -1,8 +1,5 @@
 //! A handle's life: `mosquitto_new`, `mosquitto_destroy` and `mosquitto_reinitialise`.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::ffi::c_char;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};

@@ -1,9 +1,6 @@
 //! Driving a client from C: `mosquitto_loop`, `loop_forever`, `loop_start`/`loop_stop`, and the
 //! external-loop calls (`socket`, `want_write`, `loop_read`, `loop_write`, `loop_misc`).
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::os::raw::c_int;
 use std::time::Duration;
 

@@ -11,9 +11,6 @@
 //! The option argument crosses the boundary as a plain `int` (see [`raw`]): C may pass any number
 //! in an enum, and a Rust enum must never hold a value outside its variants.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc, non_camel_case_types)]
-
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -207,9 +204,10 @@ fn int_option(h: &mosquitto, option: c_int, value: c_int) -> Result<(), c_int> {
 /// `value` is NULL or a NUL-terminated string.
 unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> Result<(), c_int> {
     const F: &str = "mosquitto_string_option";
-    // SAFETY (both `CStr::from_ptr` below): `value` is not NULL there, and a C string by the
-    // caller's contract.
-    let text = || (!value.is_null()).then(|| unsafe { CStr::from_ptr(value) }.to_string_lossy());
+    let text = || {
+        // SAFETY: not NULL; a C string by the caller's contract.
+        (!value.is_null()).then(|| unsafe { CStr::from_ptr(value) }.to_string_lossy())
+    };
     match option_from(option) {
         Some(
             opt @ (MOSQ_OPT_TLS_KEYFORM

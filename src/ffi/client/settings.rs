@@ -4,9 +4,6 @@
 //! (`mosquitto_message_retry_set`, `mosquitto_threaded_set`). The numbered options are in
 //! [`super::options`].
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::os::raw::{c_int, c_uint, c_void};
 use std::sync::atomic::Ordering;
 use std::time::Duration;

@@ -1,9 +1,6 @@
 //! What CONNECT carries besides the client id: the will (`mosquitto_will_set`, `_v5`,
 //! `mosquitto_will_clear`) and the credentials (`mosquitto_username_pw_set`).
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;

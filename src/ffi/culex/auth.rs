@@ -6,10 +6,6 @@
 //! The auth callback lives with the handle's other callbacks; [`deliver_auth`] is what the event
 //! dispatch calls. No lock is held while a callback runs.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-#![allow(non_camel_case_types)]
-
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -267,13 +263,17 @@ mod tests {
         props: *const mosquitto_property,
     ) {
         assert_eq!(userdata as usize, 0x5EED);
-        let method = std::ffi::CStr::from_ptr(method)
+        // SAFETY: the library's arguments for this call.
+        let method = unsafe { std::ffi::CStr::from_ptr(method) }
             .to_str()
             .unwrap()
             .to_owned();
         let data = (!data.is_null())
-            .then(|| std::slice::from_raw_parts(data as *const u8, datalen as usize).to_vec());
-        let count = crate::ffi::property::to_properties(props).len();
+            // SAFETY: as above.
+            .then(|| unsafe { std::slice::from_raw_parts(data as *const u8, datalen as usize) })
+            .map(<[u8]>::to_vec);
+        // SAFETY: as above.
+        let count = unsafe { crate::ffi::property::to_properties(props) }.len();
         SEEN.lock()
             .unwrap()
             .push((reason_code, method, data, count));
@@ -281,6 +281,7 @@ mod tests {
 
     #[test]
     fn setters_check_arguments_and_reach_the_session() {
+        // SAFETY: a handle made here and destroyed at the end; valid C strings and buffers.
         unsafe {
             let mosq = mosquitto_new(c"t".as_ptr(), true, 0x5EED as *mut c_void);
             assert!(!mosq.is_null());

@@ -5,9 +5,6 @@
 //! - MQTT 5 enhanced authentication on the client side ([`auth`]).
 //! - TLS from PEM text in memory and session resumption ([`tls`]).
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::os::raw::c_int;
 
 use crate::ffi::boundary::errors::MOSQ_ERR_UNKNOWN;

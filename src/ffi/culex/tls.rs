@@ -3,9 +3,6 @@
 //! secret store, or certificates built into a firmware image), and a switch for TLS session
 //! resumption across reconnects.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 

@@ -4,7 +4,6 @@
 
 // Safety: every export follows the contract stated in `ffi/mod.rs`; list arguments must in
 // addition be NULL or lists built by this module.
-#![allow(clippy::missing_safety_doc)]
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};

@@ -11,7 +11,6 @@
 
 // Safety: every export follows the contract stated in `ffi/mod.rs`; list arguments must in
 // addition be NULL or lists built by `ffi/property/`.
-#![allow(clippy::missing_safety_doc)]
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
@@ -121,7 +120,8 @@ pub unsafe extern "C" fn mosquitto_property_check_all(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let properties = to_properties(properties);
+        // SAFETY: the export's contract: NULL or a list built by the property API.
+        let properties = unsafe { to_properties(properties) };
         if properties.is_empty() {
             return MOSQ_ERR_SUCCESS as c_int;
         }
@@ -193,14 +193,18 @@ pub unsafe extern "C" fn mosquitto_string_to_property_info(
         check_null!(propname);
         check_null!(identifier);
         check_null!(r#type);
-        let wanted = CStr::from_ptr(propname).to_bytes();
+        // SAFETY: checked not NULL above; a C string by the export's contract.
+        let wanted = unsafe { CStr::from_ptr(propname) }.to_bytes();
         let found = PropertyId::ALL
             .into_iter()
             .find(|id| id.name().as_bytes().eq_ignore_ascii_case(wanted));
         match found {
             Some(id) => {
-                *identifier = c_int::from(id.as_u8());
-                *r#type = type_number(id.data_type());
+                // SAFETY: both checked not NULL above; writable by the export's contract.
+                unsafe {
+                    identifier.write(c_int::from(id.as_u8()));
+                    r#type.write(type_number(id.data_type()));
+                }
                 MOSQ_ERR_SUCCESS as c_int
             }
             None => {
@@ -226,13 +230,15 @@ pub unsafe extern "C" fn mosquitto_string_to_command(str: *const c_char, cmd: *m
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         check_null!(str);
         check_null!(cmd);
-        let wanted = CStr::from_ptr(str).to_bytes();
+        // SAFETY: checked not NULL above; a C string by the export's contract.
+        let wanted = unsafe { CStr::from_ptr(str) }.to_bytes();
         match COMMAND_NAMES
             .iter()
             .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(wanted))
         {
             Some((_, value)) => {
-                *cmd = *value;
+                // SAFETY: checked not NULL above; writable by the export's contract.
+                unsafe { cmd.write(*value) };
                 MOSQ_ERR_SUCCESS as c_int
             }
             None => {

@@ -17,8 +17,6 @@
 // Safety: every export follows the contract stated in `ffi/mod.rs`; list arguments must in
 // addition be NULL or lists built by this module (by `mosquitto_property_add_*`, `_copy_all`, or
 // handed to a callback) that are not freed while in use.
-#![allow(clippy::missing_safety_doc)]
-#![allow(non_camel_case_types)]
 
 use std::os::raw::{c_char, c_int};
 
@@ -67,7 +65,9 @@ pub(crate) unsafe fn nodes<'a>(
 /// # Safety
 /// As for [`nodes`].
 pub(crate) unsafe fn to_properties(list: *const mosquitto_property) -> Properties {
-    Properties(nodes(list).map(|node| node.property.clone()).collect())
+    // SAFETY: the caller's contract.
+    let nodes = unsafe { nodes(list) };
+    Properties(nodes.map(|node| node.property.clone()).collect())
 }
 
 /// A new list holding `properties` (NULL when empty). Free with [`free_list`].
@@ -97,10 +97,14 @@ pub(crate) unsafe fn append(list: *mut *mut mosquitto_property, property: Proper
         client_generated: true,
     }));
     let mut slot = list;
-    while !(*slot).is_null() {
-        slot = &mut (**slot).next;
+    // SAFETY: `slot` starts at the caller's list pointer and then walks the `next` fields of the
+    // list's nodes, all valid by the caller's contract.
+    unsafe {
+        while !(*slot).is_null() {
+            slot = &mut (**slot).next;
+        }
+        *slot = node;
     }
-    *slot = node;
 }
 
 /// Free every node of a list (NULL is fine).
@@ -110,7 +114,8 @@ pub(crate) unsafe fn append(list: *mut *mut mosquitto_property, property: Proper
 pub(crate) unsafe fn free_list(list: *mut mosquitto_property) {
     let mut cursor = list;
     while !cursor.is_null() {
-        let node = Box::from_raw(cursor);
+        // SAFETY: every node was made by `Box::into_raw` here, and the caller gives the list up.
+        let node = unsafe { Box::from_raw(cursor) };
         cursor = node.next;
     }
 }
@@ -156,9 +161,9 @@ pub unsafe extern "C" fn mosquitto_property_identifier(
     property: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(0, {
-        property
-            .as_ref()
-            .map_or(0, |node| c_int::from(node.property.id.as_u8()))
+        // SAFETY: the export's contract: NULL or a node of a list built by the property API.
+        let node = unsafe { property.as_ref() };
+        node.map_or(0, |node| c_int::from(node.property.id.as_u8()))
     })
 }
 
@@ -170,9 +175,9 @@ pub unsafe extern "C" fn mosquitto_property_next(
     proplist: *const mosquitto_property,
 ) -> *const mosquitto_property {
     ffi_guard!(std::ptr::null(), {
-        proplist
-            .as_ref()
-            .map_or(std::ptr::null(), |node| node.next.cast_const())
+        // SAFETY: the export's contract: NULL or a node of a list built by the property API.
+        let node = unsafe { proplist.as_ref() };
+        node.map_or(std::ptr::null(), |node| node.next.cast_const())
     })
 }
 
@@ -192,19 +197,23 @@ pub unsafe extern "C" fn mosquitto_property_copy_all(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         check_null!(dest);
-        *dest = std::ptr::null_mut();
-        let mut head: *mut mosquitto_property = std::ptr::null_mut();
-        let mut slot: *mut *mut mosquitto_property = &mut head;
-        for node in nodes(src) {
-            let copy = Box::into_raw(Box::new(mqtt5__property {
-                next: std::ptr::null_mut(),
-                property: node.property.clone(),
-                client_generated: node.client_generated,
-            }));
-            *slot = copy;
-            slot = &mut (*copy).next;
+        // SAFETY: the export's contract: `dest` (not NULL) writable, `src` NULL or a list built
+        // by the property API; `slot` points at `head` or at the `next` of the last node made.
+        unsafe {
+            *dest = std::ptr::null_mut();
+            let mut head: *mut mosquitto_property = std::ptr::null_mut();
+            let mut slot: *mut *mut mosquitto_property = &mut head;
+            for node in nodes(src) {
+                let copy = Box::into_raw(Box::new(mqtt5__property {
+                    next: std::ptr::null_mut(),
+                    property: node.property.clone(),
+                    client_generated: node.client_generated,
+                }));
+                *slot = copy;
+                slot = &mut (*copy).next;
+            }
+            *dest = head;
         }
-        *dest = head;
         MOSQ_ERR_SUCCESS as c_int
     })
 }
@@ -219,8 +228,12 @@ pub unsafe extern "C" fn mosquitto_property_free_all(properties: *mut *mut mosqu
         if properties.is_null() {
             return;
         }
-        free_list(*properties);
-        *properties = std::ptr::null_mut();
+        // SAFETY: the export's contract: `properties` (not NULL) points to NULL or to a list the
+        // application owns and gives up here.
+        unsafe {
+            free_list(*properties);
+            *properties = std::ptr::null_mut();
+        }
     })
 }
 

@@ -2,9 +2,6 @@
 //! `skip_first` iteration over repeated properties. Strings and binary data are handed out as
 //! `malloc` copies the caller frees.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::os::raw::{c_char, c_int, c_void};
 
 use super::{malloc_copy, mosquitto_property, mqtt5__property, nodes};
@@ -29,7 +26,8 @@ pub(crate) unsafe fn find<'a>(
     if id.data_type() != wanted {
         return None;
     }
-    nodes(proplist)
+    // SAFETY: the caller's contract.
+    unsafe { nodes(proplist) }
         .filter(|node| node.property.id == id)
         .nth(usize::from(skip_first))
 }

@@ -7,8 +7,6 @@
 //! payload carries one extra NUL byte after `payloadlen` so it can be read as a C string. This
 //! module must never free memory it cannot prove came from `malloc` by these rules.
 
-#![allow(non_camel_case_types)]
-
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr::{self, NonNull};
