@@ -164,7 +164,8 @@ impl Core {
             self.out.clear();
             self.out_pos = 0;
         }
-        self.session.poll_transmit(now, &mut self.out);
+        // What it appends is written from `self.out` below.
+        let _appended = self.session.poll_transmit(now, &mut self.out);
         let mut result = Ok(());
         while self.out_pos < self.out.len() {
             match stream.write(&self.out[self.out_pos..]) {
