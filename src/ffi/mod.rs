@@ -1,13 +1,13 @@
 //! The C boundary: the only `extern "C"` code of Culex, with libmosquitto 2.0's names and numbers.
 //!
 //! Rules every export follows (a test checks the first two):
-//! - its body runs inside [`ffi_guard!`], so a panic becomes an error value and a log line, never
+//! - its body runs inside `ffi_guard!`, so a panic becomes an error value and a log line, never
 //!   an unwind into C;
-//! - it reaches its handle only through [`enter!`], which answers a NULL handle with
-//!   `MOSQ_ERR_INVAL` (or the neutral value of the return type, [`Answer`]) and a log line, never
+//! - it reaches its handle only through `enter!`, which answers a NULL handle with
+//!   `MOSQ_ERR_INVAL` (or the neutral value of the return type, `Answer`) and a log line, never
 //!   forms a `&mut` to a handle, and delivers the log lines of the call to `on_log`;
-//! - every other pointer argument is checked before use (the helpers of [`boundary::args`], or
-//!   [`check_null!`] in exports without a handle); NULL gives `MOSQ_ERR_INVAL` (or the neutral
+//! - every other pointer argument is checked before use (the helpers of `boundary::args`, or
+//!   `check_null!` in exports without a handle); NULL gives `MOSQ_ERR_INVAL` (or the neutral
 //!   value) and a log line;
 //! - raw pointer conversions go through the helpers of this module and nowhere else;
 //! - no Rust lock or `&mut` on a session is held while C code (a callback) runs.
@@ -35,13 +35,13 @@ macro_rules! ffi_guard {
 /// The one way an export reaches its handle: `enter!(mosq, |h| body)`, the export's whole body
 /// inside its `ffi_guard!`.
 ///
-/// `mosq` NULL: the export answers the neutral value of its return type (see [`Answer`]) and logs
+/// `mosq` NULL: the export answers the neutral value of its return type (see `Answer`) and logs
 /// "<export>: mosq is NULL". Otherwise `body` runs with `h: &mosquitto` (never `&mut`: the loop
 /// thread and other threads may hold the handle at the same time) and with the handle's log
 /// capture on; what it logged reaches `on_log` after it returns, with no lock held. Bodies are one
 /// call of an inner function returning `Result<(), c_int>` (or the export's plain value).
 ///
-/// It expands to a call of the unsafe [`enter_handle`]: write it inside `unsafe { }` with a `// SAFETY:`
+/// It expands to a call of the unsafe `enter_handle`: write it inside `unsafe { }` with a `// SAFETY:`
 /// line (the export's contract: `mosq` is NULL or a live handle, the other pointers NULL or valid).
 macro_rules! enter {
     ($mosq:expr, $body:expr) => {
@@ -166,7 +166,7 @@ impl Answer for Socket {
     }
 }
 
-/// The function behind [`enter!`] (which passes the export's name for the log line).
+/// The function behind `enter!` (which passes the export's name for the log line).
 ///
 /// # Safety
 /// `mosq` is NULL or a handle returned by `mosquitto_new` that is not destroyed before this

@@ -1,4 +1,4 @@
-//! The C callbacks of a handle: their types, the table that holds them ([`Callbacks`]), the
+//! The C callbacks of a handle: their types, the table that holds them (`Callbacks`), the
 //! setters ([`setters`]) and the dispatch of driver events to them ([`dispatch`]).
 
 use std::os::raw::{c_char, c_int, c_void};
