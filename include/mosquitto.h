@@ -13,26 +13,6 @@
 #include <stdint.h>
 
 /**
- * Major version of the libmosquitto API implemented.
- */
-#define LIBMOSQUITTO_MAJOR 2
-
-/**
- * Minor version of the libmosquitto API implemented.
- */
-#define LIBMOSQUITTO_MINOR 0
-
-/**
- * Revision of the libmosquitto API implemented.
- */
-#define LIBMOSQUITTO_REVISION 11
-
-/**
- * `major * 1000000 + minor * 1000 + revision`, as returned by `mosquitto_lib_version`.
- */
-#define LIBMOSQUITTO_VERSION_NUMBER (((LIBMOSQUITTO_MAJOR * 1000000) + (LIBMOSQUITTO_MINOR * 1000)) + LIBMOSQUITTO_REVISION)
-
-/**
  * libmosquitto's log levels (`MOSQ_LOG_*`).
  */
 #define MOSQ_LOG_NONE 0
@@ -68,6 +48,26 @@
  * `MOSQ_OPT_PROTOCOL_VERSION` value: MQTT 5.0 (level 5).
  */
 #define MQTT_PROTOCOL_V5 5
+
+/**
+ * Major version of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_MAJOR 2
+
+/**
+ * Minor version of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_MINOR 0
+
+/**
+ * Revision of the libmosquitto API implemented.
+ */
+#define LIBMOSQUITTO_REVISION 11
+
+/**
+ * `major * 1000000 + minor * 1000 + revision`, as returned by `mosquitto_lib_version`.
+ */
+#define LIBMOSQUITTO_VERSION_NUMBER (((LIBMOSQUITTO_MAJOR * 1000000) + (LIBMOSQUITTO_MINOR * 1000)) + LIBMOSQUITTO_REVISION)
 
 /**
  * Error values returned by the library (libmosquitto's `enum mosq_err_t`).
@@ -446,179 +446,6 @@ void mosquitto_destroy(struct mosquitto *mosq);
 int mosquitto_reinitialise(struct mosquitto *mosq, const char *id, bool clean_session, void *obj);
 
 /**
- * Set the will: a message the broker publishes for this client if the connection ends without
- * DISCONNECT. Takes effect at the next connect.
- */
-int mosquitto_will_set(struct mosquitto *mosq,
-                       const char *topic,
-                       int payloadlen,
-                       const void *payload,
-                       int qos,
-                       bool retain);
-
-/**
- * Remove the will. Takes effect at the next connect.
- */
-int mosquitto_will_clear(struct mosquitto *mosq);
-
-/**
- * Set the username and password sent in CONNECT; a NULL username removes both. Takes effect at
- * the next connect.
- */
-int mosquitto_username_pw_set(struct mosquitto *mosq, const char *username, const char *password);
-
-/**
- * Publish a message. `mid` (may be NULL) receives its message id, also passed to
- * `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
- * needs a connection (`MOSQ_ERR_NO_CONN`); QoS 1 and 2 are queued while offline.
- */
-int mosquitto_publish(struct mosquitto *mosq,
-                      int *mid,
-                      const char *topic,
-                      int payloadlen,
-                      const void *payload,
-                      int qos,
-                      bool retain);
-
-/**
- * Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed
- * to `on_subscribe`.
- */
-int mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos);
-
-/**
- * Subscribe to several topic filters in one SUBSCRIBE, all at `qos` with the MQTT 5 `options`
- * bits (no-local 0x04, retain-as-published 0x08, retain handling 0x10/0x20).
- */
-int mosquitto_subscribe_multiple(struct mosquitto *mosq,
-                                 int *mid,
-                                 int sub_count,
-                                 char *const *sub,
-                                 int qos,
-                                 int options,
-                                 const mosquitto_property *properties);
-
-/**
- * Unsubscribe from one topic filter. `mid` (may be NULL) receives the message id passed to
- * `on_unsubscribe`.
- */
-int mosquitto_unsubscribe(struct mosquitto *mosq, int *mid, const char *sub);
-
-/**
- * Unsubscribe from several topic filters in one UNSUBSCRIBE.
- */
-int mosquitto_unsubscribe_multiple(struct mosquitto *mosq,
-                                   int *mid,
-                                   int sub_count,
-                                   char *const *sub,
-                                   const mosquitto_property *properties);
-
-/**
- * Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
- * seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
- * `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
- */
-int mosquitto_reconnect_delay_set(struct mosquitto *mosq,
-                                  unsigned int reconnect_delay,
-                                  unsigned int reconnect_delay_max,
-                                  bool reconnect_exponential_backoff);
-
-/**
- * Most QoS 1 and 2 messages in flight at once (default 20; 0 = no limit). Messages beyond it
- * wait in order.
- */
-int mosquitto_max_inflight_messages_set(struct mosquitto *mosq, unsigned int max_inflight_messages);
-
-/**
- * Kept for compatibility; it has no effect (as in libmosquitto 2.0, messages are retried on
- * reconnect, not on a timer).
- */
-void mosquitto_message_retry_set(struct mosquitto *mosq, unsigned int message_retry);
-
-/**
- * Set the user data pointer passed to callbacks.
- */
-void mosquitto_user_data_set(struct mosquitto *mosq, void *obj);
-
-/**
- * The user data pointer passed to callbacks (NULL for a NULL handle).
- */
-void *mosquitto_userdata(struct mosquitto *mosq);
-
-/**
- * Tell the library the application drives this client's loop from threads of its own. Culex is
- * safe from any thread either way; what changes is that commands (publish, subscribe, ...)
- * no longer write their packet on the caller's thread before returning: the loop does.
- */
-int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
-
-/**
- * `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive
- * Maximum set with `MOSQ_OPT_RECEIVE_MAXIMUM` is kept unless the list has its own). The list
- * stays the caller's.
- */
-int mosquitto_connect_bind_v5(struct mosquitto *mosq,
-                              const char *host,
-                              int port,
-                              int keepalive,
-                              const char *bind_address,
-                              const mosquitto_property *properties);
-
-/**
- * `mosquitto_publish` with MQTT 5 PUBLISH properties. With a Topic Alias property the topic may
- * be empty. The list stays the caller's.
- */
-int mosquitto_publish_v5(struct mosquitto *mosq,
-                         int *mid,
-                         const char *topic,
-                         int payloadlen,
-                         const void *payload,
-                         int qos,
-                         bool retain,
-                         const mosquitto_property *properties);
-
-/**
- * `mosquitto_subscribe` with MQTT 5 subscription `options` (no-local 0x04,
- * retain-as-published 0x08, retain handling 0x10/0x20) and SUBSCRIBE properties (e.g. a
- * subscription identifier). The list stays the caller's.
- */
-int mosquitto_subscribe_v5(struct mosquitto *mosq,
-                           int *mid,
-                           const char *sub,
-                           int qos,
-                           int options,
-                           const mosquitto_property *properties);
-
-/**
- * `mosquitto_unsubscribe` with MQTT 5 UNSUBSCRIBE properties. The list stays the caller's.
- */
-int mosquitto_unsubscribe_v5(struct mosquitto *mosq,
-                             int *mid,
-                             const char *sub,
-                             const mosquitto_property *properties);
-
-/**
- * `mosquitto_disconnect` with an MQTT 5 reason code (0..=255) and DISCONNECT properties (MQTT
- * 3.1/3.1.1 send no reason code). The list stays the caller's.
- */
-int mosquitto_disconnect_v5(struct mosquitto *mosq,
-                            int reason_code,
-                            const mosquitto_property *properties);
-
-/**
- * `mosquitto_will_set` with MQTT 5 will properties (e.g. Will Delay Interval, Content Type).
- * On success the library takes the list and frees it; on failure it stays the caller's.
- * `MOSQ_ERR_NOT_SUPPORTED` for a list on an MQTT 3.1/3.1.1 client.
- */
-int mosquitto_will_set_v5(struct mosquitto *mosq,
-                          const char *topic,
-                          int payloadlen,
-                          const void *payload,
-                          int qos,
-                          bool retain,
-                          mosquitto_property *properties);
-
-/**
  * Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
  * keepalive is 0 (off) or 5..=65535 seconds.
  */
@@ -649,6 +476,18 @@ int mosquitto_connect_bind_async(struct mosquitto *mosq,
                                  const char *bind_address);
 
 /**
+ * `mosquitto_connect_bind` with MQTT 5 CONNECT properties (kept for reconnects; a Receive
+ * Maximum set with `MOSQ_OPT_RECEIVE_MAXIMUM` is kept unless the list has its own). The list
+ * stays the caller's.
+ */
+int mosquitto_connect_bind_v5(struct mosquitto *mosq,
+                              const char *host,
+                              int port,
+                              int keepalive,
+                              const char *bind_address,
+                              const mosquitto_property *properties);
+
+/**
  * Connect again to the broker of the last connect call (waits for TCP).
  */
 int mosquitto_reconnect(struct mosquitto *mosq);
@@ -665,191 +504,161 @@ int mosquitto_reconnect_async(struct mosquitto *mosq);
 int mosquitto_disconnect(struct mosquitto *mosq);
 
 /**
- * Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns
- * 1; then disconnect cleanly and return `MOSQ_ERR_SUCCESS`. Blocks the calling thread.
- *
- * `client_id` NULL gives a random id (then `clean_session` must be true); `username` NULL means
- * no credentials; `will` and `tls` NULL mean none. The client reconnects (and subscribes again)
- * when the connection is lost. `MOSQ_ERR_INVAL` for a NULL `callback`, `topic` or `host` or an
- * invalid QoS or subscription; `MOSQ_ERR_CONN_REFUSED` when the broker refuses the connection;
- * `MOSQ_ERR_ACL_DENIED` when it refuses the subscription; otherwise the error of the failing
- * step.
+ * `mosquitto_disconnect` with an MQTT 5 reason code (0..=255) and DISCONNECT properties (MQTT
+ * 3.1/3.1.1 send no reason code). The list stays the caller's.
  */
-int mosquitto_subscribe_callback(int (*callback)(struct mosquitto*,
-                                                 void*,
-                                                 const struct mosquitto_message*),
-                                 void *userdata,
-                                 const char *topic,
+int mosquitto_disconnect_v5(struct mosquitto *mosq,
+                            int reason_code,
+                            const mosquitto_property *properties);
+
+/**
+ * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
+ * connection on, reconnects included. With `username` (1 to 255 bytes) the proxy may ask for
+ * username/password authentication (RFC 1929); `password` (at most 255 bytes, NULL for empty)
+ * is used only with a username. The broker's host name is sent to the proxy, which resolves it.
+ *
+ * A proxy that refuses the credentials or cannot reach the broker ends the connection attempt
+ * with `MOSQ_ERR_PROXY` (and a log line saying why). Returns `MOSQ_ERR_INVAL` for a NULL or
+ * empty host, a port out of range, or credentials of the wrong length.
+ */
+int mosquitto_socks5_set(struct mosquitto *mosq,
+                         const char *host,
+                         int port,
+                         const char *username,
+                         const char *password);
+
+/**
+ * Connect to the broker of a domain found by DNS SRV lookup (RFC 2782): `host` is the domain,
+ * and the records of `_secure-mqtt._tcp.<host>` (when TLS is configured) or `_mqtt._tcp.<host>`
+ * name the brokers, tried lowest priority first and by weighted random choice among equal
+ * priorities; an unreachable one falls back to the next. keepalive is 0 (off) or 5..=65535
+ * seconds; `bind_address` as for `mosquitto_connect_bind` (NULL: any).
+ *
+ * Like `mosquitto_connect_async`, it returns at once and a loop finishes the job: the lookup
+ * runs on a background thread (the nameservers of /etc/resolv.conf, or the one in the
+ * environment variable `CULEX_DNS_SERVER`, as `IP` or `IP:port`). When the lookup fails
+ * (no such domain, no records) the loop call returns `MOSQ_ERR_LOOKUP` and `on_disconnect`
+ * gets `MOSQ_ERR_LOOKUP`, as in libmosquitto. Reconnects repeat the lookup. Works with
+ * `mosquitto_socks5_set`: the proxy is asked to connect to the chosen target.
+ */
+int mosquitto_connect_srv(struct mosquitto *mosq,
+                          const char *host,
+                          int keepalive,
+                          const char *bind_address);
+
+/**
+ * Publish a message. `mid` (may be NULL) receives its message id, also passed to
+ * `on_publish`. Safe from any thread and from callbacks; never waits for the network. QoS 0
+ * needs a connection (`MOSQ_ERR_NO_CONN`); QoS 1 and 2 are queued while offline.
+ */
+int mosquitto_publish(struct mosquitto *mosq,
+                      int *mid,
+                      const char *topic,
+                      int payloadlen,
+                      const void *payload,
+                      int qos,
+                      bool retain);
+
+/**
+ * `mosquitto_publish` with MQTT 5 PUBLISH properties. With a Topic Alias property the topic may
+ * be empty. The list stays the caller's.
+ */
+int mosquitto_publish_v5(struct mosquitto *mosq,
+                         int *mid,
+                         const char *topic,
+                         int payloadlen,
+                         const void *payload,
+                         int qos,
+                         bool retain,
+                         const mosquitto_property *properties);
+
+/**
+ * Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed
+ * to `on_subscribe`.
+ */
+int mosquitto_subscribe(struct mosquitto *mosq, int *mid, const char *sub, int qos);
+
+/**
+ * Subscribe to several topic filters in one SUBSCRIBE, all at `qos` with the MQTT 5 `options`
+ * bits (no-local 0x04, retain-as-published 0x08, retain handling 0x10/0x20).
+ */
+int mosquitto_subscribe_multiple(struct mosquitto *mosq,
+                                 int *mid,
+                                 int sub_count,
+                                 char *const *sub,
                                  int qos,
-                                 const char *host,
-                                 int port,
-                                 const char *client_id,
-                                 int keepalive,
-                                 bool clean_session,
-                                 const char *username,
-                                 const char *password,
-                                 const struct libmosquitto_will *will,
-                                 const struct libmosquitto_tls *tls);
+                                 int options,
+                                 const mosquitto_property *properties);
 
 /**
- * Connect to a broker, subscribe to `topic`, wait for `msg_count` messages, disconnect cleanly
- * and return them in `*messages`: an array of `msg_count` messages the caller frees with
- * `mosquitto_message_free_contents()` on each element and then `free()` on the array. On error
- * `*messages` is NULL. Blocks the calling thread.
- *
- * With `want_retained` false, retained messages sent because of the subscription are skipped
- * and not counted. The other arguments are those of `mosquitto_subscribe_callback`.
- * `MOSQ_ERR_INVAL` for a NULL `messages` or a `msg_count` below 1.
+ * `mosquitto_subscribe` with MQTT 5 subscription `options` (no-local 0x04,
+ * retain-as-published 0x08, retain handling 0x10/0x20) and SUBSCRIBE properties (e.g. a
+ * subscription identifier). The list stays the caller's.
  */
-int mosquitto_subscribe_simple(struct mosquitto_message **messages,
-                               int msg_count,
-                               bool want_retained,
-                               const char *topic,
-                               int qos,
-                               const char *host,
-                               int port,
-                               const char *client_id,
-                               int keepalive,
-                               bool clean_session,
-                               const char *username,
-                               const char *password,
-                               const struct libmosquitto_will *will,
-                               const struct libmosquitto_tls *tls);
+int mosquitto_subscribe_v5(struct mosquitto *mosq,
+                           int *mid,
+                           const char *sub,
+                           int qos,
+                           int options,
+                           const mosquitto_property *properties);
 
 /**
- * Reports the version of the libmosquitto API this library implements.
- *
- * Each of `major`, `minor` and `revision` that is not NULL receives the matching part of the
- * version. Returns the combined number `major * 1000000 + minor * 1000 + revision` (the value of
- * `LIBMOSQUITTO_VERSION_NUMBER`), so a program can compare it with the header it was built with.
- *
- * # Safety
- * Each pointer must be NULL or point to a writable `int`.
+ * Unsubscribe from one topic filter. `mid` (may be NULL) receives the message id passed to
+ * `on_unsubscribe`.
  */
-int mosquitto_lib_version(int *major, int *minor, int *revision);
+int mosquitto_unsubscribe(struct mosquitto *mosq, int *mid, const char *sub);
 
 /**
- * Prepares the library for use; call it once before any other function.
- *
- * Installs the routing of the library's log messages to `on_log` callbacks. Calling it again is
- * harmless. Always returns `MOSQ_ERR_SUCCESS`.
- *
- * # Safety
- * No pointer arguments; not safe to run concurrently with other calls into the library.
+ * Unsubscribe from several topic filters in one UNSUBSCRIBE.
  */
-int mosquitto_lib_init(void);
+int mosquitto_unsubscribe_multiple(struct mosquitto *mosq,
+                                   int *mid,
+                                   int sub_count,
+                                   char *const *sub,
+                                   const mosquitto_property *properties);
 
 /**
- * Releases process-wide resources of the library; call it once when done with the library.
- *
- * Calling it more than once, or without `mosquitto_lib_init`, is harmless. Always returns
- * `MOSQ_ERR_SUCCESS`.
- *
- * # Safety
- * No pointer arguments; no client may be in use when it is called.
+ * `mosquitto_unsubscribe` with MQTT 5 UNSUBSCRIBE properties. The list stays the caller's.
  */
-int mosquitto_lib_cleanup(void);
+int mosquitto_unsubscribe_v5(struct mosquitto *mosq,
+                             int *mid,
+                             const char *sub,
+                             const mosquitto_property *properties);
 
 /**
- * One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
- * read, write and run keepalive. Returns an error when the connection is lost; it does not
- * reconnect. `max_packets` is accepted for compatibility (everything available is handled).
+ * Set the will: a message the broker publishes for this client if the connection ends without
+ * DISCONNECT. Takes effect at the next connect.
  */
-int mosquitto_loop(struct mosquitto *mosq, int timeout, int max_packets);
+int mosquitto_will_set(struct mosquitto *mosq,
+                       const char *topic,
+                       int payloadlen,
+                       const void *payload,
+                       int qos,
+                       bool retain);
 
 /**
- * Run the network loop until `mosquitto_disconnect` is called (returns MOSQ_ERR_SUCCESS),
- * reconnecting after lost connections, timeouts and refusals with the
- * `mosquitto_reconnect_delay_set` backoff. Errors retrying cannot cure (MOSQ_ERR_TLS,
- * MOSQ_ERR_PROTOCOL, MOSQ_ERR_AUTH, MOSQ_ERR_PROXY, …) end it and are returned, as in
- * libmosquitto.
- *
- * `timeout` (ms) caps each wait, as in libmosquitto. A negative one (libmosquitto: 1000 ms per
- * `select`) sets no cap: the loop sleeps until the next keepalive or timeout, a reconnect
- * delay's end, network activity or a command from another thread (every command and
- * `mosquitto_disconnect` wakes it), so an idle client wakes only for keepalive. Nothing the
- * application can observe depends on a wait ending early with nothing to do.
+ * `mosquitto_will_set` with MQTT 5 will properties (e.g. Will Delay Interval, Content Type).
+ * On success the library takes the list and frees it; on failure it stays the caller's.
+ * `MOSQ_ERR_NOT_SUPPORTED` for a list on an MQTT 3.1/3.1.1 client.
  */
-int mosquitto_loop_forever(struct mosquitto *mosq, int timeout, int max_packets);
+int mosquitto_will_set_v5(struct mosquitto *mosq,
+                          const char *topic,
+                          int payloadlen,
+                          const void *payload,
+                          int qos,
+                          bool retain,
+                          mosquitto_property *properties);
 
 /**
- * Start a thread that runs the network loop (and reconnects) until `mosquitto_loop_stop`.
- * `MOSQ_ERR_INVAL` if one is already running.
+ * Remove the will. Takes effect at the next connect.
  */
-int mosquitto_loop_start(struct mosquitto *mosq);
+int mosquitto_will_clear(struct mosquitto *mosq);
 
 /**
- * Stop the thread of `mosquitto_loop_start` and wait for it. It never hangs: with `force`
- * false a DISCONNECT being written gets a moment to go out first. `MOSQ_ERR_INVAL` when no
- * thread runs.
+ * Set the username and password sent in CONNECT; a NULL username removes both. Takes effect at
+ * the next connect.
  */
-int mosquitto_loop_stop(struct mosquitto *mosq, bool force);
-
-/**
- * External loop: call when the socket is readable.
- */
-int mosquitto_loop_read(struct mosquitto *mosq, int max_packets);
-
-/**
- * External loop: call when the socket is writable and `mosquitto_want_write` is true.
- */
-int mosquitto_loop_write(struct mosquitto *mosq, int max_packets);
-
-/**
- * External loop: call about once a second for keepalive and timeouts.
- */
-int mosquitto_loop_misc(struct mosquitto *mosq);
-
-/**
- * The client's socket descriptor, or -1 when there is none. It changes across reconnects.
- */
-int mosquitto_socket(struct mosquitto *mosq);
-
-/**
- * Whether the external loop should wait for the socket to be writable.
- */
-bool mosquitto_want_write(struct mosquitto *mosq);
-
-/**
- * Copies the message `src` into `dst`, duplicating its topic and payload.
- *
- * The copy's topic and payload are newly allocated and belong to the caller (free them with
- * `mosquitto_message_free_contents`, or free `dst` itself with `mosquitto_message_free` if it was
- * heap-allocated). Anything `dst` pointed to before is overwritten, not freed. The payload copy
- * is followed by a NUL byte. Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` if either pointer is
- * NULL, `src` has no topic, a negative `payloadlen`, or a NULL payload with a non-zero length;
- * `MOSQ_ERR_NOMEM` if memory runs out (then `dst` is left unchanged).
- *
- * # Safety
- * `dst` must be NULL or writable; `src` must be NULL or a message whose `topic` is NULL or a NUL-
- * terminated string and whose `payload` holds `payloadlen` readable bytes.
- */
-int mosquitto_message_copy(struct mosquitto_message *dst, const struct mosquitto_message *src);
-
-/**
- * Frees a heap-allocated message completely (topic, payload and the struct) and sets `*message`
- * to NULL.
- *
- * Use it for messages obtained from the library with ownership (for example from
- * `mosquitto_subscribe_simple`), never for the message passed to an `on_message` callback,
- * which the library frees itself. Does nothing if `message` or `*message` is NULL.
- *
- * # Safety
- * `message` must be NULL or point to NULL or to a message whose struct, topic and payload were
- * allocated with `malloc` (as the library allocates them) and are not used afterwards.
- */
-void mosquitto_message_free(struct mosquitto_message **message);
-
-/**
- * Frees the topic and payload of a message and sets both pointers to NULL, leaving the struct
- * itself to the caller (for example a message filled by `mosquitto_message_copy` on the stack).
- * Does nothing if `message` is NULL.
- *
- * # Safety
- * `message` must be NULL or a message whose `topic` and `payload` are NULL or were allocated with
- * `malloc` and are not used afterwards.
- */
-void mosquitto_message_free_contents(struct mosquitto_message *message);
+int mosquitto_username_pw_set(struct mosquitto *mosq, const char *username, const char *password);
 
 /**
  * Set an option that takes an `int` value. Options set before connecting apply to the next
@@ -926,6 +735,136 @@ int mosquitto_void_option(struct mosquitto *mosq, enum mosq_opt_t option, void *
  * `mosq` are `MOSQ_ERR_INVAL`.
  */
 int mosquitto_opts_set(struct mosquitto *mosq, enum mosq_opt_t option, void *value);
+
+/**
+ * Set the user data pointer passed to callbacks.
+ */
+void mosquitto_user_data_set(struct mosquitto *mosq, void *obj);
+
+/**
+ * The user data pointer passed to callbacks (NULL for a NULL handle).
+ */
+void *mosquitto_userdata(struct mosquitto *mosq);
+
+/**
+ * Set the delay between reconnect attempts of `loop_forever`/`loop_start`: `reconnect_delay`
+ * seconds, growing (linearly, or doubling when `reconnect_exponential_backoff`) up to
+ * `reconnect_delay_max` after consecutive failures. The default is 1 s fixed.
+ */
+int mosquitto_reconnect_delay_set(struct mosquitto *mosq,
+                                  unsigned int reconnect_delay,
+                                  unsigned int reconnect_delay_max,
+                                  bool reconnect_exponential_backoff);
+
+/**
+ * Most QoS 1 and 2 messages in flight at once (default 20; 0 = no limit). Messages beyond it
+ * wait in order.
+ */
+int mosquitto_max_inflight_messages_set(struct mosquitto *mosq, unsigned int max_inflight_messages);
+
+/**
+ * Kept for compatibility; it has no effect (as in libmosquitto 2.0, messages are retried on
+ * reconnect, not on a timer).
+ */
+void mosquitto_message_retry_set(struct mosquitto *mosq, unsigned int message_retry);
+
+/**
+ * Tell the library the application drives this client's loop from threads of its own. Culex is
+ * safe from any thread either way; what changes is that commands (publish, subscribe, ...)
+ * no longer write their packet on the caller's thread before returning: the loop does.
+ */
+int mosquitto_threaded_set(struct mosquitto *mosq, bool threaded);
+
+/**
+ * One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
+ * read, write and run keepalive. Returns an error when the connection is lost; it does not
+ * reconnect. `max_packets` is accepted for compatibility (everything available is handled).
+ */
+int mosquitto_loop(struct mosquitto *mosq, int timeout, int max_packets);
+
+/**
+ * Run the network loop until `mosquitto_disconnect` is called (returns MOSQ_ERR_SUCCESS),
+ * reconnecting after lost connections, timeouts and refusals with the
+ * `mosquitto_reconnect_delay_set` backoff. Errors retrying cannot cure (MOSQ_ERR_TLS,
+ * MOSQ_ERR_PROTOCOL, MOSQ_ERR_AUTH, MOSQ_ERR_PROXY, …) end it and are returned, as in
+ * libmosquitto.
+ *
+ * `timeout` (ms) caps each wait, as in libmosquitto. A negative one (libmosquitto: 1000 ms per
+ * `select`) sets no cap: the loop sleeps until the next keepalive or timeout, a reconnect
+ * delay's end, network activity or a command from another thread (every command and
+ * `mosquitto_disconnect` wakes it), so an idle client wakes only for keepalive. Nothing the
+ * application can observe depends on a wait ending early with nothing to do.
+ */
+int mosquitto_loop_forever(struct mosquitto *mosq, int timeout, int max_packets);
+
+/**
+ * Start a thread that runs the network loop (and reconnects) until `mosquitto_loop_stop`.
+ * `MOSQ_ERR_INVAL` if one is already running.
+ */
+int mosquitto_loop_start(struct mosquitto *mosq);
+
+/**
+ * Stop the thread of `mosquitto_loop_start` and wait for it. It never hangs: with `force`
+ * false a DISCONNECT being written gets a moment to go out first. `MOSQ_ERR_INVAL` when no
+ * thread runs.
+ */
+int mosquitto_loop_stop(struct mosquitto *mosq, bool force);
+
+/**
+ * External loop: call when the socket is readable.
+ */
+int mosquitto_loop_read(struct mosquitto *mosq, int max_packets);
+
+/**
+ * External loop: call when the socket is writable and `mosquitto_want_write` is true.
+ */
+int mosquitto_loop_write(struct mosquitto *mosq, int max_packets);
+
+/**
+ * External loop: call about once a second for keepalive and timeouts.
+ */
+int mosquitto_loop_misc(struct mosquitto *mosq);
+
+/**
+ * The client's socket descriptor, or -1 when there is none. It changes across reconnects.
+ */
+int mosquitto_socket(struct mosquitto *mosq);
+
+/**
+ * Whether the external loop should wait for the socket to be writable.
+ */
+bool mosquitto_want_write(struct mosquitto *mosq);
+
+/**
+ * The identifier (an `MQTT_PROP_*` value) of the property `property` points to, or 0 when
+ * `property` is NULL.
+ */
+int mosquitto_property_identifier(const mosquitto_property *property);
+
+/**
+ * The property after `proplist` in its list, or NULL at the end of the list or when `proplist`
+ * is NULL. Walk a list with
+ * `for (p = list; p != NULL; p = mosquitto_property_next(p)) { ... }`.
+ */
+const mosquitto_property *mosquitto_property_next(const mosquitto_property *proplist);
+
+/**
+ * Make `*dest` a new list holding copies of every property of `src`, in order (NULL when `src`
+ * is NULL or empty). Whatever `*dest` held before is overwritten, not freed. The copy belongs to
+ * the caller, who frees it with `mosquitto_property_free_all`.
+ *
+ * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `dest` is NULL; `MOSQ_ERR_NOMEM` when out of
+ * memory (with `*dest` NULL).
+ */
+int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_property *src);
+
+/**
+ * Free every property of the list `*properties` points to and set `*properties` to NULL. Only
+ * for lists the application owns (built with `mosquitto_property_add_*` or
+ * `mosquitto_property_copy_all`), never for lists given to a callback. NULL `properties` or NULL
+ * `*properties` do nothing.
+ */
+void mosquitto_property_free_all(mosquitto_property **properties);
 
 /**
  * Append a Byte property (e.g. `MQTT_PROP_PAYLOAD_FORMAT_INDICATOR`) to a list. `*proplist` may
@@ -1005,37 +944,6 @@ int mosquitto_property_add_string_pair(mosquitto_property **proplist,
                                        int identifier,
                                        const char *name,
                                        const char *value);
-
-/**
- * The identifier (an `MQTT_PROP_*` value) of the property `property` points to, or 0 when
- * `property` is NULL.
- */
-int mosquitto_property_identifier(const mosquitto_property *property);
-
-/**
- * The property after `proplist` in its list, or NULL at the end of the list or when `proplist`
- * is NULL. Walk a list with
- * `for (p = list; p != NULL; p = mosquitto_property_next(p)) { ... }`.
- */
-const mosquitto_property *mosquitto_property_next(const mosquitto_property *proplist);
-
-/**
- * Make `*dest` a new list holding copies of every property of `src`, in order (NULL when `src`
- * is NULL or empty). Whatever `*dest` held before is overwritten, not freed. The copy belongs to
- * the caller, who frees it with `mosquitto_property_free_all`.
- *
- * Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` when `dest` is NULL; `MOSQ_ERR_NOMEM` when out of
- * memory (with `*dest` NULL).
- */
-int mosquitto_property_copy_all(mosquitto_property **dest, const mosquitto_property *src);
-
-/**
- * Free every property of the list `*properties` points to and set `*properties` to NULL. Only
- * for lists the application owns (built with `mosquitto_property_add_*` or
- * `mosquitto_property_copy_all`), never for lists given to a callback. NULL `properties` or NULL
- * `*properties` do nothing.
- */
-void mosquitto_property_free_all(mosquitto_property **properties);
 
 /**
  * Whether property `identifier` may appear in packets of type `command` (a `CMD_*` value;
@@ -1190,78 +1098,6 @@ const mosquitto_property *mosquitto_property_read_string_pair(const mosquitto_pr
                                                               bool skip_first);
 
 /**
- * Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
- * connection on, reconnects included. With `username` (1 to 255 bytes) the proxy may ask for
- * username/password authentication (RFC 1929); `password` (at most 255 bytes, NULL for empty)
- * is used only with a username. The broker's host name is sent to the proxy, which resolves it.
- *
- * A proxy that refuses the credentials or cannot reach the broker ends the connection attempt
- * with `MOSQ_ERR_PROXY` (and a log line saying why). Returns `MOSQ_ERR_INVAL` for a NULL or
- * empty host, a port out of range, or credentials of the wrong length.
- */
-int mosquitto_socks5_set(struct mosquitto *mosq,
-                         const char *host,
-                         int port,
-                         const char *username,
-                         const char *password);
-
-/**
- * Connect to the broker of a domain found by DNS SRV lookup (RFC 2782): `host` is the domain,
- * and the records of `_secure-mqtt._tcp.<host>` (when TLS is configured) or `_mqtt._tcp.<host>`
- * name the brokers, tried lowest priority first and by weighted random choice among equal
- * priorities; an unreachable one falls back to the next. keepalive is 0 (off) or 5..=65535
- * seconds; `bind_address` as for `mosquitto_connect_bind` (NULL: any).
- *
- * Like `mosquitto_connect_async`, it returns at once and a loop finishes the job: the lookup
- * runs on a background thread (the nameservers of /etc/resolv.conf, or the one in the
- * environment variable `CULEX_DNS_SERVER`, as `IP` or `IP:port`). When the lookup fails
- * (no such domain, no records) the loop call returns `MOSQ_ERR_LOOKUP` and `on_disconnect`
- * gets `MOSQ_ERR_LOOKUP`, as in libmosquitto. Reconnects repeat the lookup. Works with
- * `mosquitto_socks5_set`: the proxy is asked to connect to the chosen target.
- */
-int mosquitto_connect_srv(struct mosquitto *mosq,
-                          const char *host,
-                          int keepalive,
-                          const char *bind_address);
-
-/**
- * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
- *
- * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's
- * current `errno`. Numbers that are not error values give "Unknown error.". The returned string
- * must not be freed or modified.
- *
- * # Safety
- * Any value may be passed. The result must not be freed or written.
- */
-const char *mosquitto_strerror(int mosq_errno);
-
-/**
- * Returns a constant, NUL-terminated English description of a CONNACK result: an MQTT 3.1/3.1.1
- * return code (0 to 5) or an MQTT 5 CONNACK reason code (0x80 and above).
- *
- * Codes that CONNACK cannot carry give a generic "unknown reason" text. The returned string must
- * not be freed or modified.
- *
- * # Safety
- * Any value may be passed. The result must not be freed or written.
- */
-const char *mosquitto_connack_string(int connack_code);
-
-/**
- * Returns a constant, NUL-terminated English name of an MQTT 5 reason code (the values of
- * `enum mqtt5_return_codes`, as found in CONNACK, PUBACK, SUBACK, DISCONNECT and the other
- * acknowledgements).
- *
- * Numbers that are not reason codes give "Unknown reason". Never NULL; the returned string must
- * not be freed or modified.
- *
- * # Safety
- * Any value may be passed. The result must not be freed or written.
- */
-const char *mosquitto_reason_string(int reason_code);
-
-/**
  * Configure certificate-based TLS. Call before connecting; it applies from the next connection.
  *
  * - `cafile`: a PEM file of trusted CA certificates; `capath`: a directory of them, named by
@@ -1330,6 +1166,170 @@ int mosquitto_tls_psk_set(struct mosquitto *mosq,
  * valid until the connection ends: do not keep it across callbacks, and do not free it.
  */
 void *mosquitto_ssl_get(struct mosquitto *mosq);
+
+/**
+ * Reports the version of the libmosquitto API this library implements.
+ *
+ * Each of `major`, `minor` and `revision` that is not NULL receives the matching part of the
+ * version. Returns the combined number `major * 1000000 + minor * 1000 + revision` (the value of
+ * `LIBMOSQUITTO_VERSION_NUMBER`), so a program can compare it with the header it was built with.
+ *
+ * # Safety
+ * Each pointer must be NULL or point to a writable `int`.
+ */
+int mosquitto_lib_version(int *major, int *minor, int *revision);
+
+/**
+ * Prepares the library for use; call it once before any other function.
+ *
+ * Installs the routing of the library's log messages to `on_log` callbacks. Calling it again is
+ * harmless. Always returns `MOSQ_ERR_SUCCESS`.
+ *
+ * # Safety
+ * No pointer arguments; not safe to run concurrently with other calls into the library.
+ */
+int mosquitto_lib_init(void);
+
+/**
+ * Releases process-wide resources of the library; call it once when done with the library.
+ *
+ * Calling it more than once, or without `mosquitto_lib_init`, is harmless. Always returns
+ * `MOSQ_ERR_SUCCESS`.
+ *
+ * # Safety
+ * No pointer arguments; no client may be in use when it is called.
+ */
+int mosquitto_lib_cleanup(void);
+
+/**
+ * Copies the message `src` into `dst`, duplicating its topic and payload.
+ *
+ * The copy's topic and payload are newly allocated and belong to the caller (free them with
+ * `mosquitto_message_free_contents`, or free `dst` itself with `mosquitto_message_free` if it was
+ * heap-allocated). Anything `dst` pointed to before is overwritten, not freed. The payload copy
+ * is followed by a NUL byte. Returns `MOSQ_ERR_SUCCESS`; `MOSQ_ERR_INVAL` if either pointer is
+ * NULL, `src` has no topic, a negative `payloadlen`, or a NULL payload with a non-zero length;
+ * `MOSQ_ERR_NOMEM` if memory runs out (then `dst` is left unchanged).
+ *
+ * # Safety
+ * `dst` must be NULL or writable; `src` must be NULL or a message whose `topic` is NULL or a NUL-
+ * terminated string and whose `payload` holds `payloadlen` readable bytes.
+ */
+int mosquitto_message_copy(struct mosquitto_message *dst, const struct mosquitto_message *src);
+
+/**
+ * Frees a heap-allocated message completely (topic, payload and the struct) and sets `*message`
+ * to NULL.
+ *
+ * Use it for messages obtained from the library with ownership (for example from
+ * `mosquitto_subscribe_simple`), never for the message passed to an `on_message` callback,
+ * which the library frees itself. Does nothing if `message` or `*message` is NULL.
+ *
+ * # Safety
+ * `message` must be NULL or point to NULL or to a message whose struct, topic and payload were
+ * allocated with `malloc` (as the library allocates them) and are not used afterwards.
+ */
+void mosquitto_message_free(struct mosquitto_message **message);
+
+/**
+ * Frees the topic and payload of a message and sets both pointers to NULL, leaving the struct
+ * itself to the caller (for example a message filled by `mosquitto_message_copy` on the stack).
+ * Does nothing if `message` is NULL.
+ *
+ * # Safety
+ * `message` must be NULL or a message whose `topic` and `payload` are NULL or were allocated with
+ * `malloc` and are not used afterwards.
+ */
+void mosquitto_message_free_contents(struct mosquitto_message *message);
+
+/**
+ * Returns a constant, NUL-terminated English description of a `mosq_err_t` error number.
+ *
+ * For `MOSQ_ERR_ERRNO` the text is the operating system's description of the calling thread's
+ * current `errno`. Numbers that are not error values give "Unknown error.". The returned string
+ * must not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_strerror(int mosq_errno);
+
+/**
+ * Returns a constant, NUL-terminated English description of a CONNACK result: an MQTT 3.1/3.1.1
+ * return code (0 to 5) or an MQTT 5 CONNACK reason code (0x80 and above).
+ *
+ * Codes that CONNACK cannot carry give a generic "unknown reason" text. The returned string must
+ * not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_connack_string(int connack_code);
+
+/**
+ * Returns a constant, NUL-terminated English name of an MQTT 5 reason code (the values of
+ * `enum mqtt5_return_codes`, as found in CONNACK, PUBACK, SUBACK, DISCONNECT and the other
+ * acknowledgements).
+ *
+ * Numbers that are not reason codes give "Unknown reason". Never NULL; the returned string must
+ * not be freed or modified.
+ *
+ * # Safety
+ * Any value may be passed. The result must not be freed or written.
+ */
+const char *mosquitto_reason_string(int reason_code);
+
+/**
+ * Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns
+ * 1; then disconnect cleanly and return `MOSQ_ERR_SUCCESS`. Blocks the calling thread.
+ *
+ * `client_id` NULL gives a random id (then `clean_session` must be true); `username` NULL means
+ * no credentials; `will` and `tls` NULL mean none. The client reconnects (and subscribes again)
+ * when the connection is lost. `MOSQ_ERR_INVAL` for a NULL `callback`, `topic` or `host` or an
+ * invalid QoS or subscription; `MOSQ_ERR_CONN_REFUSED` when the broker refuses the connection;
+ * `MOSQ_ERR_ACL_DENIED` when it refuses the subscription; otherwise the error of the failing
+ * step.
+ */
+int mosquitto_subscribe_callback(int (*callback)(struct mosquitto*,
+                                                 void*,
+                                                 const struct mosquitto_message*),
+                                 void *userdata,
+                                 const char *topic,
+                                 int qos,
+                                 const char *host,
+                                 int port,
+                                 const char *client_id,
+                                 int keepalive,
+                                 bool clean_session,
+                                 const char *username,
+                                 const char *password,
+                                 const struct libmosquitto_will *will,
+                                 const struct libmosquitto_tls *tls);
+
+/**
+ * Connect to a broker, subscribe to `topic`, wait for `msg_count` messages, disconnect cleanly
+ * and return them in `*messages`: an array of `msg_count` messages the caller frees with
+ * `mosquitto_message_free_contents()` on each element and then `free()` on the array. On error
+ * `*messages` is NULL. Blocks the calling thread.
+ *
+ * With `want_retained` false, retained messages sent because of the subscription are skipped
+ * and not counted. The other arguments are those of `mosquitto_subscribe_callback`.
+ * `MOSQ_ERR_INVAL` for a NULL `messages` or a `msg_count` below 1.
+ */
+int mosquitto_subscribe_simple(struct mosquitto_message **messages,
+                               int msg_count,
+                               bool want_retained,
+                               const char *topic,
+                               int qos,
+                               const char *host,
+                               int port,
+                               const char *client_id,
+                               int keepalive,
+                               bool clean_session,
+                               const char *username,
+                               const char *password,
+                               const struct libmosquitto_will *will,
+                               const struct libmosquitto_tls *tls);
 
 /**
  * Checks whether the topic name `topic` matches the subscription filter `sub`, honouring the

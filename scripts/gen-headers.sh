@@ -9,8 +9,7 @@
 #   include/mosquitto.h      module tree rooted at src/ffi/mod.rs            (cbindgen.toml)
 #   include/mqtt_protocol.h  src/ffi/mqtt_protocol.rs or .../mqtt_protocol/mod.rs
 #                                                                     (cbindgen-mqtt_protocol.toml)
-#   include/culex.h          src/ffi/culex.rs or src/ffi/culex/mod.rs, plus src/ffi/culex_*.rs
-#                            (cbindgen-culex.toml)
+#   include/culex.h          module tree rooted at src/ffi/culex/mod.rs     (cbindgen-culex.toml)
 # The `mod mqtt_protocol;` and `mod culex;` lines in src/ffi/mod.rs carry `/// cbindgen:ignore`
 # so their items appear only in their own header. A module that does not exist yet gives a header
 # with just its guards (and includes).
@@ -75,15 +74,8 @@ run_cbindgen --config cbindgen-mqtt_protocol.toml --output "$tmp/out/mqtt_protoc
     "$(module_root src/ffi/mqtt_protocol.rs src/ffi/mqtt_protocol/mod.rs)"
 # --quiet: cbindgen cannot see the libmosquitto types from this module alone and would warn about
 # each of them; cbindgen-culex.toml maps them to their C names.
-# culex.h gathers src/ffi/culex.rs (or culex/mod.rs) and every src/ffi/culex_*.rs (one file per
-# concern, e.g. culex_tls.rs), read as one module: module-level attributes and docs of the later
-# files are dropped so that the combination still parses.
-culex_all="$tmp/culex_all.rs"
-cat "$(module_root src/ffi/culex.rs src/ffi/culex/mod.rs)" > "$culex_all"
-for f in src/ffi/culex_*.rs; do
-    [ -f "$f" ] && grep -v -E '^[[:space:]]*(#!\[|//!)' "$f" >> "$culex_all"
-done
-run_cbindgen --quiet --config cbindgen-culex.toml --output "$tmp/out/culex.h" "$culex_all"
+run_cbindgen --quiet --config cbindgen-culex.toml --output "$tmp/out/culex.h" \
+    "$(module_root src/ffi/culex/mod.rs)"
 
 headers=(mosquitto.h mqtt_protocol.h culex.h)
 if [ "$check" = 1 ]; then

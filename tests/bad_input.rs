@@ -3,8 +3,9 @@
 //! error code (or its neutral value: NULL, -1, false, nothing) instead of crashing, hanging or
 //! silently accepting the call.
 //!
-//! - `every_export_has_a_bad_input_case` scans `src/ffi/*.rs` for exported functions and fails
-//!   when one of them has no row in the table below, so a new export needs a bad-input case.
+//! - `every_export_has_a_bad_input_case` scans the `.rs` files under `src/ffi/` (folders
+//!   included) for exported functions and fails when one of them has no row in the table below,
+//!   so a new export needs a bad-input case.
 //! - `bad_input_returns_libmosquitto_codes` runs every row on a fresh, never-connected handle
 //!   (each on its own thread with a deadline, so a hang is a failure, not a stuck test run).
 //! - `rejected_calls_log_why` checks that each call rejected for a bad argument on a valid handle
@@ -17,7 +18,9 @@
 //! the row says so in `reference`; Culex then follows the documented contract in `mosquitto.h`
 //! and the project's rule that bad input gives an error, never a crash or silent acceptance.
 
-#![allow(clippy::missing_safety_doc)]
+// These tests drive the C API, where every call is unsafe by nature and its contract is the
+// test's own; the crate's unsafe_op_in_unsafe_fn / undocumented_unsafe_blocks rules are for src/.
+#![allow(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 use std::collections::BTreeSet;
 use std::ffi::CStr;
@@ -28,26 +31,16 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use culex::ffi::boundary::errors::*;
+use culex::ffi::boundary::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
 use culex::ffi::callbacks::*;
+use culex::ffi::client::mosq_opt_t::*;
 use culex::ffi::client::*;
-use culex::ffi::client_v5::*;
 use culex::ffi::culex::*;
-use culex::ffi::culex_tls::*;
-use culex::ffi::errors::*;
 use culex::ffi::handle::mosquitto;
-use culex::ffi::helpers::*;
-use culex::ffi::library::*;
-use culex::ffi::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
-use culex::ffi::loops::*;
-use culex::ffi::message::*;
-use culex::ffi::options::mosq_opt_t::*;
-use culex::ffi::options::*;
 use culex::ffi::property::*;
-use culex::ffi::property_check::*;
-use culex::ffi::proxy_srv::*;
-use culex::ffi::strings::*;
 use culex::ffi::tls::*;
-use culex::ffi::topic::*;
+use culex::ffi::util::*;
 
 const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;
 const INVAL: c_int = MOSQ_ERR_INVAL as c_int;
@@ -1766,16 +1759,14 @@ fn describe(case: &Case) -> String {
 // ---------------------------------------------------------------------------------------------
 // The exports, from the source.
 
-/// Names of the `#[no_mangle]` / `#[unsafe(no_mangle)]` / `#[export_name]` functions in
-/// `src/ffi/*.rs`.
+/// Names of the `#[no_mangle]` / `#[unsafe(no_mangle)]` / `#[export_name]` functions in the `.rs`
+/// files under `src/ffi/` (its feature folders included).
 fn exports_in_source() -> BTreeSet<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
     let mut names = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).expect("read src/ffi") {
-        let path = entry.expect("dir entry").path();
-        if path.extension().map_or(true, |e| e != "rs") {
-            continue;
-        }
+    for path in files {
         let source = std::fs::read_to_string(&path).expect("read source");
         let mut pending_export = false;
         for line in source.lines() {
@@ -1803,6 +1794,18 @@ fn exports_in_source() -> BTreeSet<String> {
         }
     }
     names
+}
+
+/// Every `.rs` file under `dir`, folders included.
+fn rust_files(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src/ffi") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            rust_files(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
 }
 
 #[test]

@@ -371,7 +371,7 @@ fn checker_rejects_unguarded_exports() {
 
 #[test]
 fn guard_turns_a_panic_into_the_fallback_value() {
-    use culex::ffi::library::ffi_guard_panic_probe;
+    use culex::ffi::util::ffi_guard_panic_probe;
     assert_eq!(ffi_guard_panic_probe(-7, true), -7);
     assert_eq!(ffi_guard_panic_probe(42, true), 42);
     assert_eq!(ffi_guard_panic_probe(-7, false), 0);

@@ -6,10 +6,8 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use culex::ffi::errors::*;
-use culex::ffi::library::*;
-use culex::ffi::message::*;
-use culex::ffi::strings::*;
+use culex::ffi::boundary::errors::*;
+use culex::ffi::util::*;
 
 fn text(p: *const c_char) -> String {
     assert!(!p.is_null());
@@ -172,10 +170,8 @@ fn owned_message_lifecycle() {
     // A C callback may copy it; the copy outlives the original.
     let mut copy = empty_message();
     // SAFETY: both point to valid messages.
-    assert_eq!(
-        unsafe { mosquitto_message_copy(&mut copy, owned.as_ptr()) },
-        0
-    );
+    let rc = unsafe { mosquitto_message_copy(&mut copy, owned.as_ptr()) };
+    assert_eq!(rc, 0);
     drop(owned);
     assert_eq!(contents(&copy), ("a/b".to_string(), b"hello".to_vec()));
     // SAFETY: the contents came from mosquitto_message_copy.

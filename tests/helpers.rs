@@ -7,6 +7,10 @@
 //! Each helper call blocks, so it runs on its own thread; the test waits for the broker to log the
 //! helper's SUBACK before publishing, and for the helper's result with a deadline.
 
+// These tests drive the C API, where every call is unsafe by nature and its contract is the
+// test's own; the crate's unsafe_op_in_unsafe_fn / undocumented_unsafe_blocks rules are for src/.
+#![allow(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod common;
 #[path = "common/tls_certs.rs"]
 mod tls_certs;
@@ -21,11 +25,11 @@ use common::broker::{Broker, BrokerConfig};
 use common::client::{Client, MOSQ_ERR_CONN_REFUSED};
 use common::fake_broker::{packet, FakeBroker, CONNECT, DISCONNECT, SUBACK, SUBSCRIBE};
 use common::{free_port, unique, DEFAULT_TIMEOUT, PROMPT};
-use culex::ffi::errors::{MOSQ_ERR_ACL_DENIED, MOSQ_ERR_ERRNO, MOSQ_ERR_SUCCESS};
+use culex::ffi::boundary::errors::{MOSQ_ERR_ACL_DENIED, MOSQ_ERR_ERRNO, MOSQ_ERR_SUCCESS};
+use culex::ffi::client::mosquitto_socket;
 use culex::ffi::handle::mosquitto;
-use culex::ffi::helpers::*;
-use culex::ffi::loops::mosquitto_socket;
-use culex::ffi::message::{mosquitto_message, mosquitto_message_free_contents};
+use culex::ffi::util::*;
+use culex::ffi::util::{mosquitto_message, mosquitto_message_free_contents};
 use tls_certs::Certs;
 
 const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;

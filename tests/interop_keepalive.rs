@@ -19,7 +19,7 @@ use common::client::{Client, Ev};
 use common::fake_broker::{CONNACK, CONNECT, PINGREQ, PINGRESP};
 use common::proxy::{Dir, Proxy};
 use common::{unique, PROMPT};
-use culex::ffi::loops::{
+use culex::ffi::client::{
     mosquitto_loop_forever, mosquitto_loop_misc, mosquitto_loop_read, mosquitto_loop_write,
     mosquitto_want_write,
 };
@@ -196,14 +196,15 @@ fn external_loop(c: &Client, stop: &AtomicBool) -> i32 {
         if n < 0 {
             return -2;
         }
-        // SAFETY (the three calls): live handle.
         if pfd.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0 {
+            // SAFETY: live handle.
             let rc = unsafe { mosquitto_loop_read(c.mosq, 1) };
             if rc != 0 {
                 return rc;
             }
         }
         if pfd.revents & libc::POLLOUT != 0 {
+            // SAFETY: live handle.
             let rc = unsafe { mosquitto_loop_write(c.mosq, 1) };
             if rc != 0 {
                 return rc;
@@ -211,6 +212,7 @@ fn external_loop(c: &Client, stop: &AtomicBool) -> i32 {
         }
         if last_misc.elapsed() >= Duration::from_millis(200) {
             last_misc = Instant::now();
+            // SAFETY: live handle.
             let rc = unsafe { mosquitto_loop_misc(c.mosq) };
             if rc != 0 {
                 return rc;

@@ -1,6 +1,7 @@
 //! Threads and re-entrancy against a real broker: publishing from several threads while
 //! `loop_start` runs, calling the API from inside every callback in `loop_start` and
-//! `loop_forever` modes, and `loop_stop` returning promptly while the loop is stuck connecting.
+//! `loop_forever` modes, `loop_stop` returning promptly while the loop is stuck connecting, and
+//! `mosquitto_reinitialise` while the loop thread delivers messages.
 
 mod common;
 
@@ -16,8 +17,8 @@ use common::client::{
 };
 use common::fake_broker::FakeBroker;
 use common::{free_port, unique, DEFAULT_TIMEOUT, PROMPT};
+use culex::ffi::client::mosquitto_loop_forever;
 use culex::ffi::handle::mosquitto;
-use culex::ffi::loops::mosquitto_loop_forever;
 
 fn started(port: u16, id: &str) -> Client {
     let c = Client::new(Some(id), true);
@@ -154,6 +155,7 @@ fn reentrant_hook(base: String) -> common::client::Hook {
             Ev::Message(m) => {
                 reinstall();
                 if m.payload == b"final" {
+                    // SAFETY: the callback's own live handle.
                     let rc = unsafe { culex::ffi::client::mosquitto_disconnect(mosq) };
                     assert_eq!(rc, 0, "disconnect in on_message");
                 } else if m.topic.starts_with(&base)
@@ -373,4 +375,143 @@ fn on_log_receives_lines_from_the_loop_start_thread() {
     );
     assert_eq!(c.disconnect(), 0);
     assert_eq!(c.loop_stop(false), 0);
+}
+
+/// `mosquitto_reinitialise` while the `loop_start` thread delivers messages (the C twin is
+/// `tests-c/reinit_test.c`): a hook holds one `on_message` open, using the handle, while this
+/// thread reinitialises it. The call must wait for that callback, clear the callbacks, give the
+/// handle its new user data and leave it able to connect and receive again; three rounds.
+#[test]
+fn reinitialise_while_the_loop_thread_delivers() {
+    use culex::ffi::client::{mosquitto_reinitialise, mosquitto_user_data_set, mosquitto_userdata};
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Mutex;
+
+    const ROUNDS: usize = 3;
+    const WANT: usize = 20;
+    const WINDOW: usize = 20;
+    const HOLD: Duration = Duration::from_millis(50);
+
+    let broker = Broker::start(BrokerConfig::default());
+    let topic = unique("reinit");
+    let publisher = Arc::new(started(broker.port(), &unique("reinit-pub")));
+    let sub = Client::new(Some(&unique("reinit-sub")), true);
+    let shared = Arc::as_ptr(&sub.shared) as *mut std::os::raw::c_void;
+    let shared_addr = shared as usize;
+    let mut marker = 0u8;
+    let marker_ptr = &mut marker as *mut u8 as *mut std::os::raw::c_void;
+
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let hold = Arc::new(AtomicBool::new(false));
+    let in_hook = Arc::new(AtomicBool::new(false));
+    let misuse = Arc::new(AtomicBool::new(false));
+    let (held_tx, held_rx) = mpsc::channel::<()>();
+    let held_tx = Mutex::new(held_tx);
+    {
+        let (delivered, hold, in_hook, misuse) = (
+            Arc::clone(&delivered),
+            Arc::clone(&hold),
+            Arc::clone(&in_hook),
+            Arc::clone(&misuse),
+        );
+        sub.set_hook(Arc::new(move |mosq, ev| {
+            if !matches!(ev, Ev::Message(_)) {
+                return;
+            }
+            in_hook.store(true, Ordering::SeqCst);
+            // The handle in use on the loop thread while the test thread reinitialises it.
+            // SAFETY: the handle the callback was given.
+            if unsafe { mosquitto_userdata(mosq) } as usize != shared_addr {
+                misuse.store(true, Ordering::SeqCst);
+            }
+            if hold.swap(false, Ordering::SeqCst) {
+                let _ = held_tx.lock().unwrap().send(());
+                // Keep running while mosquitto_reinitialise is called (it must wait for this).
+                std::thread::sleep(HOLD);
+            }
+            delivered.fetch_add(1, Ordering::SeqCst);
+            in_hook.store(false, Ordering::SeqCst);
+        }));
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let feeder = {
+        let (publisher, stop, delivered, topic) = (
+            Arc::clone(&publisher),
+            Arc::clone(&stop),
+            Arc::clone(&delivered),
+            topic.clone(),
+        );
+        let events = Arc::clone(&sub.shared);
+        std::thread::spawn(move || {
+            let mut sent = 0usize;
+            let mut base = delivered.load(Ordering::SeqCst);
+            while !stop.load(Ordering::SeqCst) {
+                let now = delivered.load(Ordering::SeqCst);
+                if sent.saturating_sub(now - base) > WINDOW {
+                    // Ahead of the subscriber (or it is away): wait for a delivery, at most 10 ms.
+                    let seen = events.events.len();
+                    if !events
+                        .events
+                        .wait_until(Duration::from_millis(10), |evs| evs.len() > seen)
+                    {
+                        (sent, base) = (0, now);
+                    }
+                    continue;
+                }
+                match publisher.publish(&topic, b"reinitialise while delivering", 0, false) {
+                    Ok(_) | Err(4) => sent += 1, // MOSQ_ERR_NO_CONN while reconnecting
+                    Err(rc) => panic!("publish: rc {rc}"),
+                }
+            }
+        })
+    };
+
+    for round in 0..ROUNDS {
+        // SAFETY: live handle whose user data is its `Shared`.
+        unsafe { install_callbacks(sub.mosq, false) };
+        let from = sub.events().len();
+        assert_eq!(sub.connect(broker.port(), 60), 0);
+        assert_eq!(sub.loop_start(), 0);
+        assert!(
+            sub.events()
+                .wait_for_after(from, PROMPT, |e| matches!(e, Ev::Connect(0)))
+                .is_some(),
+            "round {round}: connected"
+        );
+        let mid = sub.subscribe(&topic, 0).unwrap();
+        assert_eq!(sub.wait_suback(mid, PROMPT), Some(vec![0]), "round {round}");
+        let start = delivered.load(Ordering::SeqCst);
+        let flowing = sub.events().wait_until(DEFAULT_TIMEOUT, |_| {
+            delivered.load(Ordering::SeqCst) >= start + WANT
+        });
+        assert!(flowing, "round {round}: messages flow");
+
+        hold.store(true, Ordering::SeqCst);
+        held_rx
+            .recv_timeout(DEFAULT_TIMEOUT)
+            .expect("an on_message is held");
+        let id = std::ffi::CString::new(unique("reinit-again")).unwrap();
+        // SAFETY: live handle, valid id; the marker outlives every use of the user data.
+        let rc = unsafe { mosquitto_reinitialise(sub.mosq, id.as_ptr(), true, marker_ptr) };
+        assert_eq!(rc, 0, "round {round}: reinitialise");
+        assert!(
+            !in_hook.load(Ordering::SeqCst),
+            "round {round}: reinitialise returned while on_message ran"
+        );
+        // SAFETY: live handle.
+        assert_eq!(unsafe { mosquitto_userdata(sub.mosq) }, marker_ptr);
+        assert_eq!(sub.disconnect(), 4, "not connected any more");
+        assert_eq!(sub.loop_stop(true), 3, "no loop thread any more");
+        // SAFETY: live handle; `Shared` is what its callbacks expect.
+        unsafe { mosquitto_user_data_set(sub.mosq, shared) };
+    }
+    assert!(
+        !misuse.load(Ordering::SeqCst),
+        "on_message saw another user data"
+    );
+    stop.store(true, Ordering::SeqCst);
+    feeder.join().expect("feeder thread");
+    assert_eq!(publisher.disconnect(), 0);
+    assert_eq!(publisher.loop_stop(false), 0);
 }

@@ -5,6 +5,10 @@
 //! hostname mismatch, expired certificate, missing client certificate, wrong PSK, OCSP) giving
 //! `MOSQ_ERR_TLS`, a log line naming the reason, and no MQTT CONNECT reaching the broker.
 
+// These tests drive the C API, where every call is unsafe by nature and its contract is the
+// test's own; the crate's unsafe_op_in_unsafe_fn / undocumented_unsafe_blocks rules are for src/.
+#![allow(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod common;
 #[path = "common/tls_certs.rs"]
 mod tls_certs;
@@ -20,12 +24,12 @@ use std::time::{Duration, Instant};
 use common::broker::{Broker, BrokerConfig};
 use common::client::{Client, Ev, MOSQ_ERR_SUCCESS};
 use common::{unique, DEFAULT_TIMEOUT};
+use culex::ffi::client::mosq_opt_t::*;
 use culex::ffi::client::{mosquitto_connect, mosquitto_connect_async, mosquitto_reconnect};
-use culex::ffi::culex_tls::{culex_tls_session_resumption_set, culex_tls_set_pem};
+use culex::ffi::client::{mosquitto_int_option, mosquitto_string_option, mosquitto_void_option};
+use culex::ffi::client::{mosquitto_loop, mosquitto_loop_forever};
+use culex::ffi::culex::{culex_tls_session_resumption_set, culex_tls_set_pem};
 use culex::ffi::handle::mosquitto;
-use culex::ffi::loops::{mosquitto_loop, mosquitto_loop_forever};
-use culex::ffi::options::mosq_opt_t::*;
-use culex::ffi::options::{mosquitto_int_option, mosquitto_string_option, mosquitto_void_option};
 use culex::ffi::tls::*;
 use foreign_types::ForeignType;
 use openssl::ssl::{SslAcceptor, SslContext, SslFiletype, SslMethod, SslVerifyMode};

@@ -7,7 +7,7 @@ use common::broker::{Broker, BrokerConfig};
 use common::client::{messages, Client, Ev, PropList, MOSQ_ERR_SUCCESS};
 use common::fake_broker::{FakeBroker, CONNECT};
 use common::{unique, PROMPT};
-use culex::ffi::options::MQTT_PROTOCOL_V31;
+use culex::ffi::client::MQTT_PROTOCOL_V31;
 
 const MOSQ_ERR_NOT_SUPPORTED: i32 = 10;
 

@@ -6,8 +6,6 @@
 //! Receive Maximum, send maximum, TCP_NODELAY, bind address) a scripted fake broker checks the
 //! effect. Expected codes were compared with Debian's libmosquitto 2.0.11.
 
-#![allow(clippy::missing_safety_doc)]
-
 mod common;
 
 use std::collections::HashMap;
@@ -20,16 +18,16 @@ use std::time::{Duration, Instant};
 
 use common::fake_broker::{FakeBroker, Packet, CONNECT, PUBLISH};
 use common::DEFAULT_TIMEOUT;
+use culex::ffi::boundary::errors::*;
+use culex::ffi::boundary::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
 use culex::ffi::callbacks::mosquitto_log_callback_set;
+use culex::ffi::client::mosq_opt_t::*;
+use culex::ffi::client::*;
 use culex::ffi::client::{mosquitto_connect, mosquitto_destroy, mosquitto_new, mosquitto_publish};
-use culex::ffi::errors::*;
+use culex::ffi::client::{mosquitto_loop, mosquitto_socket};
 use culex::ffi::handle::mosquitto;
-use culex::ffi::logging::{MOSQ_LOG_ERR, MOSQ_LOG_WARNING};
-use culex::ffi::loops::{mosquitto_loop, mosquitto_socket};
 use culex::ffi::mqtt_protocol::mqtt5_return_codes;
-use culex::ffi::options::mosq_opt_t::*;
-use culex::ffi::options::*;
-use culex::ffi::strings::mosquitto_reason_string;
+use culex::ffi::util::mosquitto_reason_string;
 use culex::protocol::ReasonCode;
 
 const SUCCESS: c_int = MOSQ_ERR_SUCCESS as c_int;
@@ -60,7 +58,10 @@ unsafe extern "C" fn record_log(
     if level != MOSQ_LOG_WARNING && level != MOSQ_LOG_ERR {
         return;
     }
-    let line = CStr::from_ptr(line).to_string_lossy().into_owned();
+    // SAFETY: the library passes a C string valid for the call.
+    let line = unsafe { CStr::from_ptr(line) }
+        .to_string_lossy()
+        .into_owned();
     log_lines()
         .lock()
         .unwrap_or_else(|p| p.into_inner())

@@ -33,8 +33,8 @@ fn idle_link_gets_pingreq_after_exactly_the_keepalive() {
     h.now = h.t0 + secs(K) - Duration::from_millis(1);
     h.session.handle_timeout(h.now).unwrap();
     assert!(!h.session.want_write());
-    h.at_secs(K);
-    h.session.handle_timeout(h.now).unwrap();
+    h.drive().unwrap();
+    assert_eq!(h.elapsed_secs(), K as f64);
     assert!(h.session.ping_outstanding());
     assert_eq!(h.sent_bytes(), [0xC0, 0]);
     // Only one PINGREQ while one is outstanding.
@@ -47,21 +47,20 @@ fn idle_link_gets_pingreq_after_exactly_the_keepalive() {
     assert!(!h.session.ping_outstanding());
     // Last sent at K (the PINGREQ), last received at K + 1: next PINGREQ due at 2K.
     assert_eq!(h.session.poll_timeout(), Some(h.t0 + secs(2 * K)));
-    h.at_secs(2 * K);
-    h.session.handle_timeout(h.now).unwrap();
+    h.drive().unwrap();
     assert_eq!(summary(&h.sent()), ["PINGREQ"]);
 }
 
 #[test]
 fn missing_pingresp_fails_with_keepalive() {
     let mut h = connected_with_keepalive(K as u16);
-    h.at_secs(K);
-    h.session.handle_timeout(h.now).unwrap();
+    h.drive().unwrap();
+    assert_eq!(h.elapsed_secs(), K as f64);
     assert_eq!(summary(&h.sent()), ["PINGREQ"]);
     h.now = h.t0 + secs(2 * K) - Duration::from_millis(1);
     assert_eq!(h.session.handle_timeout(h.now), Ok(()));
-    h.at_secs(2 * K);
-    assert_eq!(h.session.handle_timeout(h.now), Err(Error::Keepalive));
+    assert_eq!(h.drive(), Err(Error::Keepalive));
+    assert_eq!(h.elapsed_secs(), (2 * K) as f64);
     assert_eq!(h.session.state(), State::Offline);
     assert_eq!(h.session.poll_timeout(), None);
 }

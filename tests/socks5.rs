@@ -21,9 +21,8 @@ use common::broker::{Broker, BrokerConfig};
 use common::client::{Client, Ev};
 use common::events::EventLog;
 use common::{unique, PROMPT};
+use culex::ffi::client::mosquitto_socks5_set;
 use culex::ffi::client::*;
-use culex::ffi::loops::*;
-use culex::ffi::proxy_srv::mosquitto_socks5_set;
 
 const MOSQ_ERR_PROXY: i32 = 16;
 

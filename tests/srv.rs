@@ -19,8 +19,8 @@ use common::broker::{Broker, BrokerConfig};
 use common::client::{Client, Ev};
 use common::events::EventLog;
 use common::{unique, PROMPT};
+use culex::ffi::client::mosquitto_connect_srv;
 use culex::ffi::client::mosquitto_reconnect_async;
-use culex::ffi::proxy_srv::mosquitto_connect_srv;
 use culex::ffi::tls::mosquitto_tls_set;
 
 const MOSQ_ERR_LOOKUP: i32 = 20;

@@ -6,8 +6,8 @@ use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int};
 use std::ptr;
 
-use culex::ffi::errors::{MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_SUCCESS};
-use culex::ffi::topic::*;
+use culex::ffi::boundary::errors::{MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_SUCCESS};
+use culex::ffi::util::*;
 use culex::protocol::topic::{self, TopicError};
 
 const OK: c_int = MOSQ_ERR_SUCCESS as c_int;
@@ -283,6 +283,7 @@ fn tokenise(topic: &[u8]) -> Result<Vec<Option<String>>, c_int> {
             // SAFETY: the array holds `count` entries, each NULL or a C string.
             let entry = unsafe { *array.add(i) };
             (!entry.is_null()).then(|| {
+                // SAFETY: not NULL: a C string from tokenise.
                 unsafe { CStr::from_ptr(entry) }
                     .to_string_lossy()
                     .into_owned()
@@ -295,10 +296,8 @@ fn tokenise(topic: &[u8]) -> Result<Vec<Option<String>>, c_int> {
         return Ok(levels);
     }
     // SAFETY: the array came from tokenise with this count.
-    assert_eq!(
-        unsafe { mosquitto_sub_topic_tokens_free(&mut array, count) },
-        OK
-    );
+    let rc = unsafe { mosquitto_sub_topic_tokens_free(&mut array, count) };
+    assert_eq!(rc, OK);
     assert!(array.is_null(), "tokens_free must reset the pointer");
     Ok(levels)
 }

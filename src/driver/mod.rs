@@ -22,6 +22,8 @@
 //!
 //! This floor knows nothing about C: no raw pointers, no error numbers, no callbacks' shapes.
 
+#![forbid(unsafe_code)]
+
 mod backoff;
 mod connect;
 mod immediate;
@@ -181,22 +183,7 @@ impl Client {
     /// A new, unconnected client.
     pub fn new(config: SessionConfig) -> Result<Client, Error> {
         Ok(Client {
-            core: Mutex::new(Core {
-                session: Session::new(config),
-                target: None,
-                conn: Conn::Idle,
-                out: Vec::new(),
-                out_pos: 0,
-                out_busy_at: None,
-                events: None,
-                user_disconnect: false,
-                backoff: Backoff::default(),
-                tcp_nodelay: false,
-                tls: None,
-                proxy: None,
-                srv: false,
-                default_bind: None,
-            }),
+            core: Mutex::new(Core::new(config)),
             wake: OnceLock::new(),
             polling: AtomicBool::new(false),
             stop: AtomicBool::new(false),
@@ -206,6 +193,21 @@ impl Client {
             burst: AtomicBool::new(false),
             loop_thread: Mutex::new(None),
         })
+    }
+
+    /// Start over as a new client with `config`: the connection (if any) is closed without
+    /// DISCONNECT, queued messages and pending events are dropped, and every setting (target,
+    /// TLS, proxy, backoff, …) is back to what [`Client::new`] gives. The caller stops the loop
+    /// thread first. Through `&self`, so that other threads holding the client stay sound; the
+    /// wake-up descriptor, if one was made, is kept for the loops to come.
+    pub fn reinitialise(&self, config: SessionConfig) {
+        // As a new client: not threaded (libmosquitto's reinitialise forgets threaded_set too),
+        // no burst underway.
+        self.threaded.store(false, Ordering::Relaxed);
+        self.burst.store(false, Ordering::Relaxed);
+        let old = std::mem::replace(&mut *self.lock(), Core::new(config));
+        // Closed outside the lock.
+        drop(old);
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
@@ -409,6 +411,26 @@ pub(crate) fn wake_of(slot: &OnceLock<Wake>) -> Result<&Wake, Error> {
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Core {
+    /// The state of a new, unconnected client.
+    fn new(config: SessionConfig) -> Core {
+        Core {
+            session: Session::new(config),
+            target: None,
+            conn: Conn::Idle,
+            out: Vec::new(),
+            out_pos: 0,
+            out_busy_at: None,
+            events: None,
+            user_disconnect: false,
+            backoff: Backoff::default(),
+            tcp_nodelay: false,
+            tls: None,
+            proxy: None,
+            srv: false,
+            default_bind: None,
+        }
+    }
+
     /// Queue a driver-level event.
     pub(crate) fn push_event(&mut self, event: ClientEvent) {
         self.events

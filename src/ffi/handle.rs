@@ -1,51 +1,39 @@
 //! `struct mosquitto`: the opaque client handle C code holds, and the few helpers that turn its
-//! pointer into a Rust reference. Event dispatch to the C callbacks lives here too, because it
-//! needs the handle pointer to pass back.
+//! pointer into a Rust reference.
 
-#![allow(non_camel_case_types)]
-
-use std::os::raw::{c_char, c_int, c_void};
+use std::os::raw::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::callbacks::{CallbackTable, Callbacks, MessageCallback, MessageV5Callback};
-use super::errors::error_code;
-use super::logging as capture;
-use super::message::mosquitto_message;
-use super::property::LentList;
-use crate::driver::{Client, ClientEvent, EventSink};
-use crate::protocol::AckKind;
-use crate::session::Event;
+use crate::driver::Client;
+use crate::ffi::boundary::logging as capture;
+use crate::ffi::callbacks::dispatch::Dispatch;
+use crate::ffi::callbacks::Callbacks;
 
 /// A client instance. Opaque to C: created by `mosquitto_new`, freed by `mosquitto_destroy`.
 pub struct mosquitto {
     pub(crate) client: Arc<Client>,
-    pub(crate) callbacks: Mutex<CallbackTable>,
+    pub(crate) callbacks: Mutex<Callbacks>,
     pub(crate) userdata: AtomicPtr<c_void>,
     /// Whether an `on_log` callback is set (checked on every call, so kept outside the mutex).
     pub(crate) wants_log: AtomicBool,
 }
 
 impl mosquitto {
-    /// A copy of the callbacks, taken without holding the lock while any of them runs.
-    pub(crate) fn callbacks(&self) -> Callbacks {
-        self.table().get_all()
-    }
-
-    /// The callback table, locked (briefly: no C call is made while it is held).
+    /// What `read` takes from the callbacks, under their lock (held briefly: no C call may be
+    /// made while it is held, so `read` only copies function pointers out).
     #[inline]
-    pub(crate) fn table(&self) -> std::sync::MutexGuard<'_, CallbackTable> {
-        self.callbacks.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn callbacks<T>(&self, read: impl FnOnce(&Callbacks) -> T) -> T {
+        read(&self.callbacks.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Change callbacks (`store` gets all of them) and keep `wants_log` in step.
-    pub(crate) fn update_callbacks(&self, store: impl FnOnce(&mut Callbacks)) {
-        let mut table = self.table();
-        let mut all = table.get_all();
-        store(&mut all);
-        table.set_all(all);
-        self.wants_log
-            .store(all.on_log.is_some(), Ordering::Relaxed);
+    /// Change callbacks and keep `wants_log` in step.
+    pub(crate) fn set_callbacks(&self, store: impl FnOnce(&mut Callbacks)) {
+        let mut callbacks = self.callbacks.lock().unwrap_or_else(|p| p.into_inner());
+        store(&mut callbacks);
+        callbacks.tidy();
+        let wants_log = callbacks.more_ref().is_some_and(|m| m.on_log.is_some());
+        self.wants_log.store(wants_log, Ordering::Relaxed);
     }
 
     pub(crate) fn userdata(&self) -> *mut c_void {
@@ -69,7 +57,7 @@ impl mosquitto {
     #[inline(never)]
     fn deliver_logs(&self) {
         let lines = capture::take();
-        let Some(on_log) = self.callbacks().on_log else {
+        let Some(on_log) = self.callbacks(|c| c.more_ref().and_then(|m| m.on_log)) else {
             return;
         };
         for (level, line) in lines {
@@ -114,221 +102,6 @@ impl mosquitto {
 
     /// An event sink that calls this handle's C callbacks.
     pub(crate) fn sink(&self) -> Dispatch {
-        Dispatch {
-            mosq: self.as_ptr(),
-        }
-    }
-}
-
-/// Turn a handle pointer into a reference, or `None` for NULL.
-///
-/// # Safety
-/// `mosq` must be NULL or a pointer returned by `mosquitto_new` and not yet destroyed.
-pub(crate) unsafe fn handle<'a>(mosq: *mut mosquitto) -> Option<&'a mosquitto> {
-    mosq.as_ref()
-}
-
-/// Get the handle or return `MOSQ_ERR_INVAL` (with a log line) from the enclosing function.
-macro_rules! handle_or_inval {
-    ($mosq:expr) => {
-        match unsafe { $crate::ffi::handle::handle($mosq) } {
-            Some(h) => h,
-            None => {
-                ::log::warn!("{}: mosq is NULL", $crate::ffi::function_name!());
-                return $crate::ffi::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
-            }
-        }
-    };
-}
-pub(crate) use handle_or_inval;
-
-/// Hand a received message to `on_message` and `on_message_v5`. The message and its properties
-/// are the library's and live until the callbacks return.
-fn deliver_message(
-    mosq: *mut mosquitto,
-    obj: *mut c_void,
-    (on_message, on_message_v5): (Option<MessageCallback>, Option<MessageV5Callback>),
-    publish: crate::protocol::Publish,
-) {
-    let mut topic = publish.topic.into_bytes();
-    topic.push(0);
-    let mut payload = publish.payload;
-    let payloadlen = payload.len() as c_int;
-    let payload_ptr = if payload.is_empty() {
-        std::ptr::null_mut()
-    } else {
-        // The codec leaves room for this NUL, as libmosquitto's payloads have one.
-        payload.push(0);
-        payload.as_mut_ptr() as *mut c_void
-    };
-    let message = mosquitto_message {
-        mid: c_int::from(publish.packet_id),
-        topic: topic.as_mut_ptr() as *mut c_char,
-        payload: payload_ptr,
-        payloadlen,
-        qos: c_int::from(publish.qos.as_u8()),
-        retain: publish.retain,
-    };
-    // SAFETY: C function pointers supplied by the application for this handle, called with the
-    // handle, its user data and a message valid for the duration of the call.
-    if let Some(f) = on_message {
-        unsafe { f(mosq, obj, &message) };
-    }
-    if let Some(f) = on_message_v5 {
-        let props = LentList::new(&publish.properties);
-        unsafe { f(mosq, obj, &message, props.as_ptr()) };
-    }
-}
-
-/// Calls the C callbacks of one handle for driver events.
-pub(crate) struct Dispatch {
-    mosq: *mut mosquitto,
-}
-
-// SAFETY: the handle outlives every loop thread (`mosquitto_destroy` stops the thread before it
-// frees the handle), and everything the dispatcher touches in it is thread-safe.
-unsafe impl Send for Dispatch {}
-
-impl Dispatch {
-    fn handle(&self) -> &mosquitto {
-        // SAFETY: see the Send impl: the handle is alive while a dispatcher exists.
-        unsafe { &*self.mosq }
-    }
-}
-
-impl EventSink for Dispatch {
-    fn deliver(&self, _client: &Client, event: ClientEvent) {
-        let h = self.handle();
-        h.flush_logs();
-        let (mosq, obj) = (self.mosq, h.userdata());
-        // SAFETY (all calls below): C function pointers supplied by the application for this
-        // handle, called with the handle, its user data and arguments valid for the call.
-        match event {
-            ClientEvent::Session(Event::ConnAck {
-                reason_code,
-                session_present,
-                properties,
-            }) => {
-                let cb = h.callbacks();
-                let rc = c_int::from(reason_code);
-                let flags = c_int::from(session_present);
-                if let Some(f) = cb.on_connect {
-                    unsafe { f(mosq, obj, rc) };
-                }
-                if let Some(f) = cb.on_connect_with_flags {
-                    unsafe { f(mosq, obj, rc, flags) };
-                }
-                if let Some(f) = cb.on_connect_v5 {
-                    let props = LentList::new(&properties);
-                    unsafe { f(mosq, obj, rc, flags, props.as_ptr()) };
-                }
-            }
-            ClientEvent::Session(Event::Published {
-                mid,
-                reason_code,
-                properties,
-                ack,
-            }) => {
-                let (on_publish, on_publish_v5) = h.table().publish();
-                // A PUBREC refusing the message is told to on_publish_v5 only, as libmosquitto
-                // does (on_publish has no reason code to tell it apart from a success).
-                let on_publish = on_publish.filter(|_| ack != Some(AckKind::PubRec));
-                if let Some(f) = on_publish {
-                    unsafe { f(mosq, obj, c_int::from(mid)) };
-                }
-                if let Some(f) = on_publish_v5 {
-                    let props = LentList::new(&properties);
-                    unsafe {
-                        f(
-                            mosq,
-                            obj,
-                            c_int::from(mid),
-                            c_int::from(reason_code),
-                            props.as_ptr(),
-                        )
-                    };
-                }
-            }
-            ClientEvent::Session(Event::Message(publish)) => {
-                let fns = h.table().message();
-                if fns.0.is_some() || fns.1.is_some() {
-                    deliver_message(mosq, obj, fns, publish);
-                }
-            }
-            ClientEvent::Session(Event::SubAck {
-                mid,
-                reason_codes,
-                properties,
-            }) => {
-                let cb = h.callbacks();
-                if cb.on_subscribe.is_some() || cb.on_subscribe_v5.is_some() {
-                    let granted: Vec<c_int> =
-                        reason_codes.iter().map(|&c| c_int::from(c)).collect();
-                    let (mid, count) = (c_int::from(mid), granted.len() as c_int);
-                    if let Some(f) = cb.on_subscribe {
-                        unsafe { f(mosq, obj, mid, count, granted.as_ptr()) };
-                    }
-                    if let Some(f) = cb.on_subscribe_v5 {
-                        let props = LentList::new(&properties);
-                        unsafe { f(mosq, obj, mid, count, granted.as_ptr(), props.as_ptr()) };
-                    }
-                }
-            }
-            ClientEvent::Session(Event::UnsubAck {
-                mid, properties, ..
-            }) => {
-                let cb = h.callbacks();
-                if let Some(f) = cb.on_unsubscribe {
-                    unsafe { f(mosq, obj, c_int::from(mid)) };
-                }
-                if let Some(f) = cb.on_unsubscribe_v5 {
-                    let props = LentList::new(&properties);
-                    unsafe { f(mosq, obj, c_int::from(mid), props.as_ptr()) };
-                }
-            }
-            ClientEvent::Session(Event::Auth {
-                reason_code,
-                method,
-                data,
-                properties,
-            }) => {
-                super::culex::deliver_auth(
-                    mosq,
-                    obj,
-                    reason_code,
-                    &method,
-                    data.as_deref(),
-                    &properties,
-                );
-            }
-            ClientEvent::Disconnected(reason) => {
-                // A broker's MQTT 5 DISCONNECT gives its reason code and properties, as in
-                // libmosquitto; otherwise 0 (our DISCONNECT) or the error's code.
-                let server = h.client.with_session(|s| s.take_server_disconnect());
-                let rc = match (&server, &reason) {
-                    (Some(d), _) => c_int::from(d.reason_code),
-                    (None, reason) => reason.as_ref().map_or(0, error_code),
-                };
-                let cb = h.callbacks();
-                if let Some(f) = cb.on_disconnect {
-                    unsafe { f(mosq, obj, rc) };
-                }
-                if let Some(f) = cb.on_disconnect_v5 {
-                    let props = server.map(|d| d.properties).unwrap_or_default();
-                    let props = LentList::new(&props);
-                    unsafe { f(mosq, obj, rc, props.as_ptr()) };
-                }
-            }
-        }
-        h.flush_logs();
-    }
-
-    fn quiet(&self, _client: &Client) {
-        self.handle().flush_logs();
-    }
-
-    fn scope(&self, body: &mut dyn FnMut()) {
-        let _capture = capture::Capture::begin(&self.handle().wants_log);
-        body();
+        Dispatch::new(self)
     }
 }

@@ -1,10 +1,14 @@
 //! The C boundary: the only `extern "C"` code of Culex, with libmosquitto 2.0's names and numbers.
 //!
 //! Rules every export follows (a test checks the first two):
-//! - its body runs inside [`ffi_guard!`], so a panic becomes an error value and a log line, never
+//! - its body runs inside `ffi_guard!`, so a panic becomes an error value and a log line, never
 //!   an unwind into C;
-//! - every pointer argument is checked before use ([`check_null!`], [`handle!`]); NULL gives
-//!   `MOSQ_ERR_INVAL` (or the neutral value of the return type) and a log line;
+//! - it reaches its handle only through `enter!`, which answers a NULL handle with
+//!   `MOSQ_ERR_INVAL` (or the neutral value of the return type, `Answer`) and a log line, never
+//!   forms a `&mut` to a handle, and delivers the log lines of the call to `on_log`;
+//! - every other pointer argument is checked before use (the helpers of `boundary::args`, or
+//!   `check_null!` in exports without a handle); NULL gives `MOSQ_ERR_INVAL` (or the neutral
+//!   value) and a log line;
 //! - raw pointer conversions go through the helpers of this module and nowhere else;
 //! - no Rust lock or `&mut` on a session is held while C code (a callback) runs.
 //!
@@ -28,7 +32,25 @@ macro_rules! ffi_guard {
     }};
 }
 
-/// Return `MOSQ_ERR_INVAL` (logging the argument's name) when a pointer argument is NULL.
+/// The one way an export reaches its handle: `enter!(mosq, |h| body)`, the export's whole body
+/// inside its `ffi_guard!`.
+///
+/// `mosq` NULL: the export answers the neutral value of its return type (see `Answer`) and logs
+/// "<export>: mosq is NULL". Otherwise `body` runs with `h: &mosquitto` (never `&mut`: the loop
+/// thread and other threads may hold the handle at the same time) and with the handle's log
+/// capture on; what it logged reaches `on_log` after it returns, with no lock held. Bodies are one
+/// call of an inner function returning `Result<(), c_int>` (or the export's plain value).
+///
+/// It expands to a call of the unsafe `enter_handle`: write it inside `unsafe { }` with a `// SAFETY:`
+/// line (the export's contract: `mosq` is NULL or a live handle, the other pointers NULL or valid).
+macro_rules! enter {
+    ($mosq:expr, $body:expr) => {
+        $crate::ffi::enter_handle($mosq, $crate::ffi::function_name!(), $body)
+    };
+}
+
+/// Return `MOSQ_ERR_INVAL` (logging the argument's name) when a pointer argument other than the
+/// handle is NULL, in exports that take no handle.
 macro_rules! check_null {
     ($ptr:expr) => {
         if $ptr.is_null() {
@@ -37,7 +59,7 @@ macro_rules! check_null {
                 $crate::ffi::function_name!(),
                 stringify!($ptr)
             );
-            return $crate::ffi::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
+            return $crate::ffi::boundary::errors::MOSQ_ERR_INVAL as ::std::os::raw::c_int;
         }
     };
 }
@@ -55,37 +77,115 @@ macro_rules! function_name {
     }};
 }
 
-#[allow(unused_imports)]
-pub(crate) use {check_null, ffi_guard, function_name};
+// `ffi_guard!`, `enter!` and `check_null!` reach the submodules by textual scope (they are
+// defined before the `mod` lines); `function_name!` is also named by path from inside them.
+pub(crate) use function_name;
 
-pub(crate) mod args;
+pub mod boundary;
 pub mod callbacks;
 pub mod client;
-pub mod client_v5;
-pub mod connect;
 /// cbindgen:ignore
 pub mod culex;
-/// cbindgen:ignore
-pub mod culex_tls;
-pub mod errors;
 pub mod handle;
-pub mod helpers;
-pub mod library;
-pub mod logging;
-pub mod loops;
-pub mod message;
 /// cbindgen:ignore
 pub mod mqtt_protocol;
-pub mod options;
 pub mod property;
-pub mod property_check;
-pub mod property_read;
-pub mod proxy_srv;
-pub mod strings;
 pub mod tls;
-pub mod topic;
+pub mod util;
 
 use std::any::Any;
+use std::os::raw::{c_int, c_void};
+
+use boundary::errors::{MOSQ_ERR_INVAL, MOSQ_ERR_SUCCESS};
+use handle::mosquitto;
+
+/// What an export answers, from what its body gave or for a NULL handle: chosen by the body's
+/// type, so that no export picks its neutral value by hand.
+pub(crate) trait Answer {
+    /// The export's C return type.
+    type C;
+    /// The answer for a NULL handle.
+    fn null_handle() -> Self::C;
+    /// The answer for what the body gave.
+    fn answer(self) -> Self::C;
+}
+
+/// `int` exports: `MOSQ_ERR_SUCCESS` or the error's code; `MOSQ_ERR_INVAL` for a NULL handle.
+impl Answer for Result<(), c_int> {
+    type C = c_int;
+    fn null_handle() -> c_int {
+        MOSQ_ERR_INVAL as c_int
+    }
+    fn answer(self) -> c_int {
+        match self {
+            Ok(()) => MOSQ_ERR_SUCCESS as c_int,
+            Err(code) => code,
+        }
+    }
+}
+
+/// `void` exports.
+impl Answer for () {
+    type C = ();
+    fn null_handle() {}
+    fn answer(self) {}
+}
+
+/// `bool` exports (`mosquitto_want_write`): false for a NULL handle.
+impl Answer for bool {
+    type C = bool;
+    fn null_handle() -> bool {
+        false
+    }
+    fn answer(self) -> bool {
+        self
+    }
+}
+
+/// Pointer exports (`mosquitto_userdata`, `mosquitto_ssl_get`): NULL for a NULL handle.
+impl Answer for *mut c_void {
+    type C = *mut c_void;
+    fn null_handle() -> *mut c_void {
+        std::ptr::null_mut()
+    }
+    fn answer(self) -> *mut c_void {
+        self
+    }
+}
+
+/// `mosquitto_socket`'s answer: the descriptor, or -1 (no socket), also for a NULL handle.
+pub(crate) struct Socket(pub c_int);
+
+impl Answer for Socket {
+    type C = c_int;
+    fn null_handle() -> c_int {
+        -1
+    }
+    fn answer(self) -> c_int {
+        self.0
+    }
+}
+
+/// The function behind `enter!` (which passes the export's name for the log line).
+///
+/// # Safety
+/// `mosq` is NULL or a handle returned by `mosquitto_new` that is not destroyed before this
+/// returns.
+pub(crate) unsafe fn enter_handle<R: Answer>(
+    mosq: *mut mosquitto,
+    function: &str,
+    body: impl FnOnce(&mosquitto) -> R,
+) -> R::C {
+    // SAFETY: the caller's contract. Only shared references are made from a handle pointer (the
+    // one `Box` is `mosquitto_destroy`'s, once nothing else can reach the handle).
+    match unsafe { mosq.as_ref() } {
+        Some(h) => h.with_logs(body).answer(),
+        None => {
+            log::warn!("{function}: mosq is NULL");
+            R::null_handle()
+        }
+    }
+}
 
 /// Log a panic caught at the boundary.
 pub(crate) fn report_panic(payload: &(dyn Any + Send)) {

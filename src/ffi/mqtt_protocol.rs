@@ -7,8 +7,6 @@
 //! items out of `mosquitto.h`. C enums may give one value several names, Rust enums may not, so
 //! the second and third names of a value are plain constants (they become `#define`s).
 
-#![allow(non_camel_case_types, non_upper_case_globals)]
-
 use std::os::raw::c_int;
 
 /// Protocol level byte of an MQTT 3.1 CONNECT.

@@ -6,17 +6,15 @@
 //! context is built at the next connect, so a bad cipher list or an unusable file shows there as
 //! `MOSQ_ERR_TLS` with a log line naming the reason. Settings apply from the next connection.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::ffi::{CStr, OsStr};
 use std::os::raw::{c_char, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
+use crate::ffi::boundary::args::refuse;
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::mosquitto;
 use crate::net::tls::{PasswordFn, Psk, Source, TlsVersion};
 
 /// The OpenSSL-style password callback of `mosquitto_tls_set`: write the password into `buf`
@@ -40,15 +38,9 @@ pub(crate) unsafe fn opt_path(ptr: *const c_char) -> Option<PathBuf> {
     if ptr.is_null() {
         return None;
     }
-    Some(PathBuf::from(OsStr::from_bytes(
-        CStr::from_ptr(ptr).to_bytes(),
-    )))
-}
-
-/// `MOSQ_ERR_INVAL` with a log line.
-pub(crate) fn inval(function: &str, why: &str) -> c_int {
-    log::warn!("{function}: {why}");
-    MOSQ_ERR_INVAL as c_int
+    // SAFETY: not NULL; a C string by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    Some(PathBuf::from(OsStr::from_bytes(bytes)))
 }
 
 /// Wrap the application's password callback for the TLS layer. The handle pointer is passed back
@@ -73,9 +65,69 @@ pub(crate) fn password_fn(h: &mosquitto, callback: PwCallback) -> Option<Arc<Pas
     }))
 }
 
+/// An OpenSSL cipher list argument: NULL is `None` (OpenSSL's defaults); text that is not UTF-8
+/// is refused.
+///
+/// # Safety
+/// `ciphers` is NULL or a C string.
+unsafe fn ciphers_arg(function: &str, ciphers: *const c_char) -> Result<Option<String>, c_int> {
+    if ciphers.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: not NULL; a C string by the caller's contract.
+    match unsafe { CStr::from_ptr(ciphers) }.to_str() {
+        Ok(list) => Ok(Some(list.to_owned())),
+        Err(_) => refuse(function, "ciphers is not valid UTF-8"),
+    }
+}
+
 /// Whether a file can be opened for reading now (libmosquitto checks at `tls_set` time too).
 fn readable(path: &std::path::Path) -> bool {
     std::fs::File::open(path).is_ok()
+}
+
+/// The body of `mosquitto_tls_set`.
+///
+/// # Safety
+/// The pointer arguments as the export's (NULL or valid).
+unsafe fn tls_set(
+    h: &mosquitto,
+    cafile: *const c_char,
+    capath: *const c_char,
+    certfile: *const c_char,
+    keyfile: *const c_char,
+    pw_callback: PwCallback,
+) -> Result<(), c_int> {
+    const F: &str = "mosquitto_tls_set";
+    // SAFETY: the caller's contract: each is NULL or a C string.
+    let (cafile, capath) = unsafe { (opt_path(cafile), opt_path(capath)) };
+    // SAFETY: as above.
+    let (certfile, keyfile) = unsafe { (opt_path(certfile), opt_path(keyfile)) };
+    if cafile.is_none() && capath.is_none() {
+        return refuse(F, "cafile and capath are both NULL");
+    }
+    if let Some(path) = cafile.as_ref().filter(|p| !readable(p)) {
+        return refuse(F, &format!("cannot read cafile {}", path.display()));
+    }
+    if certfile.is_some() != keyfile.is_some() {
+        return refuse(F, "certfile and keyfile go together: one of them is NULL");
+    }
+    if let Some(path) = certfile.as_ref().filter(|p| !readable(p)) {
+        return refuse(F, &format!("cannot read certfile {}", path.display()));
+    }
+    let from_engine = h.client.tls_config_ref(|c| c.key_from_engine);
+    if let Some(path) = keyfile.as_ref().filter(|p| !from_engine && !readable(p)) {
+        return refuse(F, &format!("cannot read keyfile {}", path.display()));
+    }
+    let password = password_fn(h, pw_callback);
+    h.client.tls_config(|c| {
+        c.ca = cafile.map(Source::File);
+        c.ca_path = capath;
+        c.cert = certfile.map(Source::File);
+        c.key = keyfile.map(Source::File);
+        c.key_password = password;
+    });
+    Ok(())
 }
 
 /// Configure certificate-based TLS. Call before connecting; it applies from the next connection.
@@ -109,38 +161,59 @@ pub unsafe extern "C" fn mosquitto_tls_set(
     >,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        const F: &str = "mosquitto_tls_set";
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let (cafile, capath) = (opt_path(cafile), opt_path(capath));
-            let (certfile, keyfile) = (opt_path(certfile), opt_path(keyfile));
-            if cafile.is_none() && capath.is_none() {
-                return inval(F, "cafile and capath are both NULL");
-            }
-            if let Some(path) = cafile.as_ref().filter(|p| !readable(p)) {
-                return inval(F, &format!("cannot read cafile {}", path.display()));
-            }
-            if certfile.is_some() != keyfile.is_some() {
-                return inval(F, "certfile and keyfile go together: one of them is NULL");
-            }
-            if let Some(path) = certfile.as_ref().filter(|p| !readable(p)) {
-                return inval(F, &format!("cannot read certfile {}", path.display()));
-            }
-            let from_engine = h.client.tls_config_ref(|c| c.key_from_engine);
-            if let Some(path) = keyfile.as_ref().filter(|p| !from_engine && !readable(p)) {
-                return inval(F, &format!("cannot read keyfile {}", path.display()));
-            }
-            let password = password_fn(h, pw_callback);
-            h.client.tls_config(|c| {
-                c.ca = cafile.map(Source::File);
-                c.ca_path = capath;
-                c.cert = certfile.map(Source::File);
-                c.key = keyfile.map(Source::File);
-                c.key_password = password;
-            });
-            MOSQ_ERR_SUCCESS as c_int
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| tls_set(
+                h,
+                cafile,
+                capath,
+                certfile,
+                keyfile,
+                pw_callback
+            ))
+        }
     })
+}
+
+/// The body of `mosquitto_tls_opts_set`.
+///
+/// # Safety
+/// The pointer arguments as the export's (NULL or valid).
+unsafe fn tls_opts_set(
+    h: &mosquitto,
+    cert_reqs: c_int,
+    tls_version: *const c_char,
+    ciphers: *const c_char,
+) -> Result<(), c_int> {
+    const F: &str = "mosquitto_tls_opts_set";
+    let verify_peer = match cert_reqs {
+        0 => false,
+        1 => true,
+        _ => return refuse(F, &format!("cert_reqs {cert_reqs} is not 0 or 1")),
+    };
+    let version = if tls_version.is_null() {
+        None
+    } else {
+        // SAFETY: not NULL; a C string by the caller's contract.
+        let name = unsafe { CStr::from_ptr(tls_version) }.to_string_lossy();
+        match TlsVersion::from_name(&name) {
+            Some(TlsVersion::V1_0) | None => {
+                return refuse(
+                    F,
+                    &format!("tls_version {name:?} is not tlsv1.3, tlsv1.2 or tlsv1.1"),
+                )
+            }
+            version => version,
+        }
+    };
+    // SAFETY: the caller's contract.
+    let ciphers = unsafe { ciphers_arg(F, ciphers) }?;
+    h.client.tls_config(|c| {
+        c.verify_peer = verify_peer;
+        c.min_version = version;
+        c.ciphers = ciphers;
+    });
+    Ok(())
 }
 
 /// Advanced TLS options. Call before connecting; they apply from the next connection.
@@ -162,44 +235,18 @@ pub unsafe extern "C" fn mosquitto_tls_opts_set(
     ciphers: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        const F: &str = "mosquitto_tls_opts_set";
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let verify_peer = match cert_reqs {
-                0 => false,
-                1 => true,
-                _ => return inval(F, &format!("cert_reqs {cert_reqs} is not 0 or 1")),
-            };
-            let version = if tls_version.is_null() {
-                None
-            } else {
-                let name = CStr::from_ptr(tls_version).to_string_lossy();
-                match TlsVersion::from_name(&name) {
-                    Some(TlsVersion::V1_0) | None => {
-                        return inval(
-                            F,
-                            &format!("tls_version {name:?} is not tlsv1.3, tlsv1.2 or tlsv1.1"),
-                        )
-                    }
-                    version => version,
-                }
-            };
-            let ciphers = if ciphers.is_null() {
-                None
-            } else {
-                match CStr::from_ptr(ciphers).to_str() {
-                    Ok(list) => Some(list.to_owned()),
-                    Err(_) => return inval(F, "ciphers is not valid UTF-8"),
-                }
-            };
-            h.client.tls_config(|c| {
-                c.verify_peer = verify_peer;
-                c.min_version = version;
-                c.ciphers = ciphers;
-            });
-            MOSQ_ERR_SUCCESS as c_int
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| tls_opts_set(h, cert_reqs, tls_version, ciphers)) }
     })
+}
+
+/// The body of `mosquitto_tls_insecure_set`.
+fn tls_insecure_set(h: &mosquitto, value: bool) -> Result<(), c_int> {
+    if value {
+        log::warn!("mosquitto_tls_insecure_set: the broker's hostname will not be verified");
+    }
+    h.client.tls_config(|c| c.insecure = value);
+    Ok(())
 }
 
 /// With `value` true, do not check that the broker's certificate names the host connected to.
@@ -208,16 +255,8 @@ pub unsafe extern "C" fn mosquitto_tls_opts_set(
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_tls_insecure_set(mosq: *mut mosquitto, value: bool) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            if value {
-                log::warn!(
-                    "mosquitto_tls_insecure_set: the broker's hostname will not be verified"
-                );
-            }
-            h.client.tls_config(|c| c.insecure = value);
-            MOSQ_ERR_SUCCESS as c_int
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| tls_insecure_set(h, value)) }
     })
 }
 
@@ -240,6 +279,48 @@ fn psk_bytes(hex: &str) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// The body of `mosquitto_tls_psk_set`.
+///
+/// # Safety
+/// The pointer arguments as the export's (NULL or valid).
+unsafe fn tls_psk_set(
+    h: &mosquitto,
+    psk: *const c_char,
+    identity: *const c_char,
+    ciphers: *const c_char,
+) -> Result<(), c_int> {
+    const F: &str = "mosquitto_tls_psk_set";
+    if psk.is_null() {
+        return refuse(F, "psk is NULL");
+    }
+    if identity.is_null() {
+        return refuse(F, "identity is NULL");
+    }
+    // SAFETY: not NULL; a C string by the caller's contract.
+    let hex = unsafe { CStr::from_ptr(psk) }.to_string_lossy();
+    let Some(key) = psk_bytes(&hex) else {
+        return refuse(F, "psk is not a hexadecimal number (no \"0x\", not empty)");
+    };
+    if key.len() > 256 {
+        return refuse(F, "psk is longer than 256 bytes");
+    }
+    // SAFETY: not NULL; a C string by the caller's contract.
+    let Ok(identity) = unsafe { CStr::from_ptr(identity) }.to_str() else {
+        return refuse(F, "identity is not valid UTF-8");
+    };
+    // SAFETY: the caller's contract.
+    let ciphers = unsafe { ciphers_arg(F, ciphers) }?;
+    let identity = identity.to_owned();
+    h.client.tls_config(|c| {
+        c.psk = Some(Psk {
+            key,
+            identity,
+            ciphers,
+        })
+    });
+    Ok(())
+}
+
 /// Configure TLS with a pre-shared key instead of certificates. Call before connecting.
 ///
 /// - `psk`: the key in hexadecimal, without "0x" (`MOSQ_ERR_INVAL` otherwise, or when empty).
@@ -256,43 +337,8 @@ pub unsafe extern "C" fn mosquitto_tls_psk_set(
     ciphers: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        const F: &str = "mosquitto_tls_psk_set";
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            if psk.is_null() {
-                return inval(F, "psk is NULL");
-            }
-            if identity.is_null() {
-                return inval(F, "identity is NULL");
-            }
-            let hex = CStr::from_ptr(psk).to_string_lossy();
-            let Some(key) = psk_bytes(&hex) else {
-                return inval(F, "psk is not a hexadecimal number (no \"0x\", not empty)");
-            };
-            if key.len() > 256 {
-                return inval(F, "psk is longer than 256 bytes");
-            }
-            let Ok(identity) = CStr::from_ptr(identity).to_str() else {
-                return inval(F, "identity is not valid UTF-8");
-            };
-            let ciphers = if ciphers.is_null() {
-                None
-            } else {
-                match CStr::from_ptr(ciphers).to_str() {
-                    Ok(list) => Some(list.to_owned()),
-                    Err(_) => return inval(F, "ciphers is not valid UTF-8"),
-                }
-            };
-            let identity = identity.to_owned();
-            h.client.tls_config(|c| {
-                c.psk = Some(Psk {
-                    key,
-                    identity,
-                    ciphers,
-                })
-            });
-            MOSQ_ERR_SUCCESS as c_int
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| tls_psk_set(h, psk, identity, ciphers)) }
     })
 }
 
@@ -302,13 +348,13 @@ pub unsafe extern "C" fn mosquitto_tls_psk_set(
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_ssl_get(mosq: *mut mosquitto) -> *mut c_void {
     ffi_guard!(std::ptr::null_mut(), {
-        let Some(h) = super::handle::handle(mosq) else {
-            log::warn!("mosquitto_ssl_get: mosq is NULL");
-            return std::ptr::null_mut();
-        };
         use foreign_types::ForeignTypeRef;
-        h.client
-            .with_ssl(|ssl| ssl.map_or(std::ptr::null_mut(), |s| s.as_ptr() as *mut c_void))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h.client.with_ssl(
+                |ssl| ssl.map_or(std::ptr::null_mut(), |s| s.as_ptr() as *mut c_void)
+            ))
+        }
     })
 }
 

@@ -34,11 +34,13 @@ pub fn start_connect(addr: SocketAddr, bind: Option<IpAddr>) -> Result<TcpStream
         if (local.is_ipv4()) != (addr.is_ipv4()) {
             return Err(Error::Inval);
         }
-        sys_addr_call(fd, local, |fd, sa, len| unsafe { libc::bind(fd, sa, len) })?;
+        // SAFETY: `sys_addr_call` passes our socket and a sockaddr of `len` bytes it owns.
+        let bind = |fd, sa, len| unsafe { libc::bind(fd, sa, len) };
+        sys_addr_call(fd, local, bind)?;
     }
-    match sys_addr_call(fd, addr, |fd, sa, len| unsafe {
-        libc::connect(fd, sa, len)
-    }) {
+    // SAFETY: as for bind.
+    let connect = |fd, sa, len| unsafe { libc::connect(fd, sa, len) };
+    match sys_addr_call(fd, addr, connect) {
         Ok(()) => Ok(stream),
         Err(Error::Errno(code)) if code == libc::EINPROGRESS => Ok(stream),
         Err(e) => Err(e),

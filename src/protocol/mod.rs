@@ -7,6 +7,8 @@
 //! Entry points: [`decode_packet`] (bounded by a maximum packet size before anything is allocated)
 //! and [`Packet::encode`] (which appends to a caller-owned buffer).
 
+#![forbid(unsafe_code)]
+
 mod ack;
 mod auth;
 mod codec;

@@ -1,8 +1,9 @@
 //! MQTT 5 properties: identifiers, data types, which packets allow them, and their encoding.
 //!
-//! Owns the property table of MQTT 5.0 section 2.2.2.2 (data type, the packets and will that may
-//! carry each identifier, which may repeat) and the wire form of a property block: a variable byte
-//! integer length followed by the properties. Value rules that make a single property a protocol
+//! Owns the property table of MQTT 5.0 section 2.2.2.2 (one row per identifier in
+//! `property_table!`: number, data type, name, the packets and will that may carry it; which may
+//! repeat) and the wire form of a property block: a variable byte integer length followed by the
+//! properties. Value rules that make a single property a protocol
 //! error (e.g. Receive Maximum 0, Subscription Identifier 0) are checked here, on decode and on
 //! encode alike. Rules that need session state (topic alias ranges, authentication method
 //! agreement) are not.
@@ -10,41 +11,11 @@
 //! For MQTT 3.1 and 3.1.1 every [`Properties`] is empty and nothing is written to the wire: the
 //! packet modules never call into this module for those versions.
 
+use std::ffi::CStr;
+
 use super::wire::Reader;
 use super::wire::{check_binary, check_str, field_len, put_binary, put_str, put_u16, put_u32};
 use super::{encode_varint, varint_len, DecodeError, EncodeError, MAX_VARINT};
-
-/// An MQTT 5 property identifier (the byte before each property).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PropertyId {
-    PayloadFormatIndicator = 1,
-    MessageExpiryInterval = 2,
-    ContentType = 3,
-    ResponseTopic = 8,
-    CorrelationData = 9,
-    SubscriptionIdentifier = 11,
-    SessionExpiryInterval = 17,
-    AssignedClientIdentifier = 18,
-    ServerKeepAlive = 19,
-    AuthenticationMethod = 21,
-    AuthenticationData = 22,
-    RequestProblemInformation = 23,
-    WillDelayInterval = 24,
-    RequestResponseInformation = 25,
-    ResponseInformation = 26,
-    ServerReference = 28,
-    ReasonString = 31,
-    ReceiveMaximum = 33,
-    TopicAliasMaximum = 34,
-    TopicAlias = 35,
-    MaximumQos = 36,
-    RetainAvailable = 37,
-    UserProperty = 38,
-    MaximumPacketSize = 39,
-    WildcardSubscriptionAvailable = 40,
-    SubscriptionIdentifierAvailable = 41,
-    SharedSubscriptionAvailable = 42,
-}
 
 /// The wire data type of a property value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,137 +71,106 @@ const ACKS: u16 = PropertyContext::PubAck.bit()
     | PropertyContext::UnsubAck.bit();
 const EVERYWHERE: u16 = u16::MAX;
 
-impl PropertyId {
-    /// Every identifier, in numeric order.
-    pub const ALL: [PropertyId; 27] = [
-        PropertyId::PayloadFormatIndicator,
-        PropertyId::MessageExpiryInterval,
-        PropertyId::ContentType,
-        PropertyId::ResponseTopic,
-        PropertyId::CorrelationData,
-        PropertyId::SubscriptionIdentifier,
-        PropertyId::SessionExpiryInterval,
-        PropertyId::AssignedClientIdentifier,
-        PropertyId::ServerKeepAlive,
-        PropertyId::AuthenticationMethod,
-        PropertyId::AuthenticationData,
-        PropertyId::RequestProblemInformation,
-        PropertyId::WillDelayInterval,
-        PropertyId::RequestResponseInformation,
-        PropertyId::ResponseInformation,
-        PropertyId::ServerReference,
-        PropertyId::ReasonString,
-        PropertyId::ReceiveMaximum,
-        PropertyId::TopicAliasMaximum,
-        PropertyId::TopicAlias,
-        PropertyId::MaximumQos,
-        PropertyId::RetainAvailable,
-        PropertyId::UserProperty,
-        PropertyId::MaximumPacketSize,
-        PropertyId::WildcardSubscriptionAvailable,
-        PropertyId::SubscriptionIdentifierAvailable,
-        PropertyId::SharedSubscriptionAvailable,
-    ];
+/// The property table of MQTT 5.0 section 2.2.2.2, one row per identifier: its number, the data
+/// type of its value, its name in the specification (lower case with `-` between words, as
+/// libmosquitto spells it) and where it may appear (packets, or the will of a CONNECT). Generates
+/// [`PropertyId`] and every `match` over it, so that each fact is written once.
+macro_rules! property_table {
+    ($($name:ident = $value:literal, $kind:ident, $spec_name:literal, $contexts:expr;)*) => {
+        /// An MQTT 5 property identifier (the byte before each property).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum PropertyId {
+            $($name = $value,)*
+        }
 
-    /// The identifier for a byte, if it is one MQTT 5 defines.
-    pub fn from_u8(value: u8) -> Option<PropertyId> {
-        use PropertyId::*;
-        Some(match value {
-            1 => PayloadFormatIndicator,
-            2 => MessageExpiryInterval,
-            3 => ContentType,
-            8 => ResponseTopic,
-            9 => CorrelationData,
-            11 => SubscriptionIdentifier,
-            17 => SessionExpiryInterval,
-            18 => AssignedClientIdentifier,
-            19 => ServerKeepAlive,
-            21 => AuthenticationMethod,
-            22 => AuthenticationData,
-            23 => RequestProblemInformation,
-            24 => WillDelayInterval,
-            25 => RequestResponseInformation,
-            26 => ResponseInformation,
-            28 => ServerReference,
-            31 => ReasonString,
-            33 => ReceiveMaximum,
-            34 => TopicAliasMaximum,
-            35 => TopicAlias,
-            36 => MaximumQos,
-            37 => RetainAvailable,
-            38 => UserProperty,
-            39 => MaximumPacketSize,
-            40 => WildcardSubscriptionAvailable,
-            41 => SubscriptionIdentifierAvailable,
-            42 => SharedSubscriptionAvailable,
-            _ => return None,
-        })
+        impl PropertyId {
+            /// Every identifier, in numeric order.
+            pub const ALL: [PropertyId; [$($value),*].len()] = [$(PropertyId::$name),*];
+
+            /// The identifier for a byte, if it is one MQTT 5 defines.
+            pub fn from_u8(value: u8) -> Option<PropertyId> {
+                match value {
+                    $($value => Some(PropertyId::$name),)*
+                    _ => None,
+                }
+            }
+
+            /// The data type of this property's value.
+            pub fn data_type(self) -> PropertyType {
+                match self {
+                    $(PropertyId::$name => PropertyType::$kind,)*
+                }
+            }
+
+            /// The specification's name of this property, e.g. `"payload-format-indicator"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(PropertyId::$name => $spec_name,)*
+                }
+            }
+
+            /// [`PropertyId::name`] as a NUL-terminated string (the same text), for callers that
+            /// hand it on as one.
+            pub fn name_c(self) -> &'static CStr {
+                match self {
+                    $(PropertyId::$name => const { nul_terminated(concat!($spec_name, "\0")) },)*
+                }
+            }
+
+            /// The contexts (bits of [`PropertyContext::bit`]) this property may appear in.
+            fn contexts(self) -> u16 {
+                match self {
+                    $(PropertyId::$name => $contexts,)*
+                }
+            }
+        }
+    };
+}
+
+/// A string literal ending in NUL as a `CStr` (checked when the constant is built).
+const fn nul_terminated(text: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(text.as_bytes()) {
+        Ok(text) => text,
+        Err(_) => panic!("a property name holds a NUL byte"),
     }
+}
 
+property_table! {
+    PayloadFormatIndicator = 1, Byte, "payload-format-indicator", PUBLISH | WILL;
+    MessageExpiryInterval = 2, FourByteInteger, "message-expiry-interval", PUBLISH | WILL;
+    ContentType = 3, Utf8String, "content-type", PUBLISH | WILL;
+    ResponseTopic = 8, Utf8String, "response-topic", PUBLISH | WILL;
+    CorrelationData = 9, BinaryData, "correlation-data", PUBLISH | WILL;
+    SubscriptionIdentifier = 11, VariableByteInteger, "subscription-identifier",
+        PUBLISH | SUBSCRIBE;
+    SessionExpiryInterval = 17, FourByteInteger, "session-expiry-interval",
+        CONNECT | CONNACK | DISCONNECT;
+    AssignedClientIdentifier = 18, Utf8String, "assigned-client-identifier", CONNACK;
+    ServerKeepAlive = 19, TwoByteInteger, "server-keep-alive", CONNACK;
+    AuthenticationMethod = 21, Utf8String, "authentication-method", CONNECT | CONNACK | AUTH;
+    AuthenticationData = 22, BinaryData, "authentication-data", CONNECT | CONNACK | AUTH;
+    RequestProblemInformation = 23, Byte, "request-problem-information", CONNECT;
+    WillDelayInterval = 24, FourByteInteger, "will-delay-interval", WILL;
+    RequestResponseInformation = 25, Byte, "request-response-information", CONNECT;
+    ResponseInformation = 26, Utf8String, "response-information", CONNACK;
+    ServerReference = 28, Utf8String, "server-reference", CONNACK | DISCONNECT;
+    ReasonString = 31, Utf8String, "reason-string", CONNACK | ACKS | DISCONNECT | AUTH;
+    ReceiveMaximum = 33, TwoByteInteger, "receive-maximum", CONNECT | CONNACK;
+    TopicAliasMaximum = 34, TwoByteInteger, "topic-alias-maximum", CONNECT | CONNACK;
+    TopicAlias = 35, TwoByteInteger, "topic-alias", PUBLISH;
+    MaximumQos = 36, Byte, "maximum-qos", CONNACK;
+    RetainAvailable = 37, Byte, "retain-available", CONNACK;
+    UserProperty = 38, Utf8StringPair, "user-property", EVERYWHERE;
+    MaximumPacketSize = 39, FourByteInteger, "maximum-packet-size", CONNECT | CONNACK;
+    WildcardSubscriptionAvailable = 40, Byte, "wildcard-subscription-available", CONNACK;
+    SubscriptionIdentifierAvailable = 41, Byte, "subscription-identifier-available", CONNACK;
+    SharedSubscriptionAvailable = 42, Byte, "shared-subscription-available", CONNACK;
+}
+
+impl PropertyId {
     /// The identifier byte.
     pub fn as_u8(self) -> u8 {
         self as u8
-    }
-
-    /// The data type of this property's value.
-    pub fn data_type(self) -> PropertyType {
-        use PropertyId::*;
-        match self {
-            PayloadFormatIndicator
-            | RequestProblemInformation
-            | RequestResponseInformation
-            | MaximumQos
-            | RetainAvailable
-            | WildcardSubscriptionAvailable
-            | SubscriptionIdentifierAvailable
-            | SharedSubscriptionAvailable => PropertyType::Byte,
-            ServerKeepAlive | ReceiveMaximum | TopicAliasMaximum | TopicAlias => {
-                PropertyType::TwoByteInteger
-            }
-            MessageExpiryInterval
-            | SessionExpiryInterval
-            | WillDelayInterval
-            | MaximumPacketSize => PropertyType::FourByteInteger,
-            SubscriptionIdentifier => PropertyType::VariableByteInteger,
-            CorrelationData | AuthenticationData => PropertyType::BinaryData,
-            ContentType
-            | ResponseTopic
-            | AssignedClientIdentifier
-            | AuthenticationMethod
-            | ResponseInformation
-            | ServerReference
-            | ReasonString => PropertyType::Utf8String,
-            UserProperty => PropertyType::Utf8StringPair,
-        }
-    }
-
-    fn contexts(self) -> u16 {
-        use PropertyId::*;
-        match self {
-            PayloadFormatIndicator
-            | MessageExpiryInterval
-            | ContentType
-            | ResponseTopic
-            | CorrelationData => PUBLISH | WILL,
-            SubscriptionIdentifier => PUBLISH | SUBSCRIBE,
-            SessionExpiryInterval => CONNECT | CONNACK | DISCONNECT,
-            AssignedClientIdentifier
-            | ServerKeepAlive
-            | ResponseInformation
-            | MaximumQos
-            | RetainAvailable
-            | WildcardSubscriptionAvailable
-            | SubscriptionIdentifierAvailable
-            | SharedSubscriptionAvailable => CONNACK,
-            AuthenticationMethod | AuthenticationData => CONNECT | CONNACK | AUTH,
-            RequestProblemInformation | RequestResponseInformation => CONNECT,
-            WillDelayInterval => WILL,
-            ServerReference => CONNACK | DISCONNECT,
-            ReasonString => CONNACK | ACKS | DISCONNECT | AUTH,
-            ReceiveMaximum | TopicAliasMaximum | MaximumPacketSize => CONNECT | CONNACK,
-            TopicAlias => PUBLISH,
-            UserProperty => EVERYWHERE,
-        }
     }
 
     /// Whether this property may appear in `context`.

@@ -18,14 +18,16 @@ use std::time::Instant;
 
 use super::{Event, Session, State};
 use crate::error::Error;
-use crate::protocol::{Auth, Packet, Properties, PropertyContext, PropertyId, PropertyValue};
+use crate::protocol::{
+    Auth, Packet, Properties, PropertyContext, PropertyId, PropertyValue, ReasonCode,
+};
 
 /// AUTH reason code: success.
-const SUCCESS: u8 = 0x00;
+const SUCCESS: u8 = ReasonCode::SUCCESS.0;
 /// AUTH reason code: continue authentication.
-const CONTINUE: u8 = 0x18;
+const CONTINUE: u8 = ReasonCode::CONTINUE_AUTHENTICATION.0;
 /// AUTH reason code: re-authenticate.
-const REAUTHENTICATE: u8 = 0x19;
+const REAUTHENTICATE: u8 = ReasonCode::RE_AUTHENTICATE.0;
 
 /// Where the enhanced authentication of one connection stands.
 #[derive(Debug, Default)]

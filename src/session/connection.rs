@@ -13,13 +13,8 @@ use super::{Event, Session, State};
 use crate::error::Error;
 use crate::protocol::{
     AckKind, ConnAck, Connect, Disconnect, Packet, PacketId, Properties, PropertyId, PropertyValue,
-    Publish, QoS,
+    Publish, QoS, ReasonCode,
 };
-
-/// MQTT 5 reason code: Packet too large.
-const PACKET_TOO_LARGE: u8 = 0x95;
-/// MQTT 5 reason code: QoS not supported.
-const QOS_NOT_SUPPORTED: u8 = 0x9B;
 
 impl Session {
     pub(super) fn open_impl(&mut self) {
@@ -263,7 +258,7 @@ impl Session {
             return None;
         }
         if publish.qos > self.server_maximum_qos {
-            Some(QOS_NOT_SUPPORTED)
+            Some(ReasonCode::QOS_NOT_SUPPORTED.0)
         } else {
             None
         }
@@ -327,7 +322,7 @@ impl Session {
         match self.send_publish(publish, qos0_mid) {
             Ok(()) => true,
             Err(Error::OversizePacket) => {
-                self.drop_unsendable(mid, holds_id, PACKET_TOO_LARGE);
+                self.drop_unsendable(mid, holds_id, ReasonCode::PACKET_TOO_LARGE.0);
                 false
             }
             Err(_) => {
@@ -512,10 +507,10 @@ pub(super) const RX_KEEP_CAPACITY: usize = 64 * 1024;
 /// The MQTT 5 DISCONNECT reason code a client sends when the connection fails with `error`.
 fn disconnect_reason(error: &Error) -> Option<u8> {
     match error {
-        Error::MalformedPacket | Error::MalformedUtf8 => Some(0x81),
-        Error::Protocol | Error::DuplicateProperty => Some(0x82),
-        Error::OversizePacket => Some(0x95),
-        Error::TopicAliasInvalid => Some(0x94),
+        Error::MalformedPacket | Error::MalformedUtf8 => Some(ReasonCode::MALFORMED_PACKET.0),
+        Error::Protocol | Error::DuplicateProperty => Some(ReasonCode::PROTOCOL_ERROR.0),
+        Error::OversizePacket => Some(ReasonCode::PACKET_TOO_LARGE.0),
+        Error::TopicAliasInvalid => Some(ReasonCode::TOPIC_ALIAS_INVALID.0),
         _ => None,
     }
 }

@@ -13,12 +13,13 @@ use super::{Event, Session, State};
 use crate::error::Error;
 use crate::protocol::{
     decode_packet, decode_varint, Ack, AckKind, DecodeError, Packet, Properties, Publish, QoS,
+    ReasonCode,
 };
 
 /// MQTT 5 reason code "Packet Identifier not found".
-const PACKET_ID_NOT_FOUND: u8 = 0x92;
+const PACKET_ID_NOT_FOUND: u8 = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND.0;
 /// MQTT 5 reason code "Receive Maximum exceeded".
-const RECEIVE_MAXIMUM_EXCEEDED: u8 = 0x93;
+const RECEIVE_MAXIMUM_EXCEEDED: u8 = ReasonCode::RECEIVE_MAXIMUM_EXCEEDED.0;
 
 impl Session {
     pub(super) fn handle_bytes_impl(&mut self, now: Instant, bytes: &[u8]) -> Result<(), Error> {
@@ -323,7 +324,7 @@ impl Session {
             return Err(Error::Protocol);
         }
         match kind {
-            AckKind::PubRec if reason_code < 0x80 => {
+            AckKind::PubRec if !ReasonCode(reason_code).is_error() => {
                 self.outgoing.inflight[i].stage = Stage::AwaitingPubComp;
                 if can_send {
                     self.tx.ack(AckKind::PubRel, id, 0, version);

@@ -9,6 +9,35 @@
 //! behaviour is testable with a scripted peer and a fake clock. It must never import from `driver`,
 //! `net` or `ffi`, and holds no `unsafe`.
 //!
+//! # The contract with the driver
+//!
+//! (In the style of quinn-proto's `Connection`.) A `Session` never reads the clock, never blocks
+//! and never calls out; whoever drives it (the driver, or a test with a fake clock) keeps these
+//! rules:
+//! - **Time never goes backwards.** Every `now` handed in ([`Session::transport_ready`],
+//!   [`Session::handle_bytes`], [`Session::handle_timeout`], [`Session::poll_transmit`]) is at or
+//!   after the previous one. The driver reads a monotonic clock while it holds the client's lock,
+//!   so calls from different threads are ordered too. An earlier `now` may fire or skip a
+//!   deadline.
+//! - **Inputs, then outputs.** Inputs are the byte stream's life ([`Session::open`],
+//!   [`Session::transport_ready`], [`Session::connection_lost`]), bytes
+//!   ([`Session::handle_bytes`]), time ([`Session::handle_timeout`]) and commands
+//!   ([`Session::publish`], [`Session::subscribe`], [`Session::disconnect`], …). After any of
+//!   them, before waiting for more, the driver drains the outputs: [`Session::poll_transmit`]
+//!   (all pending bytes at once; write them), [`Session::poll_event`] until it gives `None`
+//!   (each event once, in order), and [`Session::poll_timeout`] for the next deadline, which any
+//!   input may move. Nothing is lost by draining late, only delayed: bytes and events wait in
+//!   the session.
+//! - **Deadlines.** Once `now` reaches what [`Session::poll_timeout`] last gave, call
+//!   [`Session::handle_timeout`] (calling it early does nothing). `None` means no timer is
+//!   running: only an input can start one.
+//! - **Errors end the connection.** When [`Session::handle_bytes`] or
+//!   [`Session::handle_timeout`] gives `Err`, the session has gone offline: flush
+//!   [`Session::poll_transmit`] once (an MQTT 5 DISCONNECT with the reason may wait there), close
+//!   the transport and call [`Session::connection_lost`]. The driver reports the lost connection
+//!   to the application once, as its own event; the session keeps what must survive.
+//! - The poll methods are `#[must_use]`: an event or a deadline dropped unread is a bug.
+//!
 //! Connection life cycle, as driven by the driver:
 //! 1. [`Session::open`]: a connection attempt starts (DNS/TCP underway). Commands are accepted and
 //!    held.
@@ -54,6 +83,8 @@
 //!   authentication through [`Event::Auth`], [`Session::auth_continue`] and
 //!   [`Session::reauthenticate`].
 
+#![forbid(unsafe_code)]
+
 mod auth;
 mod commands;
 mod connection;
@@ -69,7 +100,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::protocol::{
-    AckKind, Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, SubscribeFilter, Will,
+    AckKind, Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, ReasonCode,
+    SubscribeFilter, Will,
 };
 
 use auth::AuthExchange;
@@ -458,6 +490,7 @@ impl Session {
     }
 
     /// When [`Session::handle_timeout`] next wants to run, if ever.
+    #[must_use = "the deadline at which handle_timeout must run (keepalive, CONNACK timeout)"]
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::AwaitingConnAck => self.keepalive.connack_deadline(),
@@ -469,12 +502,13 @@ impl Session {
     /// Append every byte ready to send to `out`; returns how many were appended. Bytes appended
     /// count as sent at `now` for keepalive purposes. QoS 0 PUBLISH among them are reported as
     /// [`Event::Published`] now. When `out` is empty the buffers are swapped (no copy).
+    #[must_use = "the number of bytes appended to `out`, which must be written"]
     pub fn poll_transmit(&mut self, now: Instant, out: &mut Vec<u8>) -> usize {
         let events = &mut self.events;
         let n = self.tx.drain_into(out, |mid| {
             events.push_back(Event::Published {
                 mid,
-                reason_code: 0,
+                reason_code: ReasonCode::SUCCESS.0,
                 properties: Properties::default(),
                 ack: None,
             })
@@ -497,6 +531,7 @@ impl Session {
     }
 
     /// The next event for the application, if any.
+    #[must_use = "an event polled is gone from the session: hand it on"]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -509,13 +544,14 @@ impl Session {
     /// a topic that is not MQTT UTF-8, `Error::PayloadSize` when the packet would exceed the MQTT
     /// limit, `Error::OversizePacket` beyond the MQTT 5 server's Maximum Packet Size,
     /// `Error::QosNotSupported` above the MQTT 5 server's Maximum QoS,
-    /// `Error::RetainNotSupported` for a retained message when the server has no Retain Available,
     /// `Error::NotSupported` for properties before MQTT 5, `Error::NoMem` when all 65535 packet
-    /// ids are in use. An MQTT 5 topic may be empty when `properties` holds a Topic Alias.
+    /// ids are in use. An MQTT 5 topic may be empty when `properties` holds a Topic Alias. A
+    /// retained message to a server without Retain Available goes out without retain (as
+    /// libmosquitto's does).
     ///
     /// A message queued before the server's limits were known (offline, or before CONNACK) that
     /// breaks them is not sent: it completes with [`Event::Published`] and reason code 0x9B (QoS
-    /// not supported), 0x9A (retain not supported) or 0x95 (packet too large).
+    /// not supported) or 0x95 (packet too large); one that is retained goes out without retain.
     pub fn publish(
         &mut self,
         topic: &str,

@@ -3,6 +3,10 @@
 //! [`EventLog`] reached through the user-data pointer. An optional hook runs inside every callback
 //! (with the handle), so tests can call the API re-entrantly.
 
+// These tests drive the C API, where every call is unsafe by nature and its contract is the
+// test's own; the crate's unsafe_op_in_unsafe_fn / undocumented_unsafe_blocks rules are for src/.
+#![allow(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,9 +16,8 @@ use std::time::Duration;
 use culex::ffi::callbacks::*;
 use culex::ffi::client::*;
 use culex::ffi::handle::mosquitto;
-use culex::ffi::library::mosquitto_lib_init;
-use culex::ffi::loops::*;
-use culex::ffi::message::mosquitto_message;
+use culex::ffi::util::mosquitto_lib_init;
+use culex::ffi::util::mosquitto_message;
 
 use super::events::EventLog;
 
@@ -480,8 +483,7 @@ pub fn unsubscribe_raw(mosq: *mut mosquitto, filter: &str) -> Result<i32, i32> {
 // MQTT 5: the `_v5` callbacks and commands, with property lists copied out of the callbacks.
 // ---------------------------------------------------------------------------------------------
 
-use culex::ffi::client_v5::*;
-use culex::ffi::options::{mosq_opt_t, mosquitto_int_option};
+use culex::ffi::client::{mosq_opt_t, mosquitto_int_option};
 use culex::ffi::property::*;
 
 /// One property value, copied out of a library-owned list.

@@ -1,6 +1,7 @@
 //! Test harness for the session: a fake clock and a scripted fake broker.
 //!
-//! The clock is a base `Instant` taken once plus `Duration`s the test adds; the broker decodes what
+//! The clock is a base `Instant` taken once plus `Duration`s the test adds (or [`Harness::drive`]
+//! jumps it to the session's next deadline, as a driver would); the broker decodes what
 //! the session handed to the transport (with the real codec) and encodes what the test wants the
 //! broker to send. Nothing here sleeps or touches a socket.
 
@@ -71,10 +72,29 @@ impl Harness {
         self.now = self.t0 + Duration::from_secs(secs);
     }
 
+    /// What a driver's loop does between inputs: jump the fake clock to the session's next
+    /// deadline ([`Session::poll_timeout`]) and let it handle it there. Returns what
+    /// `handle_timeout` gave. Panics when there is no deadline, or when it lies in the past (time
+    /// never goes backwards: the session's contract).
+    pub fn drive(&mut self) -> Result<(), Error> {
+        let deadline = self
+            .session
+            .poll_timeout()
+            .expect("drive(): the session has no deadline");
+        assert!(deadline >= self.now, "drive(): the deadline is in the past");
+        self.now = deadline;
+        self.session.handle_timeout(self.now)
+    }
+
+    /// The fake clock's reading, in seconds since `t0`.
+    pub fn elapsed_secs(&self) -> f64 {
+        (self.now - self.t0).as_secs_f64()
+    }
+
     /// Everything the session hands to the transport now, as bytes.
     pub fn sent_bytes(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
-        self.session.poll_transmit(self.now, &mut out);
+        let _appended = self.session.poll_transmit(self.now, &mut out);
         out
     }
 

@@ -1,7 +1,5 @@
 //! `enum mosq_err_t` and the mapping from [`crate::Error`] to it. These numbers are ABI.
 
-#![allow(non_camel_case_types)]
-
 use std::os::raw::c_int;
 
 use crate::error::Error;
@@ -100,12 +98,10 @@ pub(crate) fn error_code(error: &Error) -> c_int {
     code as c_int
 }
 
-/// `MOSQ_ERR_SUCCESS` or the code of the error.
-pub(crate) fn result_code(result: Result<(), Error>) -> c_int {
-    match result {
-        Ok(()) => MOSQ_ERR_SUCCESS as c_int,
-        Err(e) => error_code(&e),
-    }
+/// An error as its `mosq_err_t` value, for `map_err` in functions that return
+/// `Result<_, c_int>`.
+pub(crate) fn code(error: Error) -> c_int {
+    error_code(&error)
 }
 
 /// Set the calling thread's `errno`.

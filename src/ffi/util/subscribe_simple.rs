@@ -1,6 +1,5 @@
-//! The one-shot helpers `mosquitto_subscribe_simple` and `mosquitto_subscribe_callback`, and the
-//! structs they take (`struct libmosquitto_will`, `libmosquitto_auth`, `libmosquitto_tls`, laid
-//! out exactly as libmosquitto's).
+//! The one-shot helpers `mosquitto_subscribe_simple` and `mosquitto_subscribe_callback`; the
+//! structs they take are in [`super::subscribe_structs`].
 //!
 //! Built only on the public client API of this crate: create a client, configure will,
 //! credentials and TLS, connect, subscribe from `on_connect` (so a reconnect subscribes again),
@@ -11,79 +10,27 @@
 //! ends the helper with `MOSQ_ERR_CONN_REFUSED` and a refused subscription (SUBACK 0x80) with
 //! `MOSQ_ERR_ACL_DENIED`, so a helper never waits forever for messages that cannot come.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-#![allow(non_camel_case_types)]
-
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use super::callbacks::{
+use crate::ffi::boundary::errors::*;
+use crate::ffi::callbacks::{
     mosquitto_connect_callback_set, mosquitto_message_callback_set,
     mosquitto_subscribe_callback_set,
 };
-use super::client::{
+use crate::ffi::client::loops::mosquitto_loop_forever;
+use crate::ffi::client::{
     mosquitto_connect, mosquitto_destroy, mosquitto_disconnect, mosquitto_new, mosquitto_subscribe,
     mosquitto_username_pw_set, mosquitto_will_set,
 };
-use super::errors::*;
-use super::handle::mosquitto;
-use super::loops::mosquitto_loop_forever;
-use super::message::{mosquitto_message, mosquitto_message_copy, mosquitto_message_free_contents};
-use super::tls::{mosquitto_tls_opts_set, mosquitto_tls_set};
-use super::topic::mosquitto_sub_topic_check;
-
-/// The will of a helper's client (see `mosquitto_will_set`).
-#[repr(C)]
-pub struct libmosquitto_will {
-    /// Topic the will is published to.
-    pub topic: *mut c_char,
-    /// Will payload (`payloadlen` bytes), may be NULL when `payloadlen` is 0.
-    pub payload: *mut c_void,
-    /// Length of the payload in bytes.
-    pub payloadlen: c_int,
-    /// QoS of the will: 0, 1 or 2.
-    pub qos: c_int,
-    /// Whether the will is retained.
-    pub retain: bool,
-}
-
-/// Credentials of a helper's client (see `mosquitto_username_pw_set`).
-#[repr(C)]
-pub struct libmosquitto_auth {
-    /// User name, or NULL.
-    pub username: *mut c_char,
-    /// Password, or NULL.
-    pub password: *mut c_char,
-}
-
-/// TLS settings of a helper's client (see `mosquitto_tls_set` and `mosquitto_tls_opts_set`).
-#[repr(C)]
-pub struct libmosquitto_tls {
-    /// PEM file of trusted CA certificates, or NULL (then `capath` is required).
-    pub cafile: *mut c_char,
-    /// Directory of trusted CA certificates, or NULL.
-    pub capath: *mut c_char,
-    /// Client certificate (PEM), or NULL.
-    pub certfile: *mut c_char,
-    /// Client private key (PEM), or NULL.
-    pub keyfile: *mut c_char,
-    /// OpenSSL cipher list, or NULL for the defaults.
-    pub ciphers: *mut c_char,
-    /// Lowest TLS version, e.g. "tlsv1.2", or NULL for the default.
-    pub tls_version: *mut c_char,
-    /// Asked for the password of an encrypted key file, or NULL.
-    pub pw_callback: Option<
-        unsafe extern "C" fn(
-            buf: *mut c_char,
-            size: c_int,
-            rwflag: c_int,
-            userdata: *mut c_void,
-        ) -> c_int,
-    >,
-    /// 1 to verify the broker's certificate (SSL_VERIFY_PEER), 0 not to.
-    pub cert_reqs: c_int,
-}
+use crate::ffi::handle::mosquitto;
+use crate::ffi::tls::{mosquitto_tls_opts_set, mosquitto_tls_set};
+use crate::ffi::util::message::{
+    mosquitto_message, mosquitto_message_copy, mosquitto_message_free_contents,
+};
+use crate::ffi::util::subscribe_structs::{libmosquitto_tls, libmosquitto_will};
+use crate::ffi::util::topic::mosquitto_sub_topic_check;
+use crate::ffi::Answer;
 
 /// State shared by one helper call and the callbacks of its client (the client's user data).
 struct Helper {
@@ -99,11 +46,15 @@ struct Helper {
 
 impl Helper {
     /// Record `error` (the first one wins) and end the loop.
+    ///
+    /// # Safety
+    /// `mosq` is the helper's live client.
     unsafe fn fail(&mut self, mosq: *mut mosquitto, error: c_int) {
         if self.error.is_none() && !self.done {
             self.error = Some(error);
         }
-        mosquitto_disconnect(mosq);
+        // SAFETY: the caller's contract.
+        unsafe { mosquitto_disconnect(mosq) };
     }
 }
 
@@ -120,11 +71,14 @@ unsafe extern "C" fn on_connect(mosq: *mut mosquitto, obj: *mut c_void, rc: c_in
         let state = unsafe { &mut *(obj as *mut Helper) };
         if rc != 0 {
             log::warn!("culex: subscribe helper: connection refused (CONNACK code {rc})");
+            // SAFETY: the callback's own live client.
             unsafe { state.fail(mosq, MOSQ_ERR_CONN_REFUSED as c_int) };
             return;
         }
+        // SAFETY: the callback's own live client; the topic is the helper caller's C string.
         let sub_rc = unsafe { mosquitto_subscribe(mosq, ptr::null_mut(), state.topic, state.qos) };
         if sub_rc != MOSQ_ERR_SUCCESS as c_int {
+            // SAFETY: the callback's own live client.
             unsafe { state.fail(mosq, sub_rc) };
         }
     })
@@ -143,10 +97,12 @@ unsafe extern "C" fn on_subscribe(
         let granted = if granted_qos.is_null() || qos_count < 1 {
             &[][..]
         } else {
+            // SAFETY: the library's arguments: `qos_count` values at `granted_qos`.
             unsafe { std::slice::from_raw_parts(granted_qos, qos_count as usize) }
         };
         if granted.iter().any(|&q| !(0..=2).contains(&q)) {
             log::warn!("culex: subscribe helper: the broker refused the subscription");
+            // SAFETY: the callback's own live client.
             unsafe { state.fail(mosq, MOSQ_ERR_ACL_DENIED as c_int) };
         }
     })
@@ -166,18 +122,23 @@ unsafe extern "C" fn on_message(
         // SAFETY: the application's callback, with the message the library lends for the call.
         if unsafe { (state.callback)(mosq, state.userdata, message) } == 1 {
             state.done = true;
+            // SAFETY: the callback's own live client.
             unsafe { mosquitto_disconnect(mosq) };
         }
     })
 }
 
 /// Check the arguments every helper shares before any network activity.
+///
+/// # Safety
+/// `topic` is NULL or a C string.
 unsafe fn check_common(topic: *const c_char, qos: c_int, host: *const c_char) -> Result<(), c_int> {
     if topic.is_null() {
         log::warn!("culex: subscribe helper: topic is NULL");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
-    let rc = mosquitto_sub_topic_check(topic);
+    // SAFETY: the caller's contract.
+    let rc = unsafe { mosquitto_sub_topic_check(topic) };
     if rc != MOSQ_ERR_SUCCESS as c_int {
         log::warn!("culex: subscribe helper: topic is not a valid subscription");
         return Err(rc);
@@ -193,61 +154,9 @@ unsafe fn check_common(topic: *const c_char, qos: c_int, host: *const c_char) ->
     Ok(())
 }
 
-/// Configure will, credentials and TLS on a new client.
-unsafe fn configure(
-    mosq: *mut mosquitto,
-    username: *const c_char,
-    password: *const c_char,
-    will: *const libmosquitto_will,
-    tls: *const libmosquitto_tls,
-) -> Result<(), c_int> {
-    let ok = |rc: c_int| {
-        if rc == MOSQ_ERR_SUCCESS as c_int {
-            Ok(())
-        } else {
-            Err(rc)
-        }
-    };
-    if let Some(will) = will.as_ref() {
-        ok(mosquitto_will_set(
-            mosq,
-            will.topic,
-            will.payloadlen,
-            will.payload,
-            will.qos,
-            will.retain,
-        ))?;
-    }
-    if !username.is_null() {
-        ok(mosquitto_username_pw_set(mosq, username, password))?;
-    } else if !password.is_null() {
-        log::warn!("culex: subscribe helper: a password needs a username");
-        return Err(MOSQ_ERR_INVAL as c_int);
-    }
-    if let Some(tls) = tls.as_ref() {
-        ok(mosquitto_tls_set(
-            mosq,
-            tls.cafile,
-            tls.capath,
-            tls.certfile,
-            tls.keyfile,
-            tls.pw_callback,
-        ))?;
-        ok(mosquitto_tls_opts_set(
-            mosq,
-            tls.cert_reqs,
-            tls.tls_version,
-            tls.ciphers,
-        ))?;
-    }
-    Ok(())
-}
-
-/// The body of `mosquitto_subscribe_callback`, once `callback` is known to be set.
-#[allow(clippy::too_many_arguments)]
-unsafe fn run(
-    callback: unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message) -> c_int,
-    userdata: *mut c_void,
+/// The connection arguments both helpers take, as C passed them.
+#[derive(Clone, Copy)]
+struct Target {
     topic: *const c_char,
     qos: c_int,
     host: *const c_char,
@@ -259,52 +168,120 @@ unsafe fn run(
     password: *const c_char,
     will: *const libmosquitto_will,
     tls: *const libmosquitto_tls,
-) -> c_int {
-    if let Err(rc) = check_common(topic, qos, host) {
-        return rc;
+}
+
+/// `Ok` for `MOSQ_ERR_SUCCESS`, the code otherwise.
+fn ok(rc: c_int) -> Result<(), c_int> {
+    if rc == MOSQ_ERR_SUCCESS as c_int {
+        Ok(())
+    } else {
+        Err(rc)
     }
+}
+
+/// Configure will, credentials and TLS on a new client.
+///
+/// # Safety
+/// `mosq` is a live client; the pointers of `target` are NULL or valid as the exports document.
+unsafe fn configure(mosq: *mut mosquitto, target: &Target) -> Result<(), c_int> {
+    // SAFETY: the caller's contract, for this and every call below.
+    unsafe {
+        if let Some(will) = target.will.as_ref() {
+            ok(mosquitto_will_set(
+                mosq,
+                will.topic,
+                will.payloadlen,
+                will.payload,
+                will.qos,
+                will.retain,
+            ))?;
+        }
+        if !target.username.is_null() {
+            ok(mosquitto_username_pw_set(
+                mosq,
+                target.username,
+                target.password,
+            ))?;
+        } else if !target.password.is_null() {
+            log::warn!("culex: subscribe helper: a password needs a username");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
+        if let Some(tls) = target.tls.as_ref() {
+            ok(mosquitto_tls_set(
+                mosq,
+                tls.cafile,
+                tls.capath,
+                tls.certfile,
+                tls.keyfile,
+                tls.pw_callback,
+            ))?;
+            ok(mosquitto_tls_opts_set(
+                mosq,
+                tls.cert_reqs,
+                tls.tls_version,
+                tls.ciphers,
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Connect, subscribe from `on_connect` and run the loop until `callback` asks to stop (or an
+/// error ends it); the client is destroyed before this returns.
+///
+/// # Safety
+/// The pointers of `target` are NULL or valid as the exports document; `userdata` is what
+/// `callback` expects.
+unsafe fn run(
+    callback: unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message) -> c_int,
+    userdata: *mut c_void,
+    target: &Target,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    unsafe { check_common(target.topic, target.qos, target.host) }?;
     let mut state = Helper {
         callback,
         userdata,
-        topic,
-        qos,
+        topic: target.topic,
+        qos: target.qos,
         done: false,
         error: None,
     };
-    *libc::__errno_location() = 0;
-    let mosq = mosquitto_new(
-        client_id,
-        clean_session,
-        &mut state as *mut Helper as *mut c_void,
-    );
+    set_errno(0);
+    let obj = &mut state as *mut Helper as *mut c_void;
+    // SAFETY: the caller's contract; `state` outlives the client, destroyed below.
+    let mosq = unsafe { mosquitto_new(target.client_id, target.clean_session, obj) };
     if mosq.is_null() {
         log::warn!("culex: subscribe helper: could not create the client");
-        return match *libc::__errno_location() {
-            libc::ENOMEM => MOSQ_ERR_NOMEM as c_int,
+        return Err(match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::ENOMEM) => MOSQ_ERR_NOMEM as c_int,
             _ => MOSQ_ERR_INVAL as c_int,
-        };
+        });
     }
-    let rc = (|| {
-        configure(mosq, username, password, will, tls)?;
-        mosquitto_connect_callback_set(mosq, Some(on_connect));
-        mosquitto_subscribe_callback_set(mosq, Some(on_subscribe));
-        mosquitto_message_callback_set(mosq, Some(on_message));
-        let rc = mosquitto_connect(mosq, host, port, keepalive);
-        if rc != MOSQ_ERR_SUCCESS as c_int {
-            return Err(rc);
-        }
-        let rc = mosquitto_loop_forever(mosq, -1, 1);
-        match state.error {
-            Some(error) => Err(error),
-            None if rc != MOSQ_ERR_SUCCESS as c_int => Err(rc),
-            None => Ok(()),
-        }
-    })();
-    mosquitto_destroy(mosq);
-    match rc {
-        Ok(()) => MOSQ_ERR_SUCCESS as c_int,
-        Err(rc) => rc,
-    }
+    // SAFETY: `mosq` is the live client made above, used on this thread only; the pointers are
+    // the caller's.
+    let rc = unsafe {
+        (|| {
+            configure(mosq, target)?;
+            mosquitto_connect_callback_set(mosq, Some(on_connect));
+            mosquitto_subscribe_callback_set(mosq, Some(on_subscribe));
+            mosquitto_message_callback_set(mosq, Some(on_message));
+            ok(mosquitto_connect(
+                mosq,
+                target.host,
+                target.port,
+                target.keepalive,
+            ))?;
+            let rc = mosquitto_loop_forever(mosq, -1, 1);
+            match state.error {
+                Some(error) => Err(error),
+                None => ok(rc),
+            }
+        })()
+    };
+    // SAFETY: made above; its loop has returned.
+    unsafe { mosquitto_destroy(mosq) };
+    rc
 }
 
 /// Connect to a broker, subscribe to `topic` and pass each message to `callback` until it returns
@@ -339,9 +316,7 @@ pub unsafe extern "C" fn mosquitto_subscribe_callback(
             log::warn!("mosquitto_subscribe_callback: callback is NULL");
             return MOSQ_ERR_INVAL as c_int;
         };
-        run(
-            callback,
-            userdata,
+        let target = Target {
             topic,
             qos,
             host,
@@ -353,7 +328,9 @@ pub unsafe extern "C" fn mosquitto_subscribe_callback(
             password,
             will,
             tls,
-        )
+        };
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { run(callback, userdata, &target) }.answer()
     })
 }
 
@@ -372,20 +349,75 @@ unsafe extern "C" fn collect(
     obj: *mut c_void,
     message: *const mosquitto_message,
 ) -> c_int {
-    // SAFETY: `obj` is the `Collected` of the `mosquitto_subscribe_simple` call; `message` is
-    // valid for this call.
-    let collected = &mut *(obj as *mut Collected);
-    if !collected.want_retained && (*message).retain {
+    // SAFETY: `obj` is the `Collected` of the `mosquitto_subscribe_simple` call, used on this
+    // thread only; `message` is the library's, valid for this call.
+    let (collected, message) = unsafe { (&mut *(obj as *mut Collected), &*message) };
+    if !collected.want_retained && message.retain {
         return 0;
     }
-    let slot = collected.messages.add(collected.received);
-    let rc = mosquitto_message_copy(slot, message);
+    // SAFETY: `received < wanted` (the loop ends at `wanted`), the length of the array.
+    let slot = unsafe { collected.messages.add(collected.received) };
+    // SAFETY: `slot` is a writable element of the array; `message` is valid.
+    let rc = unsafe { mosquitto_message_copy(slot, message) };
     if rc != MOSQ_ERR_SUCCESS as c_int {
         collected.error = Some(rc);
         return 1;
     }
     collected.received += 1;
     c_int::from(collected.received == collected.wanted)
+}
+
+/// The body of `mosquitto_subscribe_simple`, once `messages` is known not to be NULL.
+///
+/// # Safety
+/// As for [`run`]; `messages` writable.
+unsafe fn subscribe_simple(
+    messages: *mut *mut mosquitto_message,
+    msg_count: c_int,
+    want_retained: bool,
+    target: &Target,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    unsafe { messages.write(ptr::null_mut()) };
+    if msg_count < 1 {
+        log::warn!("mosquitto_subscribe_simple: msg_count {msg_count} is below 1");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    // SAFETY: the caller's contract.
+    unsafe { check_common(target.topic, target.qos, target.host) }?;
+    let wanted = msg_count as usize;
+    // SAFETY: calloc may be called with any sizes; the result is checked for NULL.
+    let array = unsafe { libc::calloc(wanted, std::mem::size_of::<mosquitto_message>()) }
+        as *mut mosquitto_message;
+    if array.is_null() {
+        return Err(MOSQ_ERR_NOMEM as c_int);
+    }
+    let mut collected = Collected {
+        messages: array,
+        wanted,
+        received: 0,
+        want_retained,
+        error: None,
+    };
+    let obj = &mut collected as *mut Collected as *mut c_void;
+    // SAFETY: the caller's contract; `collected` is what `collect` expects and outlives the run.
+    let rc = unsafe { run(collect, obj, target) };
+    let rc = match collected.error {
+        Some(error) => Err(error),
+        None => rc,
+    };
+    if rc.is_ok() && collected.received == wanted {
+        // SAFETY: the caller's contract.
+        unsafe { messages.write(array) };
+        return Ok(());
+    }
+    for i in 0..collected.received {
+        // SAFETY: the first `received` elements hold copies made by `collect`.
+        unsafe { mosquitto_message_free_contents(array.add(i)) };
+    }
+    // SAFETY: from calloc above, handed to nobody.
+    unsafe { libc::free(array as *mut c_void) };
+    Err(rc.err().unwrap_or(MOSQ_ERR_UNKNOWN as c_int))
 }
 
 /// Connect to a broker, subscribe to `topic`, wait for `msg_count` messages, disconnect cleanly
@@ -415,30 +447,7 @@ pub unsafe extern "C" fn mosquitto_subscribe_simple(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         check_null!(messages);
-        *messages = ptr::null_mut();
-        if msg_count < 1 {
-            log::warn!("mosquitto_subscribe_simple: msg_count {msg_count} is below 1");
-            return MOSQ_ERR_INVAL as c_int;
-        }
-        if let Err(rc) = check_common(topic, qos, host) {
-            return rc;
-        }
-        let wanted = msg_count as usize;
-        let array = libc::calloc(wanted, std::mem::size_of::<mosquitto_message>())
-            as *mut mosquitto_message;
-        if array.is_null() {
-            return MOSQ_ERR_NOMEM as c_int;
-        }
-        let mut collected = Collected {
-            messages: array,
-            wanted,
-            received: 0,
-            want_retained,
-            error: None,
-        };
-        let rc = run(
-            collect,
-            &mut collected as *mut Collected as *mut c_void,
+        let target = Target {
             topic,
             qos,
             host,
@@ -450,20 +459,8 @@ pub unsafe extern "C" fn mosquitto_subscribe_simple(
             password,
             will,
             tls,
-        );
-        let rc = collected.error.unwrap_or(rc);
-        if rc == MOSQ_ERR_SUCCESS as c_int && collected.received == wanted {
-            *messages = array;
-            return rc;
-        }
-        for i in 0..collected.received {
-            mosquitto_message_free_contents(array.add(i));
-        }
-        libc::free(array as *mut c_void);
-        if rc == MOSQ_ERR_SUCCESS as c_int {
-            MOSQ_ERR_UNKNOWN as c_int
-        } else {
-            rc
-        }
+        };
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { subscribe_simple(messages, msg_count, want_retained, &target) }.answer()
     })
 }

@@ -7,14 +7,15 @@
 //! payload carries one extra NUL byte after `payloadlen` so it can be read as a C string. This
 //! module must never free memory it cannot prove came from `malloc` by these rules.
 
-#![allow(non_camel_case_types)]
-
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr::{self, NonNull};
 
 use crate::error::Error;
-use crate::ffi::errors::{MOSQ_ERR_INVAL, MOSQ_ERR_NOMEM, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
+use crate::ffi::boundary::alloc::malloc_with_nul;
+use crate::ffi::boundary::errors::{
+    MOSQ_ERR_INVAL, MOSQ_ERR_NOMEM, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN,
+};
 
 /// A received or copied application message. Layout identical to libmosquitto's.
 #[repr(C)]
@@ -32,23 +33,6 @@ pub struct mosquitto_message {
     pub qos: c_int,
     /// Whether the message was a retained message.
     pub retain: bool,
-}
-
-/// `malloc` a copy of `bytes` followed by one NUL byte. NULL when out of memory.
-fn malloc_with_nul(bytes: &[u8]) -> *mut u8 {
-    let Some(size) = bytes.len().checked_add(1) else {
-        return ptr::null_mut();
-    };
-    // SAFETY: malloc may be called with any size; the result is checked for NULL.
-    let buffer = unsafe { libc::malloc(size) } as *mut u8;
-    if !buffer.is_null() {
-        // SAFETY: `buffer` has room for `size` bytes and cannot overlap `bytes`.
-        unsafe {
-            ptr::copy_nonoverlapping(bytes.as_ptr(), buffer, bytes.len());
-            buffer.add(bytes.len()).write(0);
-        }
-    }
-    buffer
 }
 
 /// Allocate the topic and payload of a message and store them, with the other fields, in `dst`.

@@ -1,14 +1,12 @@
 //! Driving a client from C: `mosquitto_loop`, `loop_forever`, `loop_start`/`loop_stop`, and the
 //! external-loop calls (`socket`, `want_write`, `loop_read`, `loop_write`, `loop_misc`).
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-
 use std::os::raw::c_int;
 use std::time::Duration;
 
-use super::errors::*;
-use super::handle::{handle, handle_or_inval, mosquitto};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::mosquitto;
+use crate::ffi::Socket;
 
 /// A libmosquitto loop timeout: negative means the default 1000 ms.
 fn loop_timeout(timeout: c_int) -> Duration {
@@ -17,6 +15,16 @@ fn loop_timeout(timeout: c_int) -> Duration {
     } else {
         Duration::from_millis(timeout as u64)
     }
+}
+
+/// `max_packets` is accepted for compatibility (everything available is handled), but must be
+/// at least 1, as in libmosquitto.
+fn max_packets_arg(max_packets: c_int) -> Result<(), c_int> {
+    if max_packets < 1 {
+        log::warn!("culex: max_packets must be at least 1");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(())
 }
 
 /// One step of the network loop: wait up to `timeout` ms (negative: 1000) for the socket, then
@@ -29,14 +37,14 @@ pub unsafe extern "C" fn mosquitto_loop(
     max_packets: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        if max_packets < 1 {
-            return h.with_logs(|_| {
-                log::warn!("culex: max_packets must be at least 1");
-                MOSQ_ERR_INVAL as c_int
-            });
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                max_packets_arg(max_packets)?;
+                let timeout = Some(loop_timeout(timeout));
+                h.client.loop_once(timeout, &h.sink()).map_err(code)
+            })
         }
-        h.with_logs(|h| result_code(h.client.loop_once(Some(loop_timeout(timeout)), &h.sink())))
     })
 }
 
@@ -58,10 +66,15 @@ pub unsafe extern "C" fn mosquitto_loop_forever(
     max_packets: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
         let _ = max_packets;
         let cap = (timeout >= 0).then(|| loop_timeout(timeout));
-        h.with_logs(|h| result_code(h.client.loop_forever(cap, &h.sink())))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .client
+                .loop_forever(cap, &h.sink())
+                .map_err(code))
+        }
     })
 }
 
@@ -70,8 +83,13 @@ pub unsafe extern "C" fn mosquitto_loop_forever(
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_loop_start(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| result_code(h.client.loop_start(Box::new(h.sink()))))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .client
+                .loop_start(Box::new(h.sink()))
+                .map_err(code))
+        }
     })
 }
 
@@ -81,8 +99,8 @@ pub unsafe extern "C" fn mosquitto_loop_start(mosq: *mut mosquitto) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_loop_stop(mosq: *mut mosquitto, force: bool) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| result_code(h.client.loop_stop(force)))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.client.loop_stop(force).map_err(code)) }
     })
 }
 
@@ -90,14 +108,13 @@ pub unsafe extern "C" fn mosquitto_loop_stop(mosq: *mut mosquitto, force: bool) 
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_loop_read(mosq: *mut mosquitto, max_packets: c_int) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        if max_packets < 1 {
-            return h.with_logs(|_| {
-                log::warn!("culex: max_packets must be at least 1");
-                MOSQ_ERR_INVAL as c_int
-            });
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                max_packets_arg(max_packets)?;
+                h.client.loop_read(&h.sink()).map_err(code)
+            })
         }
-        h.with_logs(|h| result_code(h.client.loop_read(&h.sink())))
     })
 }
 
@@ -105,14 +122,13 @@ pub unsafe extern "C" fn mosquitto_loop_read(mosq: *mut mosquitto, max_packets: 
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_loop_write(mosq: *mut mosquitto, max_packets: c_int) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        if max_packets < 1 {
-            return h.with_logs(|_| {
-                log::warn!("culex: max_packets must be at least 1");
-                MOSQ_ERR_INVAL as c_int
-            });
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                max_packets_arg(max_packets)?;
+                h.client.loop_write(&h.sink()).map_err(code)
+            })
         }
-        h.with_logs(|h| result_code(h.client.loop_write(&h.sink())))
     })
 }
 
@@ -120,8 +136,8 @@ pub unsafe extern "C" fn mosquitto_loop_write(mosq: *mut mosquitto, max_packets:
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_loop_misc(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| result_code(h.client.loop_misc(&h.sink())))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.client.loop_misc(&h.sink()).map_err(code)) }
     })
 }
 
@@ -129,10 +145,8 @@ pub unsafe extern "C" fn mosquitto_loop_misc(mosq: *mut mosquitto) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_socket(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(-1, {
-        match handle(mosq) {
-            Some(h) => h.client.socket(),
-            None => -1,
-        }
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| Socket(h.client.socket())) }
     })
 }
 
@@ -140,9 +154,7 @@ pub unsafe extern "C" fn mosquitto_socket(mosq: *mut mosquitto) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_want_write(mosq: *mut mosquitto) -> bool {
     ffi_guard!(false, {
-        match handle(mosq) {
-            Some(h) => h.client.want_write(),
-            None => false,
-        }
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| h.client.want_write()) }
     })
 }

@@ -1,25 +1,18 @@
-//! `culex.h`: Culex's own extensions of the libmosquitto 2.0 API, all named `culex_*`.
-//!
-//! - Automatic MQTT 5 outgoing topic aliases (`culex_topic_alias_auto_set`).
-//! - MQTT 5 enhanced authentication on the client side (libmosquitto has none): the method and
-//!   first data CONNECT carries (`culex_auth_method_set`), a callback for every AUTH the broker
-//!   sends (`culex_auth_callback_set`), the answer to AUTH 0x18 (`culex_auth_continue`) and
-//!   re-authentication (`culex_reauthenticate`).
+//! MQTT 5 enhanced authentication on the client side (libmosquitto has none): the method and
+//! first data CONNECT carries (`culex_auth_method_set`), a callback for every AUTH the broker
+//! sends (`culex_auth_callback_set`), the answer to AUTH 0x18 (`culex_auth_continue`) and
+//! re-authentication (`culex_reauthenticate`).
 //!
 //! The auth callback lives with the handle's other callbacks; [`deliver_auth`] is what the event
 //! dispatch calls. No lock is held while a callback runs.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc)]
-#![allow(non_camel_case_types)]
-
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::client::{c_str, properties_arg};
-use super::errors::{result_code, MOSQ_ERR_INVAL, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
-use super::handle::{handle, handle_or_inval, mosquitto};
-use super::property::{mosquitto_property, LentList};
+use crate::ffi::boundary::args::{c_str, properties_arg};
+use crate::ffi::boundary::errors::{code, MOSQ_ERR_INVAL, MOSQ_ERR_UNKNOWN};
+use crate::ffi::handle::mosquitto;
+use crate::ffi::property::{mosquitto_property, LentList};
 use crate::protocol::{Properties, PropertyContext};
 
 /// Called for every AUTH packet from the broker (MQTT 5 enhanced authentication).
@@ -44,15 +37,14 @@ pub type culex_auth_callback = Option<
 /// Call the auth callback of `mosq` (if set) for an AUTH from the broker. No lock is held while
 /// it runs.
 pub(crate) fn deliver_auth(
-    mosq: *mut mosquitto,
+    h: &mosquitto,
     userdata: *mut c_void,
     reason_code: u8,
     method: &str,
     data: Option<&[u8]>,
     properties: &Properties,
 ) {
-    // SAFETY: the dispatcher passes its own live handle.
-    let Some(cb) = unsafe { handle(mosq) }.and_then(|h| h.callbacks().on_auth) else {
+    let Some(cb) = h.callbacks(|c| c.more_ref().and_then(|m| m.on_auth)) else {
         return;
     };
     // MQTT UTF-8 never holds U+0000; strip it anyway rather than fail.
@@ -66,7 +58,7 @@ pub(crate) fn deliver_auth(
     // its user data and arguments that stay valid until it returns.
     unsafe {
         cb(
-            mosq,
+            h.as_ptr(),
             userdata,
             c_int::from(reason_code),
             method.as_ptr(),
@@ -79,6 +71,9 @@ pub(crate) fn deliver_auth(
 
 /// Binary data argument: NULL with 0 is "no data"; a negative length, or NULL with a positive
 /// length, is `MOSQ_ERR_INVAL`.
+///
+/// # Safety
+/// `data` is NULL or `len` readable bytes.
 unsafe fn data_arg(data: *const c_void, len: c_int) -> Result<Option<Vec<u8>>, c_int> {
     if len < 0 || len > c_int::from(u16::MAX) || (data.is_null() && len > 0) {
         log::warn!("culex: authentication data of length {len} is invalid");
@@ -87,25 +82,9 @@ unsafe fn data_arg(data: *const c_void, len: c_int) -> Result<Option<Vec<u8>>, c
     if data.is_null() {
         return Ok(None);
     }
-    Ok(Some(
-        std::slice::from_raw_parts(data as *const u8, len as usize).to_vec(),
-    ))
-}
-
-/// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
-///
-/// When on, each PUBLISH topic gets an alias on first use, up to the Topic Alias Maximum the
-/// broker announced in CONNACK; later messages to that topic are sent with an empty topic and the
-/// alias, which saves bandwidth for long topics. Aliases start over on every connection. A message
-/// whose properties already hold a Topic Alias is sent as given. Takes effect at the next
-/// connection. Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
-#[no_mangle]
-pub unsafe extern "C" fn culex_topic_alias_auto_set(mosq: *mut mosquitto, enabled: bool) -> c_int {
-    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.client.with_session(|s| s.set_auto_topic_alias(enabled));
-        MOSQ_ERR_SUCCESS as c_int
-    })
+    // SAFETY: the caller's contract; `len` is in 0..=65535.
+    let data = unsafe { std::slice::from_raw_parts(data as *const u8, len as usize) };
+    Ok(Some(data.to_vec()))
 }
 
 /// Set the MQTT 5 Authentication Method (and first Authentication Data) sent in CONNECT, for
@@ -123,27 +102,8 @@ pub unsafe extern "C" fn culex_auth_method_set(
     len: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let method = if method.is_null() {
-                None
-            } else {
-                match c_str(method, "method") {
-                    Ok(m) => Some(m.to_owned()),
-                    Err(code) => return code,
-                }
-            };
-            let data = match data_arg(data, len) {
-                Ok(d) => d,
-                Err(code) => return code,
-            };
-            h.client.with_session(|s| {
-                let creds = s.config_mut().credentials_mut();
-                creds.auth_data = if method.is_some() { data } else { None };
-                creds.auth_method = method;
-            });
-            MOSQ_ERR_SUCCESS as c_int
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| auth_method_set(h, method, data, len)) }
     })
 }
 
@@ -155,9 +115,10 @@ pub unsafe extern "C" fn culex_auth_callback_set(
     on_auth: culex_auth_callback,
 ) {
     ffi_guard!((), {
-        match handle(mosq) {
-            Some(h) => h.update_callbacks(|t| t.on_auth = on_auth),
-            None => log::warn!("culex_auth_callback_set: mosq is NULL"),
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| h
+                .set_callbacks(|c| c.more_mut().on_auth = on_auth))
         }
     })
 }
@@ -178,19 +139,8 @@ pub unsafe extern "C" fn culex_auth_continue(
     props: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let (data, properties) = match auth_args(h, data, datalen, props) {
-                Ok(args) => args,
-                Err(code) => return code,
-            };
-            let result = h.client.with_session(|s| s.auth_continue(data, properties));
-            if let Err(e) = &result {
-                log::warn!("culex_auth_continue: {e}");
-            }
-            h.command_written();
-            result_code(result)
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| auth_send(h, false, data, datalen, props)) }
     })
 }
 
@@ -211,41 +161,94 @@ pub unsafe extern "C" fn culex_reauthenticate(
     props: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| {
-            let (data, properties) = match auth_args(h, data, datalen, props) {
-                Ok(args) => args,
-                Err(code) => return code,
-            };
-            let result = h
-                .client
-                .with_session(|s| s.reauthenticate(data, properties));
-            if let Err(e) = &result {
-                log::warn!("culex_reauthenticate: {e}");
-            }
-            h.command_written();
-            result_code(result)
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| auth_send(h, true, data, datalen, props)) }
     })
 }
 
 /// The data and property arguments of the AUTH commands.
+///
+/// # Safety
+/// `data` is NULL or `datalen` readable bytes, `props` NULL or a property list.
 unsafe fn auth_args(
     h: &mosquitto,
     data: *const c_void,
     datalen: c_int,
     props: *const mosquitto_property,
 ) -> Result<(Option<Vec<u8>>, Properties), c_int> {
-    let data = data_arg(data, datalen)?;
-    let properties = properties_arg(h, props, PropertyContext::Auth)?;
+    // SAFETY: the caller's contract.
+    let data = unsafe { data_arg(data, datalen) }?;
+    // SAFETY: the caller's contract.
+    let properties = unsafe { properties_arg(h, props, PropertyContext::Auth) }?;
     Ok((data, properties))
+}
+
+/// The body of `culex_auth_method_set`.
+///
+/// # Safety
+/// `method` is NULL or a C string, `data` NULL or `len` readable bytes.
+unsafe fn auth_method_set(
+    h: &mosquitto,
+    method: *const c_char,
+    data: *const c_void,
+    len: c_int,
+) -> Result<(), c_int> {
+    let method = if method.is_null() {
+        None
+    } else {
+        // SAFETY: the caller's contract.
+        Some(unsafe { c_str(method, "method") }?.to_owned())
+    };
+    // SAFETY: the caller's contract.
+    let data = unsafe { data_arg(data, len) }?;
+    h.client.with_session(|s| {
+        let creds = s.config_mut().credentials_mut();
+        creds.auth_data = if method.is_some() { data } else { None };
+        creds.auth_method = method;
+    });
+    Ok(())
+}
+
+/// The body of `culex_auth_continue` (`reauthenticate` false) and `culex_reauthenticate`.
+///
+/// # Safety
+/// As for [`auth_args`].
+unsafe fn auth_send(
+    h: &mosquitto,
+    reauthenticate: bool,
+    data: *const c_void,
+    datalen: c_int,
+    props: *const mosquitto_property,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    let (data, properties) = unsafe { auth_args(h, data, datalen, props) }?;
+    let result = h.client.with_session(|s| {
+        if reauthenticate {
+            s.reauthenticate(data, properties)
+        } else {
+            s.auth_continue(data, properties)
+        }
+    });
+    if result.is_ok() {
+        h.command_written();
+    }
+    result.map_err(|e| {
+        let function = if reauthenticate {
+            "culex_reauthenticate"
+        } else {
+            "culex_auth_continue"
+        };
+        log::warn!("{function}: {e}");
+        code(e)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ffi::boundary::errors::{MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_NO_CONN};
     use crate::ffi::client::{mosquitto_destroy, mosquitto_new};
-    use crate::ffi::errors::{MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_NO_CONN};
+    use crate::ffi::culex::culex_topic_alias_auto_set;
     use crate::protocol::{Property, PropertyId, ProtocolVersion};
     use std::sync::Mutex;
 
@@ -263,13 +266,17 @@ mod tests {
         props: *const mosquitto_property,
     ) {
         assert_eq!(userdata as usize, 0x5EED);
-        let method = std::ffi::CStr::from_ptr(method)
+        // SAFETY: the library's arguments for this call.
+        let method = unsafe { std::ffi::CStr::from_ptr(method) }
             .to_str()
             .unwrap()
             .to_owned();
         let data = (!data.is_null())
-            .then(|| std::slice::from_raw_parts(data as *const u8, datalen as usize).to_vec());
-        let count = crate::ffi::property::to_properties(props).len();
+            // SAFETY: as above.
+            .then(|| unsafe { std::slice::from_raw_parts(data as *const u8, datalen as usize) })
+            .map(<[u8]>::to_vec);
+        // SAFETY: as above.
+        let count = unsafe { crate::ffi::property::to_properties(props) }.len();
         SEEN.lock()
             .unwrap()
             .push((reason_code, method, data, count));
@@ -277,10 +284,11 @@ mod tests {
 
     #[test]
     fn setters_check_arguments_and_reach_the_session() {
+        // SAFETY: a handle made here and destroyed at the end; valid C strings and buffers.
         unsafe {
             let mosq = mosquitto_new(c"t".as_ptr(), true, 0x5EED as *mut c_void);
             assert!(!mosq.is_null());
-            let h = handle(mosq).unwrap();
+            let h = &*mosq;
             let null = std::ptr::null_mut();
 
             assert_eq!(
@@ -343,10 +351,10 @@ mod tests {
             culex_auth_callback_set(mosq, Some(record));
             let mut props = Properties::new();
             props.push(Property::user("k", "v"));
-            deliver_auth(mosq, h.userdata(), 0x18, "SCRAM", Some(b"srv"), &props);
-            deliver_auth(mosq, h.userdata(), 0x00, "SCRAM", None, &Properties::new());
+            deliver_auth(h, h.userdata(), 0x18, "SCRAM", Some(b"srv"), &props);
+            deliver_auth(h, h.userdata(), 0x00, "SCRAM", None, &Properties::new());
             culex_auth_callback_set(mosq, None);
-            deliver_auth(mosq, h.userdata(), 0x18, "SCRAM", None, &props);
+            deliver_auth(h, h.userdata(), 0x18, "SCRAM", None, &props);
             assert_eq!(
                 *SEEN.lock().unwrap(),
                 [

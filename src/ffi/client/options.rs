@@ -1,5 +1,6 @@
 //! Client options by number: `enum mosq_opt_t`, `mosquitto_int_option`,
-//! `mosquitto_string_option`, `mosquitto_void_option` and the older `mosquitto_opts_set`.
+//! `mosquitto_string_option`, `mosquitto_void_option` and the older `mosquitto_opts_set`. The
+//! settings with functions of their own are in [`super::settings`].
 //!
 //! Every option is done for real (protocol version, receive and send maximum, TCP_NODELAY, the
 //! TLS options, stored in the driver's TLS configuration) except a default bind address, which
@@ -10,14 +11,12 @@
 //! The option argument crosses the boundary as a plain `int` (see [`raw`]): C may pass any number
 //! in an enum, and a Rust enum must never hold a value outside its variants.
 
-// Safety: every export follows the contract stated in `ffi/mod.rs`; none adds to it.
-#![allow(clippy::missing_safety_doc, non_camel_case_types)]
-
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::errors::*;
-use super::handle::{handle_or_inval, mosquitto};
+use crate::ffi::boundary::args::refuse;
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::mosquitto;
 use crate::protocol::ProtocolVersion;
 
 /// The MQTT specification (3.1) limits client identifiers to this many bytes; MQTT 3.1.1 and 5
@@ -102,14 +101,11 @@ fn option_from(option: c_int) -> Option<mosq_opt_t> {
     ALL.into_iter().find(|o| *o as c_int == option)
 }
 
-/// `MOSQ_ERR_INVAL`, logged.
-fn refuse(function: &str, why: &str) -> c_int {
-    log::warn!("{function}: {why}");
-    MOSQ_ERR_INVAL as c_int
-}
-
 /// Store the application's `SSL_CTX` (taking a reference of our own on it).
-fn set_ssl_ctx(h: &mosquitto, ctx: *mut c_void) -> c_int {
+///
+/// # Safety
+/// `ctx` is a live `SSL_CTX`.
+unsafe fn set_ssl_ctx(h: &mosquitto, ctx: *mut c_void) -> Result<(), c_int> {
     use foreign_types::ForeignType;
     let ctx = ctx as *mut openssl_sys::SSL_CTX;
     // SAFETY: the caller passes a live SSL_CTX; the reference taken here is the one the wrapper
@@ -119,17 +115,17 @@ fn set_ssl_ctx(h: &mosquitto, ctx: *mut c_void) -> c_int {
         openssl::ssl::SslContext::from_ptr(ctx)
     };
     h.client.tls_config(|c| c.app_ctx = Some(ctx));
-    MOSQ_ERR_SUCCESS as c_int
+    Ok(())
 }
 
 /// `MOSQ_ERR_INVAL`, logged: an unknown option number, or one `function` does not take (`what`
 /// says what it takes).
-fn wrong_option(function: &str, option: c_int, what: &str) -> c_int {
+fn wrong_option(function: &str, option: c_int, what: &str) -> Result<(), c_int> {
     match option_from(option) {
         Some(known) => log::warn!("{function}: {known:?} is not {what}"),
         None => log::warn!("{function}: {option} is not an option number"),
     }
-    MOSQ_ERR_INVAL as c_int
+    Err(MOSQ_ERR_INVAL as c_int)
 }
 
 /// A 0..=65535 maximum as libmosquitto reads it (0 means 65535), or `None` when out of range.
@@ -142,7 +138,7 @@ fn maximum(value: c_int) -> Option<u16> {
 }
 
 /// The work of `mosquitto_int_option`, on a valid handle.
-fn int_option(h: &mosquitto, option: c_int, value: c_int) -> c_int {
+fn int_option(h: &mosquitto, option: c_int, value: c_int) -> Result<(), c_int> {
     const F: &str = "mosquitto_int_option";
     let Some(opt) = option_from(option) else {
         return wrong_option(F, option, "an integer option");
@@ -155,45 +151,45 @@ fn int_option(h: &mosquitto, option: c_int, value: c_int) -> c_int {
                 MQTT_PROTOCOL_V5 => ProtocolVersion::V5,
                 _ => {
                     log::warn!("{F}: protocol version {value} is not 3 (3.1), 4 (3.1.1) or 5");
-                    return MOSQ_ERR_INVAL as c_int;
+                    return Err(MOSQ_ERR_INVAL as c_int);
                 }
             };
             h.client
                 .with_session(|s| s.config_mut().protocol = protocol);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         MOSQ_OPT_RECEIVE_MAXIMUM => {
             let Some(n) = maximum(value) else {
                 log::warn!("{F}: receive maximum {value} is not between 0 and 65535");
-                return MOSQ_ERR_INVAL as c_int;
+                return Err(MOSQ_ERR_INVAL as c_int);
             };
             h.client
                 .with_session(|s| s.config_mut().receive_maximum = n);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         MOSQ_OPT_SEND_MAXIMUM => {
             let Some(n) = maximum(value) else {
                 log::warn!("{F}: send maximum {value} is not between 0 and 65535");
-                return MOSQ_ERR_INVAL as c_int;
+                return Err(MOSQ_ERR_INVAL as c_int);
             };
             h.client.with_session(|s| s.set_max_inflight(n));
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         MOSQ_OPT_TCP_NODELAY => {
             h.client.set_tcp_nodelay(value != 0);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         MOSQ_OPT_SSL_CTX_WITH_DEFAULTS => {
             h.client.tls_config(|c| c.app_defaults = value != 0);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         MOSQ_OPT_TLS_OCSP_REQUIRED => {
             h.client.tls_config(|c| c.ocsp_required = value != 0);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         MOSQ_OPT_TLS_USE_OS_CERTS => {
             h.client.tls_config(|c| c.use_os_certs = value != 0);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         _ => wrong_option(F, option, "an integer option"),
     }
@@ -203,9 +199,12 @@ fn int_option(h: &mosquitto, option: c_int, value: c_int) -> c_int {
 ///
 /// # Safety
 /// `value` is NULL or a NUL-terminated string.
-unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c_int {
+unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> Result<(), c_int> {
     const F: &str = "mosquitto_string_option";
-    let text = || (!value.is_null()).then(|| CStr::from_ptr(value).to_string_lossy());
+    let text = || {
+        // SAFETY: not NULL; a C string by the caller's contract.
+        (!value.is_null()).then(|| unsafe { CStr::from_ptr(value) }.to_string_lossy())
+    };
     match option_from(option) {
         Some(
             opt @ (MOSQ_OPT_TLS_KEYFORM
@@ -225,7 +224,7 @@ unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c
                 }
             };
             h.client.tls_config(|c| c.key_from_engine = from_engine);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         Some(MOSQ_OPT_TLS_ENGINE) => {
             let id = text().unwrap_or_default().into_owned();
@@ -233,7 +232,7 @@ unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c
                 return refuse(F, &format!("OpenSSL has no engine {id:?}"));
             }
             h.client.tls_config(|c| c.engine = Some(id));
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         Some(MOSQ_OPT_TLS_ENGINE_KPASS_SHA1) => {
             let sha1 = text().unwrap_or_default().into_owned();
@@ -241,7 +240,7 @@ unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c
                 return refuse(F, "the key password SHA-1 is not 40 hex digits");
             }
             h.client.tls_config(|c| c.engine_kpass_sha1 = Some(sha1));
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         Some(MOSQ_OPT_TLS_ALPN) => {
             let proto = text().unwrap_or_default().into_owned();
@@ -249,7 +248,7 @@ unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c
                 return refuse(F, "an ALPN protocol name has 1 to 255 bytes");
             }
             h.client.tls_config(|c| c.alpn = Some(proto));
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         Some(MOSQ_OPT_BIND_ADDRESS) => {
             // NULL or "" remove the default. Like libmosquitto, the address is resolved when a
@@ -257,29 +256,59 @@ unsafe fn string_option(h: &mosquitto, option: c_int, value: *const c_char) -> c
             let address = if value.is_null() {
                 None
             } else {
-                match CStr::from_ptr(value).to_str() {
+                // SAFETY: as above.
+                match unsafe { CStr::from_ptr(value) }.to_str() {
                     Ok("") => None,
                     Ok(a) => Some(a),
                     Err(_) => return refuse(F, "the bind address is not valid UTF-8"),
                 }
             };
             h.client.set_default_bind_address(address);
-            MOSQ_ERR_SUCCESS as c_int
+            Ok(())
         }
         _ => wrong_option(F, option, "a string option"),
     }
 }
 
 /// The work of `mosquitto_void_option`, on a valid handle.
-fn void_option(h: &mosquitto, option: c_int, value: *mut c_void) -> c_int {
+///
+/// # Safety
+/// For `MOSQ_OPT_SSL_CTX`, `value` is NULL or a live `SSL_CTX`.
+unsafe fn void_option(h: &mosquitto, option: c_int, value: *mut c_void) -> Result<(), c_int> {
     const F: &str = "mosquitto_void_option";
     match option_from(option) {
         Some(MOSQ_OPT_SSL_CTX) if value.is_null() => {
             log::warn!("{F}: value is NULL");
-            MOSQ_ERR_INVAL as c_int
+            Err(MOSQ_ERR_INVAL as c_int)
         }
-        Some(MOSQ_OPT_SSL_CTX) => set_ssl_ctx(h, value),
+        // SAFETY: the caller's contract.
+        Some(MOSQ_OPT_SSL_CTX) => unsafe { set_ssl_ctx(h, value) },
         _ => wrong_option(F, option, "a pointer option"),
+    }
+}
+
+/// The body of `mosquitto_opts_set`.
+///
+/// # Safety
+/// For the options that read an `int` through `value`, `value` is NULL or points to one; for
+/// `MOSQ_OPT_SSL_CTX` it is NULL or a live `SSL_CTX`.
+unsafe fn opts_set(h: &mosquitto, option: c_int, value: *mut c_void) -> Result<(), c_int> {
+    const F: &str = "mosquitto_opts_set";
+    match option_from(option) {
+        Some(opt @ (MOSQ_OPT_PROTOCOL_VERSION | MOSQ_OPT_SSL_CTX_WITH_DEFAULTS))
+            if value.is_null() =>
+        {
+            log::warn!("{F}: {opt:?} needs a pointer to an int, value is NULL");
+            Err(MOSQ_ERR_INVAL as c_int)
+        }
+        Some(MOSQ_OPT_PROTOCOL_VERSION | MOSQ_OPT_SSL_CTX_WITH_DEFAULTS) => {
+            // SAFETY: for these options the caller passes a pointer to an int.
+            let number = unsafe { *(value as *const c_int) };
+            int_option(h, option, number)
+        }
+        // SAFETY: the caller's contract.
+        Some(MOSQ_OPT_SSL_CTX) => unsafe { void_option(h, option, value) },
+        _ => wrong_option(F, option, "one of its options"),
     }
 }
 
@@ -313,8 +342,8 @@ pub unsafe extern "C" fn mosquitto_int_option(
     value: c_int,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| int_option(h, option, value))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| int_option(h, option, value)) }
     })
 }
 
@@ -342,8 +371,8 @@ pub unsafe extern "C" fn mosquitto_string_option(
     value: *const c_char,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| string_option(h, option, value))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| string_option(h, option, value)) }
     })
 }
 
@@ -363,8 +392,8 @@ pub unsafe extern "C" fn mosquitto_void_option(
     value: *mut c_void,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| void_option(h, option, value))
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| void_option(h, option, value)) }
     })
 }
 
@@ -386,22 +415,7 @@ pub unsafe extern "C" fn mosquitto_opts_set(
     value: *mut c_void,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        const F: &str = "mosquitto_opts_set";
-        let h = handle_or_inval!(mosq);
-        h.with_logs(|h| match option_from(option) {
-            Some(opt @ (MOSQ_OPT_PROTOCOL_VERSION | MOSQ_OPT_SSL_CTX_WITH_DEFAULTS))
-                if value.is_null() =>
-            {
-                log::warn!("{F}: {opt:?} needs a pointer to an int, value is NULL");
-                MOSQ_ERR_INVAL as c_int
-            }
-            Some(MOSQ_OPT_PROTOCOL_VERSION | MOSQ_OPT_SSL_CTX_WITH_DEFAULTS) => {
-                // SAFETY: for these options the caller passes a pointer to an int.
-                let number = unsafe { *(value as *const c_int) };
-                int_option(h, option, number)
-            }
-            Some(MOSQ_OPT_SSL_CTX) => void_option(h, option, value),
-            _ => wrong_option(F, option, "one of its options"),
-        })
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe { enter!(mosq, |h| opts_set(h, option, value)) }
     })
 }

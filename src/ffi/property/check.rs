@@ -10,16 +10,15 @@
 //! handed out is static and must not be freed.
 
 // Safety: every export follows the contract stated in `ffi/mod.rs`; list arguments must in
-// addition be NULL or lists built by `ffi/property.rs`.
-#![allow(clippy::missing_safety_doc)]
+// addition be NULL or lists built by `ffi/property/`.
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
-use super::errors::*;
-use super::mqtt_protocol::mqtt5_property_type::*;
-use super::mqtt_protocol::*;
-use super::property::{mosquitto_property, to_properties};
+use super::{mosquitto_property, to_properties};
+use crate::ffi::boundary::errors::*;
+use crate::ffi::mqtt_protocol::mqtt5_property_type::*;
+use crate::ffi::mqtt_protocol::*;
 use crate::protocol::{Property, PropertyContext, PropertyId, PropertyType};
 
 /// The packet (or will) a `CMD_*` value stands for, when it is one that carries properties.
@@ -51,40 +50,6 @@ fn command_context(command: c_int) -> Option<PropertyContext> {
 /// The identifier an `int` names, if MQTT 5 defines it.
 fn property_id(identifier: c_int) -> Option<PropertyId> {
     u8::try_from(identifier).ok().and_then(PropertyId::from_u8)
-}
-
-/// The specification's name of a property, in the spelling libmosquitto uses.
-fn property_name(id: PropertyId) -> &'static CStr {
-    use PropertyId::*;
-    match id {
-        PayloadFormatIndicator => c"payload-format-indicator",
-        MessageExpiryInterval => c"message-expiry-interval",
-        ContentType => c"content-type",
-        ResponseTopic => c"response-topic",
-        CorrelationData => c"correlation-data",
-        SubscriptionIdentifier => c"subscription-identifier",
-        SessionExpiryInterval => c"session-expiry-interval",
-        AssignedClientIdentifier => c"assigned-client-identifier",
-        ServerKeepAlive => c"server-keep-alive",
-        AuthenticationMethod => c"authentication-method",
-        AuthenticationData => c"authentication-data",
-        RequestProblemInformation => c"request-problem-information",
-        WillDelayInterval => c"will-delay-interval",
-        RequestResponseInformation => c"request-response-information",
-        ResponseInformation => c"response-information",
-        ServerReference => c"server-reference",
-        ReasonString => c"reason-string",
-        ReceiveMaximum => c"receive-maximum",
-        TopicAliasMaximum => c"topic-alias-maximum",
-        TopicAlias => c"topic-alias",
-        MaximumQos => c"maximum-qos",
-        RetainAvailable => c"retain-available",
-        UserProperty => c"user-property",
-        MaximumPacketSize => c"maximum-packet-size",
-        WildcardSubscriptionAvailable => c"wildcard-subscription-available",
-        SubscriptionIdentifierAvailable => c"subscription-identifier-available",
-        SharedSubscriptionAvailable => c"shared-subscription-available",
-    }
 }
 
 /// The `mqtt5_property_type` number of a data type.
@@ -155,7 +120,8 @@ pub unsafe extern "C" fn mosquitto_property_check_all(
     properties: *const mosquitto_property,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        let properties = to_properties(properties);
+        // SAFETY: the export's contract: NULL or a list built by the property API.
+        let properties = unsafe { to_properties(properties) };
         if properties.is_empty() {
             return MOSQ_ERR_SUCCESS as c_int;
         }
@@ -207,7 +173,7 @@ pub unsafe extern "C" fn mosquitto_property_identifier_to_string(
     identifier: c_int,
 ) -> *const c_char {
     ffi_guard!(std::ptr::null(), {
-        property_id(identifier).map_or(std::ptr::null(), |id| property_name(id).as_ptr())
+        property_id(identifier).map_or(std::ptr::null(), |id| id.name_c().as_ptr())
     })
 }
 
@@ -227,14 +193,18 @@ pub unsafe extern "C" fn mosquitto_string_to_property_info(
         check_null!(propname);
         check_null!(identifier);
         check_null!(r#type);
-        let wanted = CStr::from_ptr(propname).to_bytes();
+        // SAFETY: checked not NULL above; a C string by the export's contract.
+        let wanted = unsafe { CStr::from_ptr(propname) }.to_bytes();
         let found = PropertyId::ALL
             .into_iter()
-            .find(|id| property_name(*id).to_bytes().eq_ignore_ascii_case(wanted));
+            .find(|id| id.name().as_bytes().eq_ignore_ascii_case(wanted));
         match found {
             Some(id) => {
-                *identifier = c_int::from(id.as_u8());
-                *r#type = type_number(id.data_type());
+                // SAFETY: both checked not NULL above; writable by the export's contract.
+                unsafe {
+                    identifier.write(c_int::from(id.as_u8()));
+                    r#type.write(type_number(id.data_type()));
+                }
                 MOSQ_ERR_SUCCESS as c_int
             }
             None => {
@@ -260,13 +230,15 @@ pub unsafe extern "C" fn mosquitto_string_to_command(str: *const c_char, cmd: *m
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         check_null!(str);
         check_null!(cmd);
-        let wanted = CStr::from_ptr(str).to_bytes();
+        // SAFETY: checked not NULL above; a C string by the export's contract.
+        let wanted = unsafe { CStr::from_ptr(str) }.to_bytes();
         match COMMAND_NAMES
             .iter()
             .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(wanted))
         {
             Some((_, value)) => {
-                *cmd = *value;
+                // SAFETY: checked not NULL above; writable by the export's contract.
+                unsafe { cmd.write(*value) };
                 MOSQ_ERR_SUCCESS as c_int
             }
             None => {

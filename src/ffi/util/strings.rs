@@ -8,7 +8,8 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
-use crate::ffi::errors::*;
+use crate::ffi::boundary::errors::*;
+use crate::protocol::ReasonCode;
 
 /// Text for error numbers this table does not know.
 const UNKNOWN_ERROR: &CStr = c"Unknown error.";
@@ -191,61 +192,18 @@ pub unsafe extern "C" fn mosquitto_connack_string(connack_code: c_int) -> *const
     })
 }
 
-/// Text for reason codes this table does not know.
-const UNKNOWN_REASON: &CStr = c"Unknown reason";
-
-/// The name of an MQTT 5 reason code. Codes below 0x80 that mean different things in different
-/// packets (0: success, normal disconnection, granted QoS 0) share one text. The texts are those
-/// of `crate::protocol::ReasonCode::description`, NUL-terminated.
+/// The name of an MQTT 5 reason code (0 to 255), or `None` for other numbers. The texts are the
+/// protocol's ([`ReasonCode::description_c`]): codes below 0x80 that mean different things in
+/// different packets (0: success, normal disconnection, granted QoS 0) share one, and unassigned
+/// codes are "Unknown reason".
 fn reason_text(code: c_int) -> Option<&'static CStr> {
-    let text = match code {
-        0x00 => c"Success",
-        0x01 => c"Granted QoS 1",
-        0x02 => c"Granted QoS 2",
-        0x04 => c"Disconnect with Will Message",
-        0x10 => c"No matching subscribers",
-        0x11 => c"No subscription existed",
-        0x18 => c"Continue authentication",
-        0x19 => c"Re-authenticate",
-        0x80 => c"Unspecified error",
-        0x81 => c"Malformed Packet",
-        0x82 => c"Protocol Error",
-        0x83 => c"Implementation specific error",
-        0x84 => c"Unsupported Protocol Version",
-        0x85 => c"Client Identifier not valid",
-        0x86 => c"Bad User Name or Password",
-        0x87 => c"Not authorized",
-        0x88 => c"Server unavailable",
-        0x89 => c"Server busy",
-        0x8A => c"Banned",
-        0x8B => c"Server shutting down",
-        0x8C => c"Bad authentication method",
-        0x8D => c"Keep Alive timeout",
-        0x8E => c"Session taken over",
-        0x8F => c"Topic Filter invalid",
-        0x90 => c"Topic Name invalid",
-        0x91 => c"Packet Identifier in use",
-        0x92 => c"Packet Identifier not found",
-        0x93 => c"Receive Maximum exceeded",
-        0x94 => c"Topic Alias invalid",
-        0x95 => c"Packet too large",
-        0x96 => c"Message rate too high",
-        0x97 => c"Quota exceeded",
-        0x98 => c"Administrative action",
-        0x99 => c"Payload format invalid",
-        0x9A => c"Retain not supported",
-        0x9B => c"QoS not supported",
-        0x9C => c"Use another server",
-        0x9D => c"Server moved",
-        0x9E => c"Shared Subscriptions not supported",
-        0x9F => c"Connection rate exceeded",
-        0xA0 => c"Maximum connect time",
-        0xA1 => c"Subscription Identifiers not supported",
-        0xA2 => c"Wildcard Subscriptions not supported",
-        _ => return None,
-    };
-    Some(text)
+    u8::try_from(code)
+        .ok()
+        .map(|code| ReasonCode(code).description_c())
 }
+
+/// Text for numbers that are not reason codes at all.
+const UNKNOWN_REASON: &CStr = c"Unknown reason";
 
 /// Returns a constant, NUL-terminated English name of an MQTT 5 reason code (the values of
 /// `enum mqtt5_return_codes`, as found in CONNACK, PUBACK, SUBACK, DISCONNECT and the other

@@ -7,7 +7,7 @@
 
 use std::os::raw::c_int;
 
-use crate::ffi::errors::{MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
+use crate::ffi::boundary::errors::{MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN};
 
 /// Major version of the libmosquitto API implemented.
 pub const LIBMOSQUITTO_MAJOR: c_int = 2;
@@ -58,7 +58,7 @@ pub unsafe extern "C" fn mosquitto_lib_version(
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_lib_init() -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        crate::ffi::logging::install_logger();
+        crate::ffi::boundary::logging::install_logger();
         MOSQ_ERR_SUCCESS as c_int
     })
 }

@@ -10,7 +10,8 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use crate::ffi::errors::{
+use crate::ffi::boundary::alloc::malloc_with_nul;
+use crate::ffi::boundary::errors::{
     MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_NOMEM, MOSQ_ERR_SUCCESS, MOSQ_ERR_UNKNOWN,
 };
 use crate::protocol::topic::{self as topic_rules, TopicError, MAX_TOPIC_LEN};
@@ -65,6 +66,31 @@ fn topic_check(function: &str, bytes: &[u8], filter: bool) -> c_int {
         Ok(_) => MOSQ_ERR_SUCCESS as c_int,
         Err(e) => topic_error_code(function, &e),
     }
+}
+
+/// Shared body of the `*_topic_check2` functions: the `topiclen` bytes at `topic`.
+///
+/// # Safety
+/// `topic` must be NULL or point to `topiclen` readable bytes.
+unsafe fn topic_check2(
+    function: &str,
+    topic: *const c_char,
+    topiclen: usize,
+    filter: bool,
+) -> c_int {
+    if topic.is_null() {
+        log::warn!("{function}: topic is NULL");
+        return MOSQ_ERR_INVAL as c_int;
+    }
+    if topiclen > MAX_TOPIC_LEN {
+        log::warn!("{function}: topic of {topiclen} bytes is too long");
+        return MOSQ_ERR_INVAL as c_int;
+    }
+    // SAFETY: `topic` points to `topiclen` readable bytes per the caller's contract.
+    let Some(bytes) = (unsafe { c_bytes(topic, topiclen) }) else {
+        return MOSQ_ERR_INVAL as c_int;
+    };
+    topic_check(function, bytes, filter)
 }
 
 /// Shared body of the `topic_matches_sub` functions.
@@ -172,16 +198,8 @@ pub unsafe extern "C" fn mosquitto_pub_topic_check2(
     topiclen: usize,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_null!(topic);
-        if topiclen > MAX_TOPIC_LEN {
-            log::warn!("mosquitto_pub_topic_check2: topic of {topiclen} bytes is too long");
-            return MOSQ_ERR_INVAL as c_int;
-        }
-        // SAFETY: `topic` points to `topiclen` readable bytes per the API contract.
-        let Some(bytes) = (unsafe { c_bytes(topic, topiclen) }) else {
-            return MOSQ_ERR_INVAL as c_int;
-        };
-        topic_check("mosquitto_pub_topic_check2", bytes, false)
+        // SAFETY: the export's contract.
+        unsafe { topic_check2("mosquitto_pub_topic_check2", topic, topiclen, false) }
     })
 }
 
@@ -215,16 +233,8 @@ pub unsafe extern "C" fn mosquitto_sub_topic_check2(
     topiclen: usize,
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
-        check_null!(topic);
-        if topiclen > MAX_TOPIC_LEN {
-            log::warn!("mosquitto_sub_topic_check2: topic of {topiclen} bytes is too long");
-            return MOSQ_ERR_INVAL as c_int;
-        }
-        // SAFETY: `topic` points to `topiclen` readable bytes per the API contract.
-        let Some(bytes) = (unsafe { c_bytes(topic, topiclen) }) else {
-            return MOSQ_ERR_INVAL as c_int;
-        };
-        topic_check("mosquitto_sub_topic_check2", bytes, true)
+        // SAFETY: the export's contract.
+        unsafe { topic_check2("mosquitto_sub_topic_check2", topic, topiclen, true) }
     })
 }
 
@@ -247,16 +257,7 @@ fn malloc_level(level: &str) -> *mut c_char {
     if level.is_empty() {
         return ptr::null_mut();
     }
-    // SAFETY: malloc may be called with any size; the result is checked for NULL.
-    let copy = unsafe { libc::malloc(level.len() + 1) } as *mut u8;
-    if !copy.is_null() {
-        // SAFETY: `copy` has room for the level and its terminator and cannot overlap it.
-        unsafe {
-            ptr::copy_nonoverlapping(level.as_ptr(), copy, level.len());
-            copy.add(level.len()).write(0);
-        }
-    }
-    copy as *mut c_char
+    malloc_with_nul(level.as_bytes())
 }
 
 /// Splits a topic or subscription into its levels (separated by `/`).

@@ -5,9 +5,9 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
-use super::errors::*;
-use super::handle::mosquitto;
-use super::property::mosquitto_property;
+use crate::ffi::boundary::errors::*;
+use crate::ffi::handle::mosquitto;
+use crate::ffi::property::mosquitto_property;
 use crate::protocol::{utf8, Properties, PropertyContext, QoS, MAX_REMAINING_LENGTH};
 
 /// Largest payload libmosquitto accepts (`MQTT_MAX_PAYLOAD`).
@@ -22,7 +22,8 @@ pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str
         log::warn!("culex: {what} is NULL");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
-    match CStr::from_ptr(ptr).to_str() {
+    // SAFETY: not NULL; a C string that outlives `'a` by the caller's contract.
+    match unsafe { CStr::from_ptr(ptr) }.to_str() {
         Ok(s) if utf8::validate_str(s).is_ok() => Ok(s),
         _ => {
             log::warn!("culex: {what} is not valid UTF-8");
@@ -45,7 +46,8 @@ pub(crate) unsafe fn topic_name<'a>(ptr: *const c_char, aliased: bool) -> Result
     }
     // Printable ASCII needs no more than this scan (branch-free, so it vectorises); anything else
     // takes the full check.
-    let bytes = CStr::from_ptr(ptr).to_bytes();
+    // SAFETY: not NULL; a C string that outlives `'a` by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     let mut other = false;
     let mut wildcard = false;
     for &b in bytes {
@@ -53,10 +55,11 @@ pub(crate) unsafe fn topic_name<'a>(ptr: *const c_char, aliased: bool) -> Result
         wildcard |= b == b'+' || b == b'#';
     }
     let topic = if !other && bytes.len() <= utf8::MAX_STRING_LEN {
-        // Safety: printable ASCII is UTF-8.
-        std::str::from_utf8_unchecked(bytes)
+        // SAFETY: printable ASCII (checked just above) is UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     } else {
-        let topic = c_str(ptr, "topic")?;
+        // SAFETY: the caller's contract.
+        let topic = unsafe { c_str(ptr, "topic") }?;
         wildcard = crate::protocol::topic::has_wildcards(topic);
         topic
     };
@@ -67,7 +70,16 @@ pub(crate) unsafe fn topic_name<'a>(ptr: *const c_char, aliased: bool) -> Result
     Ok(topic)
 }
 
+/// `MOSQ_ERR_INVAL`, logged as `<function>: <why>`.
+pub(crate) fn refuse<T>(function: &str, why: &str) -> Result<T, c_int> {
+    log::warn!("{function}: {why}");
+    Err(MOSQ_ERR_INVAL as c_int)
+}
+
 /// An optional C string: NULL → `None`.
+///
+/// # Safety
+/// As [`c_str`].
 pub(crate) unsafe fn opt_c_str<'a>(
     ptr: *const c_char,
     what: &str,
@@ -75,12 +87,16 @@ pub(crate) unsafe fn opt_c_str<'a>(
     if ptr.is_null() {
         Ok(None)
     } else {
-        c_str(ptr, what).map(Some)
+        // SAFETY: the caller's contract.
+        unsafe { c_str(ptr, what) }.map(Some)
     }
 }
 
 /// A payload argument as a slice: checks the length and the pointer.
-pub(crate) unsafe fn payload<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
+///
+/// # Safety
+/// `ptr` is NULL or `len` readable bytes that outlive `'a`.
+pub(crate) unsafe fn payload_arg<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [u8], c_int> {
     if !(0..=MAX_PAYLOAD).contains(&len) {
         log::warn!("culex: payload length {len} is out of range");
         return Err(MOSQ_ERR_PAYLOAD_SIZE as c_int);
@@ -92,7 +108,8 @@ pub(crate) unsafe fn payload<'a>(len: c_int, ptr: *const c_void) -> Result<&'a [
         log::warn!("culex: payload is NULL but payloadlen is {len}");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
-    Ok(std::slice::from_raw_parts(ptr as *const u8, len as usize))
+    // SAFETY: not NULL; `len` (in 1..=MAX_PAYLOAD) readable bytes by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr as *const u8, len as usize) })
 }
 
 pub(crate) fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
@@ -106,9 +123,13 @@ pub(crate) fn qos_arg(qos: c_int) -> Result<QoS, c_int> {
 }
 
 /// Store `mid` through an optional out-pointer.
+///
+/// # Safety
+/// `out` is NULL or writable.
 pub(crate) unsafe fn set_mid(out: *mut c_int, mid: u16) {
     if !out.is_null() {
-        *out = c_int::from(mid);
+        // SAFETY: not NULL; writable by the caller's contract.
+        unsafe { out.write(c_int::from(mid)) };
     }
 }
 
@@ -138,10 +159,13 @@ pub(crate) unsafe fn properties_arg(
     // callback, or a node of it that mosquitto_property_read_*() returned) is used one property
     // at a time, so that a responder passing the Correlation Data node of a request sends that
     // property only, not every property after it. A will takes the list whole.
-    let properties = if !(*props).client_generated && context != PropertyContext::Will {
-        Properties(vec![(*props).property.clone()])
+    // SAFETY: the caller's contract: `props` is a live node of a list built by this library.
+    let head = unsafe { &*props };
+    let properties = if !head.client_generated && context != PropertyContext::Will {
+        Properties(vec![head.property.clone()])
     } else {
-        super::property::to_properties(props)
+        // SAFETY: the caller's contract.
+        unsafe { crate::ffi::property::to_properties(props) }
     };
     check_properties(&properties, context)?;
     Ok(properties)
@@ -152,7 +176,7 @@ pub(crate) fn check_properties(
     properties: &Properties,
     context: PropertyContext,
 ) -> Result<(), c_int> {
-    if let Err((code, why)) = super::property_check::list_verdict(&properties.0, context) {
+    if let Err((code, why)) = crate::ffi::property::check::list_verdict(&properties.0, context) {
         log::warn!("culex: {why}");
         return Err(code);
     }

@@ -1,0 +1,37 @@
+//! `culex.h`: Culex's own extensions of the libmosquitto 2.0 API, all named `culex_*`. One file
+//! per concern; the header is generated from this module tree alone (`cbindgen-culex.toml`).
+//!
+//! - Automatic MQTT 5 outgoing topic aliases (`culex_topic_alias_auto_set`, here).
+//! - MQTT 5 enhanced authentication on the client side ([`auth`]).
+//! - TLS from PEM text in memory and session resumption ([`tls`]).
+
+use std::os::raw::c_int;
+
+use crate::ffi::boundary::errors::MOSQ_ERR_UNKNOWN;
+use crate::ffi::handle::mosquitto;
+
+pub mod auth;
+pub mod tls;
+
+pub use auth::*;
+pub use tls::*;
+
+/// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
+///
+/// When on, each PUBLISH topic gets an alias on first use, up to the Topic Alias Maximum the
+/// broker announced in CONNACK; later messages to that topic are sent with an empty topic and the
+/// alias, which saves bandwidth for long topics. Aliases start over on every connection. A message
+/// whose properties already hold a Topic Alias is sent as given. Takes effect at the next
+/// connection. Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
+#[no_mangle]
+pub unsafe extern "C" fn culex_topic_alias_auto_set(mosq: *mut mosquitto, enabled: bool) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                h.client.with_session(|s| s.set_auto_topic_alias(enabled));
+                Ok(())
+            })
+        }
+    })
+}
