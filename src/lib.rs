@@ -21,6 +21,7 @@ pub mod driver;
 pub mod error;
 pub mod ffi;
 pub mod net;
+pub mod persist;
 pub mod protocol;
 pub mod session;
 
