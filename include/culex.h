@@ -11,6 +11,24 @@
 #include "mosquitto.h"
 
 /**
+ * `culex_persistence_set` mode: no store (close the one in use; what it holds stays on disk).
+ */
+#define CULEX_PERSIST_NONE 0
+
+/**
+ * `culex_persistence_set` mode: a QoS 1/2 message is on disk before `mosquitto_publish` returns
+ * success (one `fdatasync` per message).
+ */
+#define CULEX_PERSIST_SYNC 1
+
+/**
+ * `culex_persistence_set` mode: a QoS 1/2 message is on disk before its PUBLISH leaves the
+ * socket (one `fdatasync` per write, however many messages it carries); a crash loses only
+ * messages that were never sent.
+ */
+#define CULEX_PERSIST_GROUP_COMMIT 2
+
+/**
  * Called for every AUTH packet from the broker (MQTT 5 enhanced authentication).
  *
  * `reason_code` is 0x18 (continue authentication: answer with `culex_auth_continue`, from inside
@@ -26,6 +44,15 @@ typedef void (*culex_auth_callback)(struct mosquitto *mosq,
                                     const void *data,
                                     int datalen,
                                     const mosquitto_property *props);
+
+/**
+ * Called by `culex_persistence_set` for each outgoing message resumed from the store: `msg` is
+ * the library's (valid during the call); its `mid` is the packet id it goes out with again and
+ * the one `on_publish` reports when it completes.
+ */
+typedef void (*culex_resume_callback)(struct mosquitto *mosq,
+                                      void *obj,
+                                      const struct mosquitto_message *msg);
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +116,36 @@ int culex_reauthenticate(struct mosquitto *mosq,
                          const void *data,
                          int datalen,
                          const mosquitto_property *props);
+
+/**
+ * Keep this client's session on disk in `directory` (created if missing), so that it survives
+ * a crash of the process: every outgoing QoS 1/2 message with its packet id and stage, and every
+ * inbound QoS 2 message from before its PUBREC leaves until its PUBREL has been handled (so a
+ * restarted client never delivers it twice).
+ *
+ * `mode`: `CULEX_PERSIST_SYNC` (a message is on disk before `mosquitto_publish` returns
+ * success), `CULEX_PERSIST_GROUP_COMMIT` (a message is on disk before its PUBLISH leaves the
+ * socket; a crash can lose only messages never sent, and those are the ones accepted that are
+ * neither completed by `on_publish` nor resumed after the restart), or `CULEX_PERSIST_NONE`
+ * (stop; the store stays on disk).
+ *
+ * Call it after `mosquitto_new()` (with a client id, and normally `clean_session` false) and
+ * before connecting. One store per client id and directory; a second client (in this process
+ * or another) opening the same one gets `MOSQ_ERR_ERRNO` with `errno` `EWOULDBLOCK` and a log
+ * line naming the owner's pid. What the store held is resumed: the outgoing messages go out
+ * again on the next connection (PUBLISH with DUP=1 and their ids, PUBREL for those past
+ * PUBREC), each reported first to `on_resume` (may be NULL); inbound QoS 2 messages wait for
+ * their PUBREL again and are delivered to `on_message` then. A torn or damaged end of the store
+ * is cut at the last good record, with a warning in the log.
+ *
+ * Returns MOSQ_ERR_SUCCESS; MOSQ_ERR_INVAL for a NULL handle, an unknown mode, a NULL or empty
+ * directory, no client id, or while connected or connecting; MOSQ_ERR_NOT_SUPPORTED for a store
+ * written by a newer format; MOSQ_ERR_ERRNO (with `errno`) when the store cannot be opened.
+ */
+int culex_persistence_set(struct mosquitto *mosq,
+                          const char *directory,
+                          int mode,
+                          culex_resume_callback on_resume);
 
 /**
  * Like `mosquitto_tls_set`, with PEM text (NUL-terminated) instead of file names. The texts are

@@ -194,6 +194,11 @@ impl Core {
                         break 'flush;
                     }
                 }
+                // Nothing leaves that the session store (if any) does not hold (group commit).
+                if let Err(e) = self.session.commit_journal() {
+                    result = Err(e);
+                    break 'flush;
+                }
             }
         }
         if self.out_pos == self.out.len() {

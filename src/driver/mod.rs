@@ -26,6 +26,7 @@
 
 mod backoff;
 mod connect;
+mod durable;
 mod immediate;
 mod io;
 mod loops;
@@ -254,10 +255,14 @@ impl Client {
         retain: bool,
         properties: Properties,
     ) -> Result<PacketId, Error> {
-        let result = self
-            .lock()
-            .session
-            .publish(topic, payload, qos, retain, properties);
+        let result = {
+            let mut core = self.lock();
+            let result = core
+                .session
+                .publish(topic, payload, qos, retain, properties);
+            // A synchronous session store makes the message durable before this returns.
+            result.and_then(|id| core.session.journal_publish_accepted().map(|()| id))
+        };
         self.nudge();
         result
     }

@@ -5,9 +5,13 @@
 //! the outgoing buffer when connected, into the queue (QoS 1/2 PUBLISH beyond the Inflight window or
 //! while offline) or held until CONNACK. It never reads the clock and never touches a socket.
 
+use std::borrow::Cow;
+
+use super::durable::note;
 use super::outgoing::{AwaitedAck, Held};
 use super::{Session, State};
 use crate::error::Error;
+use crate::persist::Record;
 use crate::protocol::topic::{validate_topic_filter, validate_topic_name, TopicError};
 use crate::protocol::{
     varint_len, Disconnect, Packet, PacketId, Properties, PropertyContext, PropertyId, Publish,
@@ -89,6 +93,7 @@ impl Session {
         let id = self.ids.acquire().ok_or(Error::NoMem)?;
         let mut publish = owned_publish(topic, payload, qos, retain, properties);
         publish.packet_id = id;
+        note(&mut self.journal, Record::Outgoing(Cow::Borrowed(&publish)));
         self.outgoing.enqueue(publish);
         self.flush_pending();
         Ok(id)

@@ -7,10 +7,12 @@
 
 use std::time::Duration;
 
+use super::durable::note;
 use super::outgoing::{AwaitedAck, Held, InflightPublish, NextPending, Stage};
 use super::topic_alias::{self, AliasUse};
 use super::{Event, Session, State};
 use crate::error::Error;
+use crate::persist::Record;
 use crate::protocol::{
     AckKind, ConnAck, Connect, Disconnect, Packet, PacketId, Properties, PropertyId, PropertyValue,
     Publish, QoS, ReasonCode,
@@ -297,6 +299,7 @@ impl Session {
         log::debug!("culex: m{mid} cannot be sent (reason 0x{reason_code:02x}); dropped");
         if holds_id {
             self.ids.release(mid);
+            note(&mut self.journal, Record::OutgoingDone(mid));
         }
         self.events.push_back(Event::Published {
             mid,
@@ -328,6 +331,7 @@ impl Session {
             Err(_) => {
                 if holds_id {
                     self.ids.release(mid);
+                    note(&mut self.journal, Record::OutgoingDone(mid));
                 }
                 false
             }
@@ -366,6 +370,7 @@ impl Session {
                     "culex: m{}: the broker lost the session before PUBREL; delivered",
                     publish.packet_id
                 );
+                note(&mut self.journal, Record::InboundDone(publish.packet_id));
                 self.events.push_back(Event::Message(publish));
             }
         }

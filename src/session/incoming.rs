@@ -5,12 +5,16 @@
 //! on the fixed header, before anything is allocated), the inbound QoS 2 ids awaiting PUBREL, and
 //! the reaction to every packet type. It never reads the clock and never touches a socket.
 
+use std::borrow::Cow;
 use std::time::Instant;
+
+use super::durable::note;
 
 use super::outgoing::{AwaitedAck, Stage};
 use super::transmit::{log_publish, log_received, packet_name};
 use super::{Event, Session, State};
 use crate::error::Error;
+use crate::persist::Record;
 use crate::protocol::{
     decode_packet, decode_varint, Ack, AckKind, DecodeError, Packet, Properties, Publish, QoS,
     ReasonCode,
@@ -241,6 +245,7 @@ impl Session {
                     self.check_receive_maximum()?;
                 }
                 if self.inbound_qos2.insert(id) {
+                    note(&mut self.journal, Record::Inbound(Cow::Borrowed(&publish)));
                     self.awaiting_release
                         .get_or_insert_with(Box::default)
                         .push_back(publish);
@@ -296,6 +301,7 @@ impl Session {
                 return Ok(());
             }
             if self.inbound_qos2.remove(id) {
+                note(&mut self.journal, Record::InboundDone(id));
                 self.tx.inbound_ack(AckKind::PubComp, id, version);
                 if let Some(publish) = self.take_awaiting_release(id) {
                     self.events.push_back(Event::Message(publish));
@@ -326,6 +332,7 @@ impl Session {
         match kind {
             AckKind::PubRec if !ReasonCode(reason_code).is_error() => {
                 self.outgoing.inflight[i].stage = Stage::AwaitingPubComp;
+                note(&mut self.journal, Record::OutgoingReleased(id));
                 if can_send {
                     self.tx.ack(AckKind::PubRel, id, 0, version);
                 }
@@ -353,6 +360,7 @@ impl Session {
         if let Some(m) = self.outgoing.inflight.remove(position) {
             let mid = m.publish.packet_id;
             self.ids.release(mid);
+            note(&mut self.journal, Record::OutgoingDone(mid));
             self.events.push_back(Event::Published {
                 mid,
                 reason_code,

@@ -88,6 +88,7 @@
 mod auth;
 mod commands;
 mod connection;
+mod durable;
 mod incoming;
 mod keepalive;
 mod outgoing;
@@ -361,6 +362,8 @@ pub struct Session {
     v5: Option<Box<V5Extras>>,
     /// CONNACK timeout when keepalive is 0, in milliseconds (4 bytes instead of 16).
     connack_timeout_ms: u32,
+    /// The durable store's journal, when persistence is on (`durable.rs`).
+    journal: Option<Box<dyn crate::persist::Journal>>,
 }
 
 impl Session {
@@ -386,6 +389,7 @@ impl Session {
             receive_maximum: u16::MAX,
             v5: None,
             connack_timeout_ms: DEFAULT_CONNACK_TIMEOUT.as_millis() as u32,
+            journal: None,
         }
     }
 

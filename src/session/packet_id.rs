@@ -211,6 +211,11 @@ impl PacketIdPool {
         Some(id)
     }
 
+    /// Hold this very id (a message restored from the durable store); false if already held.
+    pub(super) fn hold(&mut self, id: PacketId) -> bool {
+        id != 0 && self.in_use.insert(id)
+    }
+
     /// Give an id back. Releasing an id not held does nothing.
     pub(super) fn release(&mut self, id: PacketId) {
         self.in_use.remove(id);

@@ -93,7 +93,11 @@ unsafe fn publish(
     let qos = qos_arg(qos)?;
     let id = h
         .client
-        .with_session(|s| s.publish_checked_topic(topic, payload, qos, retain, properties))
+        .with_session(|s| {
+            let id = s.publish_checked_topic(topic, payload, qos, retain, properties)?;
+            // A synchronous session store makes the message durable before this returns.
+            s.journal_publish_accepted().map(|()| id)
+        })
         .map_err(|e| {
             log::warn!("culex: publish: {e}");
             code(e)

@@ -4,6 +4,7 @@
 //! - Automatic MQTT 5 outgoing topic aliases (`culex_topic_alias_auto_set`, here).
 //! - MQTT 5 enhanced authentication on the client side ([`auth`]).
 //! - TLS from PEM text in memory and session resumption ([`tls`]).
+//! - The durable session store ([`persist`]).
 
 use std::os::raw::c_int;
 
@@ -11,9 +12,11 @@ use crate::ffi::boundary::errors::MOSQ_ERR_UNKNOWN;
 use crate::ffi::handle::mosquitto;
 
 pub mod auth;
+pub mod persist;
 pub mod tls;
 
 pub use auth::*;
+pub use persist::*;
 pub use tls::*;
 
 /// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).

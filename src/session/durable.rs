@@ -1,0 +1,139 @@
+//! The session's side of the durable store (`crate::persist`): which steps it records, how it
+//! takes a store's contents back, and the live state a snapshot holds.
+//!
+//! The session records, through the [`Journal`] trait and before it queues the bytes that
+//! depend on it: an accepted QoS 1/2 PUBLISH (`Outgoing`), a PUBREC for one of ours before PUBREL
+//! is queued (`OutgoingReleased`), its completion or drop (`OutgoingDone`), an inbound QoS 2
+//! PUBLISH before PUBREC is queued (`Inbound`), and its release before PUBCOMP is queued
+//! (`InboundDone`). The driver commits the journal before it writes to the socket
+//! ([`Session::commit_journal`]), so nothing leaves that the store does not know of. No I/O
+//! here.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use super::outgoing::{InflightPublish, Outgoing, Stage};
+use super::Session;
+use crate::error::Error;
+use crate::persist::{Journal, Record, Recovered};
+use crate::protocol::Publish;
+
+/// Hand `record` to the journal, if there is one.
+#[inline]
+pub(super) fn note(journal: &mut Option<Box<dyn Journal>>, record: Record<'_>) {
+    if let Some(journal) = journal.as_deref_mut() {
+        journal.record(&record);
+    }
+}
+
+impl Session {
+    /// Record every step that must survive a crash in `journal` from now on (`None`: stop).
+    /// Call [`Session::restore`] first with what the store held, then
+    /// [`Session::snapshot_journal`] so that the store holds the whole state.
+    pub fn set_journal(&mut self, journal: Option<Box<dyn Journal>>) {
+        self.journal = journal;
+    }
+
+    /// Whether a journal records this session.
+    pub fn has_journal(&self) -> bool {
+        self.journal.is_some()
+    }
+
+    /// Take back what a store held (a previous process's session): outgoing messages are queued
+    /// again in their order, to be sent with DUP=1 and their ids (those past PUBREC get PUBREL
+    /// instead, on the next connection), inbound QoS 2 messages wait for their PUBREL again.
+    /// Returns the outgoing messages resumed, for the application to hear of. A message whose
+    /// packet id is already in use here is dropped with a warning.
+    pub fn restore(&mut self, recovered: Recovered) -> Vec<Publish> {
+        let mut resumed = Vec::with_capacity(recovered.outgoing.len());
+        for m in recovered.outgoing {
+            let mut publish = m.publish;
+            if !self.ids.hold(publish.packet_id) {
+                log::warn!(
+                    "culex: stored message m{} not resumed: its packet id is in use",
+                    publish.packet_id
+                );
+                continue;
+            }
+            publish.dup = true;
+            resumed.push(publish.clone());
+            if m.released {
+                self.outgoing.inflight.push_back(InflightPublish {
+                    publish,
+                    stage: Stage::AwaitingPubComp,
+                });
+            } else {
+                self.outgoing.enqueue(publish);
+            }
+        }
+        for publish in recovered.inbound {
+            if !self.inbound_qos2.insert(publish.packet_id) {
+                continue;
+            }
+            self.awaiting_release
+                .get_or_insert_with(Box::default)
+                .push_back(publish);
+        }
+        if !resumed.is_empty() {
+            log::info!(
+                "culex: resuming {} stored outgoing messages (m{}..)",
+                resumed.len(),
+                resumed[0].packet_id
+            );
+        }
+        resumed
+    }
+
+    /// Make what the journal took in durable (the driver calls this before it writes to the
+    /// socket); replaces the log by a snapshot when it has grown enough.
+    pub fn commit_journal(&mut self) -> Result<(), Error> {
+        let Some(journal) = self.journal.as_deref_mut() else {
+            return Ok(());
+        };
+        if journal.wants_snapshot() {
+            let mut live = live_records(&self.outgoing, self.awaiting_release.as_deref());
+            journal.snapshot(&mut live)
+        } else {
+            journal.commit()
+        }
+    }
+
+    /// Replace the journal's log by the session's whole durable state now.
+    pub fn snapshot_journal(&mut self) -> Result<(), Error> {
+        let Some(journal) = self.journal.as_deref_mut() else {
+            return Ok(());
+        };
+        let mut live = live_records(&self.outgoing, self.awaiting_release.as_deref());
+        journal.snapshot(&mut live)
+    }
+
+    /// A QoS 1/2 publish was accepted: a synchronous journal makes it durable now.
+    pub fn journal_publish_accepted(&mut self) -> Result<(), Error> {
+        match self.journal.as_deref_mut() {
+            Some(journal) => journal.publish_accepted(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The records that rebuild the durable state: outgoing messages in flight (with their stage),
+/// then queued ones, then inbound QoS 2 messages awaiting PUBREL.
+fn live_records<'a>(
+    outgoing: &'a Outgoing,
+    awaiting_release: Option<&'a VecDeque<Publish>>,
+) -> impl Iterator<Item = Record<'a>> {
+    let inflight = outgoing.inflight.iter().flat_map(|m| {
+        let released = (m.stage == Stage::AwaitingPubComp)
+            .then_some(Record::OutgoingReleased(m.publish.packet_id));
+        std::iter::once(Record::Outgoing(Cow::Borrowed(&m.publish))).chain(released)
+    });
+    let queued = outgoing
+        .queued
+        .iter()
+        .map(|p| Record::Outgoing(Cow::Borrowed(&p.packet)));
+    let inbound = awaiting_release
+        .into_iter()
+        .flatten()
+        .map(|p| Record::Inbound(Cow::Borrowed(p)));
+    inflight.chain(queued).chain(inbound)
+}
