@@ -104,30 +104,19 @@ fn session_present_0_resends_as_session_present_1_does() {
 }
 
 #[test]
-fn broker_claiming_a_session_after_clean_start_is_treated_as_no_session() {
+fn broker_claiming_a_session_after_clean_start_breaks_the_protocol() {
+    // [MQTT-3.2.2-4]: Session Present 1 answering a clean start: the client closes the
+    // connection, sends nothing more and keeps its messages for the next one.
     let mut h = unfinished_session(true);
     h.session.open();
     h.session.transport_ready(h.now);
     h.sent();
-    h.feed(connack(0, true)).unwrap();
-    let events = h.events();
-    assert!(matches!(
-        events[0],
-        culex::session::Event::ConnAck {
-            session_present: false,
-            ..
-        }
-    ));
-    assert_eq!(events.len(), 1);
-    assert_eq!(
-        summary(&h.sent()),
-        [
-            "PUBLISH m1 q1 d1 a",
-            "PubRel m2",
-            "PUBLISH m3 q2 d1 c",
-            "PUBLISH m5 q1 d0 e"
-        ]
-    );
+    assert_eq!(h.feed(connack(0, true)), Err(culex::Error::Protocol));
+    assert_eq!(h.events(), vec![]);
+    assert_eq!(h.sent(), vec![]);
+    assert_eq!(h.session.state(), culex::session::State::Offline);
+    h.session.connection_lost();
+    assert_eq!(h.session.outgoing_count(), 4);
 }
 
 #[test]

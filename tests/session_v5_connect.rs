@@ -158,7 +158,7 @@ fn session_expiry_0_ends_the_session_so_session_present_0_restarts_it() {
 }
 
 #[test]
-fn clean_start_with_session_present_1_is_taken_as_0() {
+fn clean_start_with_session_present_1_is_a_protocol_error() {
     let mut h = Harness::new(v5(true, Some(60)));
     connect_with(&mut h, accepted(false, Properties::new()))
         .1
@@ -167,17 +167,16 @@ fn clean_start_with_session_present_1_is_taken_as_0() {
     pub1(&mut h, "a");
     h.sent();
     h.session.connection_lost();
-    connect_with(&mut h, accepted(true, Properties::new()))
-        .1
-        .unwrap();
-    assert!(matches!(
-        h.events()[..],
-        [Event::ConnAck {
-            session_present: false,
-            ..
-        }]
-    ));
-    assert_eq!(summary(&h.sent()), ["PUBLISH m1 q1 d1 a"]);
+    let (_, result) = connect_with(&mut h, accepted(true, Properties::new()));
+    assert_eq!(result, Err(culex::Error::Protocol));
+    assert_eq!(h.events(), vec![]);
+    // DISCONNECT with 0x82 (protocol error), and nothing else.
+    let sent = h.sent();
+    assert!(
+        matches!(&sent[..], [Packet::Disconnect(d)] if d.reason_code == 0x82),
+        "{sent:?}"
+    );
+    assert_eq!(h.session.outgoing_count(), 1);
 }
 
 fn assigned(id: &str) -> Properties {

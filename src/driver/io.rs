@@ -21,6 +21,11 @@ const OUT_KEEP: usize = 64 * 1024;
 /// ... for this long (no flush needed that much room). While busy they keep their room, so
 /// that a stream of large messages does not regrow (and page-fault) a buffer on every batch.
 const OUT_IDLE: Duration = Duration::from_secs(1);
+/// While more bytes than this wait to be written (acknowledgements the broker does not read, or
+/// the application's own large output), the driver reads nothing more: a broker that sends
+/// without reading gets back-pressure instead of a client whose memory grows without bound.
+/// Reading resumes once the backlog has drained below it.
+pub(crate) const OUT_BACKLOG_MAX: usize = 1 << 20;
 
 thread_local! {
     /// The read buffer of this thread: allocated (and zeroed) once, not on every read.
@@ -37,12 +42,48 @@ impl Core {
             Conn::Open { .. } => {}
             _ => return Err(Error::NoConn),
         }
+        if self.reading_paused(now)? {
+            return Ok(());
+        }
         self.read_input(now)?;
         if let Conn::Idle = self.conn {
             // Ended by the broker's MQTT 5 DISCONNECT (reported as a disconnect, not an error).
             return Ok(());
         }
         self.after_input(now)
+    }
+
+    /// Bytes waiting to be written: taken from the session and not yet written, and still in
+    /// the session.
+    pub(crate) fn backlog(&self) -> usize {
+        self.out.len() - self.out_pos + self.session.transmit_len()
+    }
+
+    /// Whether reading must wait for the output backlog to drain (after trying to write it).
+    /// Logs when the pause starts and ends.
+    fn reading_paused(&mut self, now: Instant) -> Result<bool, Error> {
+        if self.backlog() > OUT_BACKLOG_MAX {
+            self.write_ready(now)?;
+        }
+        let paused = self.backlog() > OUT_BACKLOG_MAX;
+        if paused != self.read_paused {
+            self.read_paused = paused;
+            if paused {
+                log::warn!(
+                    "culex: {} bytes wait to be written (the broker is not reading): reading \
+                     paused until they drain",
+                    self.backlog()
+                );
+            } else {
+                log::info!("culex: output drained; reading resumed");
+            }
+        }
+        Ok(paused)
+    }
+
+    /// Whether the loops should poll the socket for reading.
+    pub(crate) fn wants_read(&self) -> bool {
+        self.backlog() <= OUT_BACKLOG_MAX
     }
 
     /// Read what the socket has into this thread's buffer and feed it to the session. On
@@ -85,6 +126,10 @@ impl Core {
                     // budget only stops at a point where the rest is still in the socket.
                     let drained = stream.short_read_drains() && n < buf.len();
                     if drained || (total >= READ_BUDGET && stream.pending() == 0) {
+                        break Ok(());
+                    }
+                    if self.backlog() > OUT_BACKLOG_MAX && stream.pending() == 0 {
+                        // Write before reading more (`reading_paused` decides on the next read).
                         break Ok(());
                     }
                 }
@@ -179,6 +224,11 @@ impl Core {
                 self.out_pos = 0;
                 if self.session.poll_transmit(now, &mut self.out) == 0 {
                     break;
+                }
+                // Nothing leaves that the session store (if any) does not hold (group commit).
+                if let Err(e) = self.session.commit_journal() {
+                    result = Err(e);
+                    break 'flush;
                 }
             }
             while self.out_pos < self.out.len() {
@@ -299,6 +349,7 @@ impl Core {
         }
         self.session.connection_lost();
         self.session.shrink_transmit(OUT_KEEP / 16);
+        self.read_paused = false;
         if was_open {
             if reason.is_none() {
                 log::debug!("culex: disconnected");

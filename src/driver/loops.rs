@@ -112,8 +112,13 @@ impl Client {
                 (Some(deadline), None) => Some(deadline.saturating_duration_since(now)),
                 (None, timeout) => timeout,
             };
-            (core.socket_fd(), core.want_write(), wait)
+            (
+                core.socket_fd(),
+                core.want_write(),
+                (wait, core.wants_read()),
+            )
         };
+        let (wait, read) = wait;
         let mut ready = [Ready::default(); 2];
         let interests = [
             Interest {
@@ -123,7 +128,7 @@ impl Client {
             },
             Interest {
                 fd,
-                read: true,
+                read,
                 write: want_write,
             },
         ];

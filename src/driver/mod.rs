@@ -155,6 +155,8 @@ pub(crate) struct Core {
     pub(crate) srv: bool,
     /// Local address for connects that name none (`MOSQ_OPT_BIND_ADDRESS`).
     pub(crate) default_bind: Option<Box<str>>,
+    /// Reading is paused: more than `io::OUT_BACKLOG_MAX` bytes wait to be written.
+    pub(crate) read_paused: bool,
 }
 
 /// One MQTT client: a session, its connection and the loops that drive it.
@@ -433,6 +435,7 @@ impl Core {
             proxy: None,
             srv: false,
             default_bind: None,
+            read_paused: false,
         }
     }
 

@@ -186,12 +186,14 @@ impl Session {
             });
             return Err(Error::ConnRefused(reason_code));
         }
-        let session_present = if session_present && self.config.clean_start {
-            log::warn!("culex: broker claims a session although clean start was asked; ignored");
-            false
-        } else {
-            session_present
-        };
+        if session_present && self.config.clean_start {
+            // [MQTT-3.2.2-4] (5: 3.2.2.1.1): the client must close the connection.
+            log::warn!(
+                "culex: CONNACK claims a session present although clean start was asked: \
+                 protocol violation"
+            );
+            return Err(Error::Protocol);
+        }
         let keep_alive = self.apply_connack_properties(&properties)?;
         self.state = State::Connected;
         self.keepalive.connected(now, keep_alive);

@@ -161,6 +161,9 @@ impl Session {
             Packet::Publish(publish) => self.on_publish(publish),
             Packet::Ack(ack) => self.on_ack(ack),
             Packet::SubAck(suback) => {
+                if !self.config.protocol.is_v5() {
+                    check_v3_suback(&suback.reason_codes)?;
+                }
                 if self.take_awaiting(suback.packet_id, AwaitedAck::SubAck) {
                     self.events.push_back(Event::SubAck {
                         mid: suback.packet_id,
@@ -369,6 +372,21 @@ impl Session {
             });
         }
         self.flush_pending();
+    }
+}
+
+/// MQTT 3.1.1 [MQTT-3.9.3-2]: a SUBACK return code is 0, 1, 2 (the QoS granted) or 0x80
+/// (failure); the others are reserved, and a broker that sends one breaks the protocol.
+fn check_v3_suback(return_codes: &[u8]) -> Result<(), Error> {
+    match return_codes
+        .iter()
+        .find(|&&c| !matches!(c, 0 | 1 | 2 | 0x80))
+    {
+        Some(c) => {
+            log::warn!("culex: SUBACK with the reserved return code 0x{c:02x}: protocol violation");
+            Err(Error::Protocol)
+        }
+        None => Ok(()),
     }
 }
 

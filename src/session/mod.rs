@@ -534,6 +534,12 @@ impl Session {
         !self.tx.is_empty()
     }
 
+    /// How many bytes [`Session::poll_transmit`] would append (the driver pauses reading while
+    /// too many wait: a broker that sends without reading must not grow them without bound).
+    pub fn transmit_len(&self) -> usize {
+        self.tx.len()
+    }
+
     /// The next event for the application, if any.
     #[must_use = "an event polled is gone from the session: hand it on"]
     pub fn poll_event(&mut self) -> Option<Event> {

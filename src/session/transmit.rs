@@ -148,6 +148,11 @@ impl Transmit {
         self.inbound_acks as usize
     }
 
+    /// How many bytes are waiting.
+    pub(super) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Whether any byte is waiting.
     pub(super) fn is_empty(&self) -> bool {
         self.buf.is_empty()
