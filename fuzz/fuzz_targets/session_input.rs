@@ -9,11 +9,18 @@
 //! - after the CONNACK announced a Maximum Packet Size, nothing larger is sent;
 //! - a failed `handle_bytes` leaves the session offline;
 //! - a delivered message has a topic (MQTT 5 aliases resolved) and a packet id exactly when its
-//!   QoS needs one.
+//!   QoS needs one;
+//! - the session's journal (the durable store's records, kept in memory here) replays, at the
+//!   end and after every snapshot (op 15), to exactly the messages the session still holds,
+//!   and a session restored from it holds as many.
 
 #![no_main]
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use culex::persist::replay::{replay, Recovered};
+use culex::persist::{Journal, Record};
 
 use culex::protocol::{
     decode_packet, ConnAck, Packet, Properties, PropertyId, PropertyValue, ProtocolVersion, QoS,
@@ -25,6 +32,40 @@ use libfuzzer_sys::fuzz_target;
 /// The Maximum Packet Size the fuzzed CONNACK may announce.
 const SERVER_MAX_PACKET: u32 = 96;
 
+/// Records in memory, owned.
+#[derive(Debug, Clone, Default)]
+struct MemoryJournal(Arc<Mutex<Vec<Record<'static>>>>);
+
+fn owned(record: &Record<'_>) -> Record<'static> {
+    match record {
+        Record::Outgoing(p) => Record::Outgoing(std::borrow::Cow::Owned(p.as_ref().clone())),
+        Record::Inbound(p) => Record::Inbound(std::borrow::Cow::Owned(p.as_ref().clone())),
+        Record::OutgoingReleased(id) => Record::OutgoingReleased(*id),
+        Record::OutgoingDone(id) => Record::OutgoingDone(*id),
+        Record::InboundDone(id) => Record::InboundDone(*id),
+    }
+}
+
+impl Journal for MemoryJournal {
+    fn record(&mut self, record: &Record<'_>) {
+        self.0.lock().unwrap().push(owned(record));
+    }
+    fn commit(&mut self) -> Result<(), culex::Error> {
+        Ok(())
+    }
+    fn publish_accepted(&mut self) -> Result<(), culex::Error> {
+        Ok(())
+    }
+    fn wants_snapshot(&self) -> bool {
+        false
+    }
+    fn snapshot(&mut self, live: &mut dyn Iterator<Item = Record<'_>>) -> Result<(), culex::Error> {
+        let fresh: Vec<_> = live.map(|r| owned(&r)).collect();
+        *self.0.lock().unwrap() = fresh;
+        Ok(())
+    }
+}
+
 struct Run {
     session: Session,
     now: Instant,
@@ -33,9 +74,26 @@ struct Run {
     /// The server's Maximum Packet Size on the current connection, once its CONNACK arrived.
     server_max: Option<u32>,
     out: Vec<u8>,
+    journal: MemoryJournal,
 }
 
 impl Run {
+    /// What the journal replays to, checked against the session.
+    fn check_journal(&self) -> Recovered {
+        let recovered = replay(self.journal.0.lock().unwrap().clone());
+        assert_eq!(
+            recovered.outgoing.len(),
+            self.session.outgoing_count(),
+            "journal and session disagree on outgoing messages: {recovered:?}"
+        );
+        assert_eq!(
+            recovered.inbound.len(),
+            self.session.held_inbound_count(),
+            "journal and session disagree on inbound QoS 2 messages: {recovered:?}"
+        );
+        recovered
+    }
+
     /// Take what the session wants to send and check it.
     fn drain(&mut self) {
         self.out.clear();
@@ -169,7 +227,9 @@ fuzz_target!(|data: &[u8]| {
         },
         server_max: None,
         out: Vec::new(),
+        journal: MemoryJournal::default(),
     };
+    run.session.set_journal(Some(Box::new(run.journal.clone())));
     run.connect();
 
     while let Some((&op, rest)) = script.split_first() {
@@ -222,7 +282,28 @@ fuzz_target!(|data: &[u8]| {
                 run.drain();
             }
             14 => run.connect(),
-            _ => run.drain(),
+            _ => {
+                // The same messages, stages and order (DUP aside: a resumed message is resent
+                // with DUP=1 whatever the store says).
+                let undup = |mut r: Recovered| {
+                    r.outgoing.iter_mut().for_each(|m| m.publish.dup = false);
+                    r
+                };
+                let before = undup(run.check_journal());
+                run.session.snapshot_journal().expect("in memory");
+                assert_eq!(
+                    undup(run.check_journal()),
+                    before,
+                    "a snapshot changed the state"
+                );
+                run.drain();
+            }
         }
     }
+    let recovered = run.check_journal();
+    let (outgoing, inbound) = (recovered.outgoing.len(), recovered.inbound.len());
+    let mut restored = Session::new(SessionConfig::default());
+    assert_eq!(restored.restore(recovered).len(), outgoing);
+    assert_eq!(restored.outgoing_count(), outgoing);
+    assert_eq!(restored.held_inbound_count(), inbound);
 });

@@ -107,6 +107,11 @@ impl Session {
         journal.snapshot(&mut live)
     }
 
+    /// How many inbound QoS 2 messages are held until their PUBREL.
+    pub fn held_inbound_count(&self) -> usize {
+        self.awaiting_release.as_ref().map_or(0, |held| held.len())
+    }
+
     /// A QoS 1/2 publish was accepted: a synchronous journal makes it durable now.
     pub fn journal_publish_accepted(&mut self) -> Result<(), Error> {
         match self.journal.as_deref_mut() {
