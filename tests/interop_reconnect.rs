@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 
 use common::broker::{Broker, BrokerConfig};
 use common::client::{messages, Client, Ev, Msg};
-use common::fake_broker::{PUBCOMP, PUBLISH};
+use common::fake_broker::PUBLISH;
 use common::proxy::{Dir, Proxy, Recorded};
+use common::qos2::unexplained_qos2_duplicates;
 use common::{unique, PROMPT};
 
 fn persistent(port: u16, id: &str) -> Client {
@@ -27,96 +28,6 @@ fn persistent(port: u16, id: &str) -> Client {
     assert_eq!(c.connect(port, 30), 0);
     assert_eq!(c.wait_connect(PROMPT), Some(0));
     c
-}
-
-/// Why a QoS 2 message with `payload`, delivered as `mids` (the broker packet id of each delivery,
-/// in order), was delivered more than once, judged on the `packets` the subscriber's proxy saw; None
-/// when every copy after the first is explained by the broker re-sending a finished exchange:
-/// the previous copy arrived under packet id m, the subscriber then sent PUBCOMP for m on that
-/// connection, and on a later connection (after the restart) the broker sent the same message
-/// again as PUBLISH with DUP=1 under m, which is the next copy.
-fn unexplained_duplicate(payload: &[u8], mids: &[i32], packets: &[Recorded]) -> Option<String> {
-    let publish_of = |r: &Recorded, id: u16| {
-        r.dir == Dir::ToClient
-            && r.kind() == PUBLISH
-            && r.qos() == 2
-            && r.packet_id() == Some(id)
-            && r.payload_v3() == Some(payload)
-    };
-    // Where the search for the packets of the next copy starts.
-    let mut from = 0;
-    for (i, pair) in mids.windows(2).enumerate() {
-        let (first, second) = (pair[0], pair[1]);
-        let copy = i + 2;
-        if second != first {
-            return Some(format!(
-                "copy {copy} arrived under packet id {second}, copy {} under {first}",
-                copy - 1
-            ));
-        }
-        let Ok(id) = u16::try_from(first) else {
-            return Some(format!("packet id {first} out of range"));
-        };
-        let Some(published) = packets[from..].iter().position(|r| publish_of(r, id)) else {
-            return Some(format!(
-                "the proxy saw no PUBLISH of copy {} under id {id}",
-                copy - 1
-            ));
-        };
-        let published = from + published;
-        // The first PUBCOMP for `id` sent on a connection that carried the previous copy.
-        let completed = (published..packets.len()).find(|&j| {
-            let r = &packets[j];
-            r.dir == Dir::ToBroker
-                && r.kind() == PUBCOMP
-                && r.packet_id() == Some(id)
-                && packets[published..j]
-                    .iter()
-                    .any(|p| p.conn == r.conn && publish_of(p, id))
-        });
-        let Some(completed) = completed else {
-            return Some(format!(
-                "copy {copy}: the subscriber never sent PUBCOMP for id {id} after copy {}",
-                copy - 1
-            ));
-        };
-        let conn = packets[completed].conn;
-        let Some(resent) = packets[completed..]
-            .iter()
-            .position(|r| r.conn > conn && r.dup() && publish_of(r, id))
-        else {
-            return Some(format!(
-                "copy {copy}: after the subscriber's PUBCOMP for id {id} (connection {conn}), the \
-                 broker did not send that message again with DUP=1 on a later connection"
-            ));
-        };
-        from = completed + resent;
-    }
-    None
-}
-
-/// The QoS 2 payloads among `sent` delivered more than once without the broker-side explanation
-/// of [`unexplained_duplicate`], with the delivery count and the reason.
-fn unexplained_qos2_duplicates(
-    sent: &[(String, i32)],
-    got: &[Msg],
-    packets: &[Recorded],
-) -> Vec<(String, usize, String)> {
-    let mut mids: HashMap<&[u8], Vec<i32>> = HashMap::new();
-    for m in got {
-        mids.entry(&m.payload).or_default().push(m.mid);
-    }
-    sent.iter()
-        .filter(|(_, qos)| *qos == 2)
-        .filter_map(|(p, _)| {
-            let mids = mids.get(p.as_bytes())?;
-            if mids.len() < 2 {
-                return None;
-            }
-            let why = unexplained_duplicate(p.as_bytes(), mids, packets)?;
-            Some((p.clone(), mids.len(), why))
-        })
-        .collect()
 }
 
 /// Connects (rc 0) recorded so far.

@@ -8,6 +8,9 @@
 //!   the MQTT packet helpers (framing, builders) it and the tests use;
 //! - [`client::Client`]: a thin wrapper over Culex's C API that records every callback as an event;
 //! - [`proxy::Proxy`]: an MQTT-aware TCP proxy that records which packets crossed it, and when;
+//! - [`faults::FaultProxy`]: a recording proxy that cuts, black-holes, delays, throttles, splits
+//!   and resets the link on the test's command; [`qos2`]: which QoS 2 duplicates a broker
+//!   restart explains;
 //! - [`events::EventLog`]: an append-only log that threads wait on, with a deadline.
 //!
 //! Nothing here sleeps to synchronise: every wait is on an event or a condition, with a deadline.
@@ -18,7 +21,9 @@ pub mod broker;
 pub mod client;
 pub mod events;
 pub mod fake_broker;
+pub mod faults;
 pub mod proxy;
+pub mod qos2;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
