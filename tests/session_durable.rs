@@ -241,3 +241,43 @@ fn no_journal_costs_nothing_and_records_nothing() {
     assert_eq!(s.journal_publish_accepted(), Ok(()));
     assert_eq!(s.snapshot_journal(), Ok(()));
 }
+
+#[test]
+fn the_file_store_keeps_an_inbound_message_whose_pubrec_left() {
+    use culex::persist::file::FileStore;
+    use culex::persist::{format, Mode};
+    let dir = std::env::temp_dir().join(format!("culex-durable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (store, recovered) = FileStore::open(&dir, "sub", Mode::GroupCommit).unwrap();
+    let mut h = Harness::new(SessionConfig {
+        clean_start: false,
+        ..config(20)
+    });
+    h.session.restore(recovered);
+    h.session.set_journal(Some(Box::new(store)));
+    h.session.snapshot_journal().unwrap();
+    h.connect(true);
+    for id in 1..=5 {
+        h.feed(Packet::Publish(publish(
+            "in",
+            b"x",
+            QoS::ExactlyOnce,
+            id,
+            false,
+        )))
+        .unwrap();
+        assert_eq!(sent(&mut h).len(), 1);
+        // As after kill -9: what is on disk now (the lock is this process's; read around it).
+        let bytes = std::fs::read(FileStore::journal_path(&dir, "sub")).unwrap();
+        let contents = format::read(&bytes).unwrap();
+        assert_eq!(contents.damage, None);
+        let ids: Vec<u16> = replay(contents.records)
+            .inbound
+            .iter()
+            .map(|p| p.packet_id)
+            .collect();
+        assert_eq!(ids, (1..=id).collect::<Vec<_>>());
+    }
+    drop(h);
+    let _ = std::fs::remove_dir_all(&dir);
+}

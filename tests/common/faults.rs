@@ -171,7 +171,7 @@ struct Lane {
     queue: VecDeque<(Instant, Vec<u8>)>,
     /// The sender closed its side.
     eof: bool,
-    /// For [`Fault::HoldPubRel`]: the packets are forwarded whole, from here.
+    /// Packets are forwarded whole, as this framer completes them.
     whole: PacketFramer,
     /// For [`Fault::Trickle`]: bytes that may be written now, and when they were last topped up.
     tokens: usize,
@@ -343,22 +343,23 @@ impl Link {
                     return Some(End::Reset);
                 }
             }
-            match self.control.fault(dir) {
-                Fault::BlackHole => {}
-                Fault::Delay(d) => lane.queue.push_back((at + d, chunk)),
-                Fault::HoldPubRel => {
-                    let mut pass = Vec::new();
-                    lane.whole.feed(&chunk, |p| {
-                        if p.packet_type() != PUBREL {
-                            pass.extend_from_slice(&p.bytes);
-                        }
-                    });
-                    if !pass.is_empty() {
-                        lane.queue.push_back((at, pass));
-                    }
+            // Forwarded a whole packet at a time, whatever the fault (a fault that starts in
+            // the middle of a packet must not cut it: only the scripted reset does).
+            let fault = self.control.fault(dir);
+            let mut pass = Vec::new();
+            lane.whole.feed(&chunk, |p| {
+                if !(fault == Fault::HoldPubRel && p.packet_type() == PUBREL) {
+                    pass.extend_from_slice(&p.bytes);
                 }
-                Fault::Pass | Fault::Trickle(_) | Fault::SplitBytes => {
-                    lane.queue.push_back((at, chunk))
+            });
+            if pass.is_empty() {
+                continue;
+            }
+            match fault {
+                Fault::BlackHole => {}
+                Fault::Delay(d) => lane.queue.push_back((at + d, pass)),
+                Fault::HoldPubRel | Fault::Pass | Fault::Trickle(_) | Fault::SplitBytes => {
+                    lane.queue.push_back((at, pass))
                 }
             }
         }
