@@ -21,11 +21,11 @@ const OUT_KEEP: usize = 64 * 1024;
 /// ... for this long (no flush needed that much room). While busy they keep their room, so
 /// that a stream of large messages does not regrow (and page-fault) a buffer on every batch.
 const OUT_IDLE: Duration = Duration::from_secs(1);
-/// While more bytes than this wait to be written (acknowledgements the broker does not read, or
+/// While more bytes than this (64 KiB) wait to be written (acknowledgements the broker does not read, or
 /// the application's own large output), the driver reads nothing more: a broker that sends
 /// without reading gets back-pressure instead of a client whose memory grows without bound.
 /// Reading resumes once the backlog has drained below it.
-pub(crate) const OUT_BACKLOG_MAX: usize = 1 << 20;
+pub(crate) const OUT_BACKLOG_MAX: usize = 64 << 10;
 
 thread_local! {
     /// The read buffer of this thread: allocated (and zeroed) once, not on every read.
@@ -60,11 +60,15 @@ impl Core {
     }
 
     /// Whether reading must wait for the output backlog to drain (after trying to write it).
-    /// Logs when the pause starts and ends.
     fn reading_paused(&mut self, now: Instant) -> Result<bool, Error> {
         if self.backlog() > OUT_BACKLOG_MAX {
             self.write_ready(now)?;
         }
+        Ok(self.note_backlog())
+    }
+
+    /// Whether the backlog is over the limit; logs when a pause starts and when it ends.
+    fn note_backlog(&mut self) -> bool {
         let paused = self.backlog() > OUT_BACKLOG_MAX;
         if paused != self.read_paused {
             self.read_paused = paused;
@@ -78,7 +82,7 @@ impl Core {
                 log::info!("culex: output drained; reading resumed");
             }
         }
-        Ok(paused)
+        paused
     }
 
     /// Whether the loops should poll the socket for reading.
@@ -129,7 +133,9 @@ impl Core {
                         break Ok(());
                     }
                     if self.backlog() > OUT_BACKLOG_MAX && stream.pending() == 0 {
-                        // Write before reading more (`reading_paused` decides on the next read).
+                        // Write before reading more; the loops stop polling for input until
+                        // the backlog drains.
+                        self.note_backlog();
                         break Ok(());
                     }
                 }
@@ -267,6 +273,9 @@ impl Core {
         if let Err(e) = result {
             self.close(Some(e.clone()));
             return Err(e);
+        }
+        if self.read_paused {
+            self.note_backlog();
         }
         if self.out.is_empty() && self.session.is_closing() {
             self.close(None);

@@ -64,11 +64,17 @@ pub struct Shared {
     pub events5: EventLog<Ev5>,
     hook: Mutex<Option<Hook>>,
     record_logs: AtomicBool,
+    /// Whether `on_message` calls are recorded (a flood need not be).
+    record_messages: AtomicBool,
 }
 
 impl Shared {
     fn record(&self, mosq: *mut mosquitto, ev: Ev) {
-        let keep = !matches!(ev, Ev::Log(..)) || self.record_logs.load(Ordering::Relaxed);
+        let keep = match ev {
+            Ev::Log(..) => self.record_logs.load(Ordering::Relaxed),
+            Ev::Message(_) => self.record_messages.load(Ordering::Relaxed),
+            _ => true,
+        };
         let hook = self.hook.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(hook) = hook {
             hook(mosq, &ev);
@@ -196,6 +202,7 @@ impl Client {
             events5: EventLog::new(),
             hook: Mutex::new(None),
             record_logs: AtomicBool::new(false),
+            record_messages: AtomicBool::new(true),
         });
         let id = id.map(cstr);
         // SAFETY: valid C strings; the user data outlives the handle (destroyed first in Drop).
@@ -217,6 +224,11 @@ impl Client {
     }
 
     /// Also install `on_log`; `record` keeps the lines as events.
+    /// Record `on_message` calls as events (the default) or only pass them to the hook.
+    pub fn record_messages(&self, record: bool) {
+        self.shared.record_messages.store(record, Ordering::Relaxed);
+    }
+
     pub fn enable_log(&self, record: bool) {
         self.shared.record_logs.store(record, Ordering::Relaxed);
         // SAFETY: live handle.

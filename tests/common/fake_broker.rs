@@ -63,6 +63,22 @@ impl FakeBroker {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
+    /// Set SO_RCVBUF on the listener, so that connections accepted from now on advertise a small
+    /// window from their first segment (a broker that reads slowly, or not at all).
+    pub fn set_receive_buffer(&self, bytes: libc::c_int) {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&self.listener);
+        // SAFETY: setsockopt on our own listening socket with an int option.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                &bytes as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+
     /// Accept the next connection; panics if none arrives within the default timeout.
     pub fn accept(&self) -> FakeConnection {
         self.accept_timeout(DEFAULT_TIMEOUT)
