@@ -23,7 +23,13 @@
  *            batches over a raw socket, the most any client could reach here.
  *
  *   bench <scenario> [-h host] [-p port] [-q qos] [-s size] [-n count] [-w window] [-c clients]
- *                    [-k keepalive] [-d seconds] [-V 4|5] [-t seconds-limit]
+ *                    [-k keepalive] [-d seconds] [-V 4|5] [-t seconds-limit] [-P sync|group]
+ *
+ * -P (pub only): Culex's durable session store (culex_persistence_set, found with dlsym so that
+ * the same source builds against libmosquitto) in a fresh directory under $TMPDIR (or /tmp),
+ * removed afterwards: "sync" makes each message durable before mosquitto_publish returns,
+ * "group" before its PUBLISH leaves the socket. libmosquitto has no such store: its build runs
+ * the row in memory, and the RESULT line says persist=none.
  *
  * Every wait is bounded by -t (default 120 s); on a timeout or error the program prints why and
  * exits non-zero.
@@ -32,6 +38,8 @@
 #include <mosquitto.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -61,6 +69,7 @@ struct config {
     double duration;
     int version;
     double time_limit;
+    const char *persist; /* NULL, "sync" or "group" */
 };
 
 static struct config cfg = {
@@ -120,13 +129,18 @@ static void fail(const char *what, int rc)
     exit(1);
 }
 
+/* The durable store's directory (pub -P), removed by remove_store(). */
+static char store_dir[256];
+/* What the RESULT line reports: the store's mode, or none. */
+static const char *persist_used = "none";
+
 static void print_throughput(const struct sample *a, const struct sample *b, long messages)
 {
     double cpu = b->cpu - a->cpu, wall = b->wall - a->wall;
     printf("RESULT scenario=%s qos=%d size=%d count=%ld cpu_us_per_msg=%.4f msgs_per_s=%.0f "
-           "maxrss_kb=%ld wall_s=%.3f cpu_s=%.3f\n",
+           "maxrss_kb=%ld wall_s=%.3f cpu_s=%.3f persist=%s\n",
            cfg.scenario, cfg.qos, cfg.size, messages, cpu * 1e6 / (double)messages,
-           (double)messages / (wall > 0 ? wall : 1e-9), b->maxrss, wall, cpu);
+           (double)messages / (wall > 0 ? wall : 1e-9), b->maxrss, wall, cpu, persist_used);
 }
 
 /* ---------------------------------------------------------------- one client */
@@ -201,9 +215,56 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
     c->received++;
 }
 
+typedef int (*persistence_set_fn)(struct mosquitto *, const char *, int, void *);
+
+/* Turn Culex's durable store on for mosq, when the library has one (-P). */
+static void open_store(struct mosquitto *mosq)
+{
+    persistence_set_fn set = (persistence_set_fn)dlsym(RTLD_DEFAULT, "culex_persistence_set");
+    if (!cfg.persist || !set) {
+        return;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(store_dir, sizeof store_dir, "%s/culex-bench-store-XXXXXX", tmp ? tmp : "/tmp");
+    if (!mkdtemp(store_dir)) {
+        fail("mkdtemp", errno);
+    }
+    int mode = !strcmp(cfg.persist, "sync") ? 1 : 2; /* CULEX_PERSIST_SYNC, _GROUP_COMMIT */
+    int rc = set(mosq, store_dir, mode, NULL);
+    if (rc) {
+        fail("culex_persistence_set", rc);
+    }
+    persist_used = cfg.persist;
+}
+
+/* Remove the store's directory and the files in it. */
+static void remove_store(void)
+{
+    if (!store_dir[0]) {
+        return;
+    }
+    DIR *dir = opendir(store_dir);
+    if (dir) {
+        struct dirent *e;
+        char path[600];
+        while ((e = readdir(dir))) {
+            if (e->d_name[0] != '.') {
+                snprintf(path, sizeof path, "%s/%s", store_dir, e->d_name);
+                unlink(path);
+            }
+        }
+        closedir(dir);
+    }
+    rmdir(store_dir);
+    store_dir[0] = 0;
+}
+
 static struct mosquitto *new_client(struct client *c, int nodelay)
 {
-    struct mosquitto *mosq = mosquitto_new(NULL, true, c);
+    /* A durable store needs a client id. */
+    char id[64];
+    snprintf(id, sizeof id, "bench-%d", (int)getpid());
+    struct mosquitto *mosq = mosquitto_new(cfg.persist ? id : NULL, true, c);
     if (!mosq) {
         fail("mosquitto_new", 0);
     }
@@ -227,6 +288,7 @@ static struct mosquitto *new_client(struct client *c, int nodelay)
     if (nodelay && (rc = mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1)) != 0) {
         fail("TCP_NODELAY option", rc);
     }
+    open_store(mosq);
     return mosq;
 }
 
@@ -350,6 +412,7 @@ static int scenario_pub(void)
     struct sample b = sample();
     print_throughput(&a, &b, cfg.count);
     disconnect_client(mosq, &c);
+    remove_store();
     free(payload);
     return 0;
 }
@@ -769,7 +832,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench pub|recv|rtt|idle|cpuidle|limit [-h host] [-p port] [-q qos] [-s size]\n"
                     "       [-n count] [-w window] [-c clients] [-k keepalive] [-d seconds] [-V 4|5]\n"
-                    "       [-t time-limit-seconds]\n");
+                    "       [-t time-limit-seconds] [-P sync|group]\n");
     exit(2);
 }
 
@@ -781,7 +844,7 @@ int main(int argc, char **argv)
     cfg.scenario = argv[1];
     int opt;
     optind = 2;
-    while ((opt = getopt(argc, argv, "h:p:q:s:n:w:c:k:d:V:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "h:p:q:s:n:w:c:k:d:V:t:P:")) != -1) {
         switch (opt) {
         case 'h': cfg.host = optarg; break;
         case 'p': cfg.port = atoi(optarg); break;
@@ -794,8 +857,12 @@ int main(int argc, char **argv)
         case 'd': cfg.duration = atof(optarg); break;
         case 'V': cfg.version = atoi(optarg); break;
         case 't': cfg.time_limit = atof(optarg); break;
+        case 'P': cfg.persist = optarg; break;
         default: usage();
         }
+    }
+    if (cfg.persist && strcmp(cfg.persist, "sync") && strcmp(cfg.persist, "group")) {
+        usage();
     }
     if (cfg.qos < 0 || cfg.qos > 2 || cfg.size < 0 || cfg.count < 1 || cfg.window < 1 || cfg.clients < 1) {
         usage();

@@ -120,10 +120,12 @@ done
 # name | peer (sink or mosq) | bench arguments | figures (first is the main one)
 tput_figs="cpu_us_per_msg"
 if [ "$mode" = smoke ]; then
-    n0=3000; n1=1000; n2=500; nm0=2000; nm1=500; nm2=300; nrtt=200; clients=200
+    n0=3000; n1=1000; n2=500; nm0=2000; nm1=500; nm2=300; nrtt=200; clients=200; nsync=200
     idle_s=2; idle_k=5; nlim=20000; tlimit=20
 else
     n0=500000; n1=200000; n2=100000; nm0=200000; nm1=50000; nm2=30000; nrtt=10000
+    # One fdatasync per message: a few thousand a second on this disk.
+    nsync=20000
     # libmosquitto holds three descriptors per client (socket + wake-up socketpair): fit the
     # comparison into the hard RLIMIT_NOFILE (the bench raises its soft limit to the hard one).
     hard="$(ulimit -Hn)"
@@ -136,6 +138,14 @@ fi
 rows=(
     "pub-sink-q0-64B|sink|pub -q 0 -s 64 -n $n0|$tput_figs"
     "pub-sink-q1-64B|sink|pub -q 1 -s 64 -n $n1|$tput_figs"
+    # Culex's durable store (group commit, then synchronous) against the same in-memory
+    # libmosquitto (which keeps them in memory): the cost of durability is mostly wall time
+    # (fdatasync), see the msgs/s column.
+    "pub-sink-q1-64B-durable-group|sink|pub -q 1 -s 64 -n $n1 -P group|$tput_figs"
+    "pub-sink-q1-64B-durable-sync|sink|pub -q 1 -s 64 -n $nsync -P sync|$tput_figs"
+    # The same with 1000 unacknowledged (a group commit carries a whole window per sync).
+    "pub-sink-q1-64B-w1000|sink|pub -q 1 -s 64 -n $n1 -w 1000|$tput_figs"
+    "pub-sink-q1-64B-w1000-durable-group|sink|pub -q 1 -s 64 -n $n1 -w 1000 -P group|$tput_figs"
     "pub-sink-q2-64B|sink|pub -q 2 -s 64 -n $n2|$tput_figs"
     "pub-sink-q0-4KiB|sink|pub -q 0 -s 4096 -n $((n0 / 4))|$tput_figs"
     "pub-sink-q1-4KiB|sink|pub -q 1 -s 4096 -n $((n1 / 2))|$tput_figs"
