@@ -203,6 +203,15 @@ impl Proc {
         for (k, v) in vars {
             cmd.env(k, v);
         }
+        // CULEX_CRASH_LOGDIR: each child's library log (debug) in a file of its own there.
+        if let Some(dir) = std::env::var_os("CULEX_CRASH_LOGDIR") {
+            static LIFE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = LIFE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let file =
+                std::fs::File::create(std::path::Path::new(&dir).join(format!("{role}-{n}.log")))
+                    .expect("child log file");
+            cmd.env("CULEX_LOG_STDERR", "1").stderr(file);
+        }
         let mut child = cmd.spawn().expect("spawn child");
         let lines = Arc::new(EventLog::new());
         let out = child.stdout.take().unwrap();
