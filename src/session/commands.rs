@@ -5,6 +5,8 @@
 //! the outgoing buffer when connected, into the queue (QoS 1/2 PUBLISH beyond the Inflight window or
 //! while offline) or held until CONNACK. It never reads the clock and never touches a socket.
 
+use std::time::Instant;
+
 use super::outgoing::{AwaitedAck, Held};
 use super::{Session, State};
 use crate::error::Error;
@@ -17,8 +19,10 @@ use crate::protocol::{
 impl Session {
     /// PUBLISH. `topic_checked`: the caller already made sure `topic` is a valid topic name
     /// (or, with a Topic Alias property, empty), so it is not checked again.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn publish_impl(
         &mut self,
+        now: Option<Instant>,
         topic: &str,
         topic_checked: bool,
         payload: &[u8],
@@ -55,9 +59,11 @@ impl Session {
             + payload.len() as u64
             + self.properties_len(&properties);
         self.check_size(remaining, Error::PayloadSize)?;
+        let expires = self.admit(qos, (topic.len() + payload.len()) as u64, now)?;
 
         if qos == QoS::AtMostOnce {
             let mid = self.ids.transient().ok_or(Error::NoMem)?;
+            self.forget_outcome(mid);
             if self.state == State::Connected
                 && !self
                     .v5
@@ -82,14 +88,15 @@ impl Session {
             if self.state == State::Connected {
                 self.send_publish(&mut publish, Some(mid))?;
             } else {
-                self.outgoing.hold(Held::Publish { mid, publish });
+                self.outgoing.hold(Held::Publish { mid, publish }, expires);
             }
             return Ok(mid);
         }
         let id = self.ids.acquire().ok_or(Error::NoMem)?;
+        self.forget_outcome(id);
         let mut publish = owned_publish(topic, payload, qos, retain, properties);
         publish.packet_id = id;
-        self.outgoing.enqueue(publish);
+        self.outgoing.enqueue(publish, expires);
         self.flush_pending();
         Ok(id)
     }
@@ -119,7 +126,7 @@ impl Session {
         if self.state == State::Connected {
             self.send_awaiting(Packet::Subscribe(subscribe), packet_id, AwaitedAck::SubAck);
         } else {
-            self.outgoing.hold(Held::Subscribe(subscribe));
+            self.outgoing.hold(Held::Subscribe(subscribe), None);
         }
         Ok(packet_id)
     }
@@ -153,7 +160,7 @@ impl Session {
                 AwaitedAck::UnsubAck,
             );
         } else {
-            self.outgoing.hold(Held::Unsubscribe(unsubscribe));
+            self.outgoing.hold(Held::Unsubscribe(unsubscribe), None);
         }
         Ok(packet_id)
     }

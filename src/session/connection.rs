@@ -93,6 +93,7 @@ impl Session {
         }
         self.state = State::Offline;
         self.keepalive.stop();
+        self.forget_awaited_acks();
         if let Some(extras) = self.v5.as_deref_mut() {
             extras.auth.finish();
             extras.outbound_aliases.reset(0);
@@ -103,6 +104,7 @@ impl Session {
         }
         for mid in self.tx.discard() {
             log::debug!("culex: QoS 0 PUBLISH m{mid} not sent before the connection ended");
+            self.record_outcome(mid, super::Delivery::Discarded { reason_code: 0 });
         }
         let Some(mut requests) = self.outgoing.take_requests() else {
             return;
@@ -111,6 +113,7 @@ impl Session {
             match pending.packet {
                 Held::Publish { mid, .. } => {
                     log::debug!("culex: dropping QoS 0 PUBLISH m{mid} issued before CONNACK");
+                    self.record_outcome(mid, super::Delivery::Discarded { reason_code: 0 });
                 }
                 Held::Subscribe(s) => {
                     log::debug!("culex: dropping SUBSCRIBE m{} (never sent)", s.packet_id);
@@ -298,6 +301,7 @@ impl Session {
         if holds_id {
             self.ids.release(mid);
         }
+        self.record_outcome(mid, super::Delivery::Discarded { reason_code });
         self.events.push_back(Event::Published {
             mid,
             reason_code,
@@ -442,7 +446,7 @@ impl Session {
 
     /// Move the oldest queued PUBLISH into the Inflight window and send it.
     fn send_next_queued(&mut self) {
-        let Some(pending) = self.outgoing.queued.pop_front() else {
+        let Some(pending) = self.outgoing.pop_queued() else {
             return;
         };
         let mut publish = pending.packet;

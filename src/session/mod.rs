@@ -88,8 +88,11 @@
 mod auth;
 mod commands;
 mod connection;
+mod delivery;
 mod incoming;
 mod keepalive;
+mod limits;
+mod manual_ack;
 mod outgoing;
 mod packet_id;
 mod topic_alias;
@@ -103,6 +106,9 @@ use crate::protocol::{
     AckKind, Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, ReasonCode,
     SubscribeFilter, Will,
 };
+
+pub use delivery::Delivery;
+pub use limits::QueueLimits;
 
 use auth::AuthExchange;
 use keepalive::{Keepalive, KeepaliveAction};
@@ -240,6 +246,9 @@ pub enum Event {
     },
     /// An application message arrived (delivered once, also for duplicated QoS 2).
     Message(Publish),
+    /// An outgoing message waited longer than the queue's time-to-live and was dropped unsent
+    /// (see [`Session::set_queue_limits`]).
+    Expired { mid: PacketId },
     /// SUBACK for the SUBSCRIBE with this message id.
     SubAck {
         mid: PacketId,
@@ -359,6 +368,14 @@ pub struct Session {
     /// MQTT 5 topic aliases, enhanced authentication and the broker's DISCONNECT: allocated
     /// only when one of them is used, so an idle client does not carry them.
     v5: Option<Box<V5Extras>>,
+    /// Limits on the messages waiting to be sent (`limits.rs`); `None`: none.
+    limits: Option<Box<QueueLimits>>,
+    /// How outgoing messages ended when not simply well (`delivery.rs`); `None`: all did.
+    outcomes: Option<Box<delivery::Outcomes>>,
+    /// Incoming messages wait for the application's acknowledgement (`manual_ack.rs`).
+    manual_ack: bool,
+    /// The incoming messages of this connection awaiting it.
+    awaited_acks: Option<Box<manual_ack::AwaitedAcks>>,
     /// CONNACK timeout when keepalive is 0, in milliseconds (4 bytes instead of 16).
     connack_timeout_ms: u32,
 }
@@ -385,6 +402,10 @@ impl Session {
             server_retain_available: true,
             receive_maximum: u16::MAX,
             v5: None,
+            limits: None,
+            outcomes: None,
+            manual_ack: false,
+            awaited_acks: None,
             connack_timeout_ms: DEFAULT_CONNACK_TIMEOUT.as_millis() as u32,
         }
     }
@@ -458,6 +479,10 @@ impl Session {
     /// CONNACK within the CONNACK timeout fails with `Error::Timeout`. On failure the session is
     /// offline; the driver closes and calls [`Session::connection_lost`].
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        // In every state, offline too: waiting messages past the queue's time-to-live.
+        if self.limits.is_some() {
+            self.expire_waiting(now);
+        }
         match self.state {
             State::AwaitingConnAck => match self.keepalive.connack_deadline() {
                 Some(deadline) if now >= deadline => {
@@ -492,10 +517,14 @@ impl Session {
     /// When [`Session::handle_timeout`] next wants to run, if ever.
     #[must_use = "the deadline at which handle_timeout must run (keepalive, CONNACK timeout)"]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
+        let timer = match self.state {
             State::AwaitingConnAck => self.keepalive.connack_deadline(),
             State::Connected => self.keepalive.next_deadline(),
             State::Offline | State::Opening | State::Closing => None,
+        };
+        match (timer, self.next_expiry()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -560,7 +589,21 @@ impl Session {
         retain: bool,
         properties: Properties,
     ) -> Result<PacketId, Error> {
-        self.publish_impl(topic, false, payload, qos, retain, properties)
+        self.publish_impl(None, topic, false, payload, qos, retain, properties)
+    }
+
+    /// [`Session::publish`] at `now`: a message that has to wait (queued or held) gets the
+    /// expiry of the queue's time-to-live, if one is set ([`Session::set_queue_limits`]).
+    pub fn publish_at(
+        &mut self,
+        now: Instant,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+        properties: Properties,
+    ) -> Result<PacketId, Error> {
+        self.publish_impl(Some(now), topic, false, payload, qos, retain, properties)
     }
 
     /// [`Session::publish`] for a caller that has already checked `topic` as a topic name (MQTT
@@ -569,13 +612,14 @@ impl Session {
     /// that breaks these rules would go out as it is.
     pub(crate) fn publish_checked_topic(
         &mut self,
+        now: Instant,
         topic: &str,
         payload: &[u8],
         qos: QoS,
         retain: bool,
         properties: Properties,
     ) -> Result<PacketId, Error> {
-        self.publish_impl(topic, true, payload, qos, retain, properties)
+        self.publish_impl(Some(now), topic, true, payload, qos, retain, properties)
     }
 
     /// Subscribe to one or more filters; returns the message id of the SUBSCRIBE. Needs a
@@ -630,7 +674,7 @@ impl Session {
 
     /// How many outgoing QoS 1/2 PUBLISH wait for an Inflight slot or a connection.
     pub fn queued_count(&self) -> usize {
-        self.outgoing.queued.len()
+        self.outgoing.queued_len()
     }
 
     /// How many packet ids are held (QoS 1/2 PUBLISH in flight or queued, SUBSCRIBE/UNSUBSCRIBE

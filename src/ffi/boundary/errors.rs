@@ -94,6 +94,9 @@ pub(crate) fn error_code(error: &Error) -> c_int {
         Error::TopicAliasInvalid => MOSQ_ERR_TOPIC_ALIAS_INVALID,
         Error::AdministrativeAction => MOSQ_ERR_ADMINISTRATIVE_ACTION,
         Error::AlreadyExists => MOSQ_ERR_ALREADY_EXISTS,
+        Error::QueueFull => {
+            return crate::ffi::culex::errors::culex_err_t::CULEX_ERR_QUEUE_FULL as c_int;
+        }
     };
     code as c_int
 }

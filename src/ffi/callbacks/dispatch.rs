@@ -10,7 +10,7 @@ use crate::ffi::callbacks::{Callbacks, MessageCallback, MessageV5Callback};
 use crate::ffi::handle::mosquitto;
 use crate::ffi::property::LentList;
 use crate::ffi::util::message::mosquitto_message;
-use crate::protocol::AckKind;
+use crate::protocol::{AckKind, Properties, PropertyId, PropertyValue, ReasonCode};
 use crate::session::Event;
 
 /// Hand a received message to `on_message` and `on_message_v5`. The message and its properties
@@ -130,6 +130,31 @@ impl EventSink for Dispatch {
                             obj,
                             c_int::from(mid),
                             c_int::from(reason_code),
+                            props.as_ptr(),
+                        )
+                    };
+                }
+            }
+            ClientEvent::Session(Event::Expired { mid }) => {
+                // A failed publish for on_publish_v5 (on_publish has no reason code to say so):
+                // "unspecified error", with a Reason String saying what happened.
+                let on_publish_v5 = h.callbacks(|c| c.more_ref().and_then(|m| m.on_publish_v5));
+                if let Some(f) = on_publish_v5 {
+                    let mut why = Properties::new();
+                    why.add(
+                        PropertyId::ReasonString,
+                        PropertyValue::Utf8String(
+                            "expired in the outgoing queue (Culex queue time-to-live)".into(),
+                        ),
+                    );
+                    let props = LentList::new(&why);
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
+                    unsafe {
+                        f(
+                            mosq,
+                            obj,
+                            c_int::from(mid),
+                            c_int::from(ReasonCode::UNSPECIFIED_ERROR.0),
                             props.as_ptr(),
                         )
                     };

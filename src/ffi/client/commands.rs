@@ -5,6 +5,7 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
+use std::time::Instant;
 
 use crate::ffi::boundary::args::*;
 use crate::ffi::boundary::errors::*;
@@ -93,7 +94,9 @@ unsafe fn publish(
     let qos = qos_arg(qos)?;
     let id = h
         .client
-        .with_session(|s| s.publish_checked_topic(topic, payload, qos, retain, properties))
+        .with_session(|s| {
+            s.publish_checked_topic(Instant::now(), topic, payload, qos, retain, properties)
+        })
         .map_err(|e| {
             log::warn!("culex: publish: {e}");
             code(e)

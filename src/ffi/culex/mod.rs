@@ -11,9 +11,11 @@ use crate::ffi::boundary::errors::MOSQ_ERR_UNKNOWN;
 use crate::ffi::handle::mosquitto;
 
 pub mod auth;
+pub mod errors;
 pub mod tls;
 
 pub use auth::*;
+pub use errors::*;
 pub use tls::*;
 
 /// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
