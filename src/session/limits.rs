@@ -103,7 +103,7 @@ impl Session {
 
     /// Take out the messages whose time-to-live ran out by `now`, reporting each.
     pub(super) fn expire_waiting(&mut self, now: Instant) {
-        if self.next_expiry().is_none_or(|at| at > now) {
+        if !self.next_expiry().is_some_and(|at| at <= now) {
             return;
         }
         for expired in self.outgoing.expire(now) {
