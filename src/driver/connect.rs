@@ -114,7 +114,7 @@ impl Client {
             core.conn = Conn::Pending {
                 since: Instant::now(),
             };
-            (core.plan(target), super::CONNECT_TIMEOUT)
+            (core.plan(target), core.connect_timeout())
         };
         let target = plan.target.clone();
         let deadline = Instant::now() + timeout;
@@ -127,7 +127,10 @@ impl Client {
         match connected {
             // TLS starts here and goes on in the loop, as libmosquitto's does: a broker whose
             // certificate does not verify is reported by the loop (MOSQ_ERR_TLS), not here.
-            Ok((stream, route)) => core.secure(stream, &route.host, Instant::now()),
+            Ok((stream, route)) => {
+                core.socket_created();
+                core.secure(stream, &route.host, Instant::now())
+            }
             Err(e) => {
                 if e != Error::Proxy {
                     // Proxy failures were logged with their reason already.
@@ -265,6 +268,7 @@ impl Core {
         while let Some(route) = routes.pop_front() {
             match tcp::start_connect(route.addr, bind) {
                 Ok(stream) => {
+                    self.socket_created();
                     self.conn = Conn::Connecting {
                         stream,
                         attempt: Box::new(Attempt {
@@ -292,7 +296,7 @@ impl Core {
             | Conn::Connecting { since, .. }
             | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
-            | Conn::Pending { since } => now.duration_since(*since) >= super::CONNECT_TIMEOUT,
+            | Conn::Pending { since } => now.duration_since(*since) >= self.connect_timeout(),
             _ => false,
         };
         let conn = std::mem::replace(&mut self.conn, Conn::Idle);
@@ -333,7 +337,7 @@ impl Core {
                 }
                 if ready[0].writable || ready[0].error {
                     match tcp::connect_result(&stream) {
-                        Ok(()) => return self.tcp_up(stream, attempt, now),
+                        Ok(()) => self.tcp_up(stream, attempt, now),
                         Err(e) if attempt.rest.is_empty() => Err(e),
                         Err(e) => {
                             log::debug!(
@@ -373,7 +377,7 @@ impl Core {
         };
         if let Err(e) = &result {
             log::warn!("culex: connection attempt failed: {e}");
-            self.abandon_attempt();
+            self.attempt_failed(e);
         }
         result
     }

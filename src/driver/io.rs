@@ -222,12 +222,18 @@ impl Core {
     /// Timers: keepalive, CONNACK and connect timeouts, name resolution results.
     pub(crate) fn misc(&mut self, now: Instant) -> Result<(), Error> {
         match self.conn {
-            Conn::Idle => return Err(Error::NoConn),
+            Conn::Idle => {
+                self.offline_timers(now);
+                return Err(Error::NoConn);
+            }
             Conn::Resolving { .. }
             | Conn::Connecting { .. }
             | Conn::Proxying { .. }
             | Conn::Pending { .. }
-            | Conn::Handshaking { .. } => return self.connect_progress(now),
+            | Conn::Handshaking { .. } => {
+                self.offline_timers(now);
+                return self.connect_progress(now);
+            }
             Conn::Open { .. } => {}
         }
         self.shrink_when_idle(now);
@@ -237,6 +243,14 @@ impl Core {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// The session's timers while no connection is up: only the queue's time-to-live runs then
+    /// (keepalive and CONNACK wait for a transport).
+    pub(crate) fn offline_timers(&mut self, now: Instant) {
+        if self.session.poll_timeout().is_some_and(|at| at <= now) {
+            let _ = self.session.handle_timeout(now);
+        }
     }
 
     /// Give the output buffers' room back once no flush needed it for `OUT_IDLE`.
@@ -274,14 +288,24 @@ impl Core {
             | Conn::Resolving { since, .. }
             | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
-            | Conn::Pending { since } => Some(*since + super::CONNECT_TIMEOUT),
-            Conn::Idle => None,
+            | Conn::Pending { since } => {
+                let attempt = *since + self.connect_timeout();
+                // The session's only timer before a transport: the queue's time-to-live.
+                Some(
+                    self.session
+                        .poll_timeout()
+                        .map_or(attempt, |t| t.min(attempt)),
+                )
+            }
+            Conn::Idle => self.session.poll_timeout(),
         }
     }
 
     /// End the connection. An established one reports `Disconnected(reason)`.
     pub(crate) fn close(&mut self, reason: Option<Error>) {
         let was_open = matches!(self.conn, Conn::Open { .. });
+        // The broker (or the link) ended an attempt before its CONNACK.
+        let before_connack = was_open && !self.session.connack_received() && !self.user_disconnect;
         if let Conn::Open { stream } = &mut self.conn {
             stream.close();
         }
@@ -297,6 +321,10 @@ impl Core {
         if was_open {
             if reason.is_none() {
                 log::debug!("culex: disconnected");
+            }
+            if before_connack {
+                let why = reason.clone().unwrap_or(Error::ConnLost);
+                self.push_event(ClientEvent::ConnectFailed(why));
             }
             self.push_event(ClientEvent::Disconnected(reason));
         }
@@ -363,7 +391,7 @@ impl Core {
                 self.established(Stream::Tls(stream), now)
             }
             Err(e) => {
-                self.abandon_attempt();
+                self.attempt_failed(&e);
                 Err(e)
             }
         }

@@ -65,6 +65,9 @@ impl Client {
     fn prepare(&self) -> Result<Prepared, Error> {
         let mut core = self.lock();
         let now = Instant::now();
+        if !matches!(core.conn, Conn::Open { .. }) {
+            core.offline_timers(now);
+        }
         if let Conn::Resolving { .. } | Conn::Pending { .. } = core.conn {
             core.connect_progress(now)?;
         }
@@ -210,6 +213,16 @@ impl Client {
             let now = Instant::now();
             let wait = {
                 let mut core = self.lock();
+                if matches!(core.conn, Conn::Idle) {
+                    // Offline, the queue's time-to-live still runs.
+                    core.offline_timers(now);
+                    if core.has_events() {
+                        drop(core);
+                        self.dispatch(sink);
+                        continue;
+                    }
+                }
+                let offline_deadline = core.session.poll_timeout();
                 if !matches!(core.conn, Conn::Idle) {
                     reconnect_at = None;
                     None
@@ -223,20 +236,23 @@ impl Client {
                             Ok(())
                         };
                     }
-                    Some(None)
+                    Some(offline_deadline.map(|at| at.saturating_duration_since(now)))
                 } else {
                     // The first attempt after a loss waits too, as libmosquitto does.
                     let at = *reconnect_at.get_or_insert_with(|| now + core.backoff.next_delay());
                     if now >= at {
                         reconnect_at = None;
                         drop(core);
+                        self.announce_attempt(sink);
                         if let Err(e) = self.reconnect(false) {
                             log::warn!("culex: reconnect failed: {e}");
+                            self.lock().push_event(super::ClientEvent::ConnectFailed(e));
                         }
                         self.dispatch(sink);
                         continue;
                     }
-                    Some(Some(at - now))
+                    let at = offline_deadline.map_or(at, |t| t.min(at));
+                    Some(Some(at.saturating_duration_since(now)))
                 }
                 .inspect(|_| {
                     // Set under the lock: a command that lands after this point will wake us.
@@ -332,6 +348,7 @@ impl Client {
             let _ = handle.join();
         }
         self.stop.store(false, Ordering::SeqCst);
+        self.wake_waiters();
         Ok(())
     }
 

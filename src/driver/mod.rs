@@ -28,22 +28,26 @@ mod backoff;
 mod connect;
 mod immediate;
 mod io;
+mod lifecycle;
 mod loops;
 mod proxy;
 mod route;
 mod transport;
+mod waits;
 
 use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{mpsc, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{mpsc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use backoff::Backoff;
+pub use lifecycle::ConnectionState;
 pub(crate) use route::Route;
 pub(crate) use transport::{Stream, TlsState};
+pub use waits::WaitError;
 
 use crate::error::Error;
 use crate::net::socks5::{Handshake, ProxyConfig};
@@ -67,6 +71,16 @@ pub enum ClientEvent {
     Session(Event),
     /// An established connection ended: `None` after a DISCONNECT we sent, the cause otherwise.
     Disconnected(Option<Error>),
+    /// A connection attempt is about to start (`lifecycle.rs`).
+    PreConnect,
+    /// A connection attempt found failing by a loop before CONNACK (name resolution, TCP, proxy,
+    /// TLS, or the broker closing before CONNACK), with why.
+    ConnectFailed(Error),
+    /// Socket events for hosts that register the socket (`lifecycle.rs`), with its descriptor.
+    SocketOpen(RawFd),
+    SocketRegisterWrite(RawFd),
+    SocketUnregisterWrite(RawFd),
+    SocketClose(RawFd),
 }
 
 /// Receives events, always without any driver lock held.
@@ -154,6 +168,13 @@ pub(crate) struct Core {
     pub(crate) srv: bool,
     /// Local address for connects that name none (`MOSQ_OPT_BIND_ADDRESS`).
     pub(crate) default_bind: Option<Box<str>>,
+    /// What the application was told about the socket, while it asks for socket events
+    /// (`lifecycle.rs`).
+    pub(crate) watch: Option<Box<lifecycle::SocketWatch>>,
+    /// Counts the sockets made, so that a new one with an old descriptor number is new.
+    pub(crate) socket_generation: u32,
+    /// How long a connection attempt may take, up to CONNACK (milliseconds).
+    pub(crate) connect_timeout_ms: u32,
 }
 
 /// One MQTT client: a session, its connection and the loops that drive it.
@@ -176,6 +197,15 @@ pub struct Client {
     /// A command wrote at once since the last loop call: the next ones wait for the loop
     /// (`immediate.rs`).
     burst: AtomicBool,
+    /// Socket events are on (mirrors `Core::watch`, for commands to check without the lock).
+    watching: AtomicBool,
+    /// Signalled when events were delivered or a loop stopped, for `wait_delivery` (`waits.rs`).
+    delivered: Condvar,
+    /// Threads sleeping in `wait_delivery`.
+    waiters: AtomicU32,
+    /// When a loop call last started, in milliseconds of `waits::clock()` (0: never): an
+    /// external event loop is between calls most of the time.
+    last_loop_ms: AtomicU64,
     loop_thread: Mutex<Option<Box<JoinHandle<()>>>>,
 }
 
@@ -191,6 +221,10 @@ impl Client {
             in_loops: AtomicU32::new(0),
             in_callbacks: AtomicU32::new(0),
             burst: AtomicBool::new(false),
+            watching: AtomicBool::new(false),
+            delivered: Condvar::new(),
+            waiters: AtomicU32::new(0),
+            last_loop_ms: AtomicU64::new(0),
             loop_thread: Mutex::new(None),
         })
     }
@@ -303,6 +337,7 @@ impl Client {
             }
         };
         self.nudge();
+        self.wake_waiters();
         result
     }
 
@@ -392,6 +427,9 @@ impl Client {
             any = true;
         }
         sink.quiet(self);
+        if any {
+            self.wake_waiters();
+        }
         any
     }
 }
@@ -428,7 +466,15 @@ impl Core {
             proxy: None,
             srv: false,
             default_bind: None,
+            watch: None,
+            socket_generation: 0,
+            connect_timeout_ms: CONNECT_TIMEOUT.as_millis() as u32,
         }
+    }
+
+    /// Whether an event waits to be delivered (the session's or the driver's).
+    pub(crate) fn has_events(&self) -> bool {
+        self.session.has_events() || self.events.as_ref().is_some_and(|e| !e.is_empty())
     }
 
     /// Queue a driver-level event.
@@ -481,6 +527,9 @@ impl Core {
             }
             return Some(ClientEvent::Session(event));
         }
-        self.events.as_mut()?.pop_front()
+        if let Some(event) = self.events.as_mut().and_then(|e| e.pop_front()) {
+            return Some(event);
+        }
+        self.next_socket_event()
     }
 }

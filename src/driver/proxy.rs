@@ -85,7 +85,7 @@ impl Core {
                 result
             }
             Err(e) => {
-                self.abandon_attempt();
+                self.attempt_failed(&e);
                 Err(e)
             }
         }

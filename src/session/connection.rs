@@ -67,11 +67,7 @@ impl Session {
             }
         }
         let keep_alive = self.config.keep_alive;
-        let connack_timeout = if keep_alive > 0 {
-            Duration::from_secs(u64::from(keep_alive))
-        } else {
-            Duration::from_millis(u64::from(self.connack_timeout_ms))
-        };
+        let connack_timeout = self.connack_timeout();
         self.keepalive.start(now, keep_alive, connack_timeout);
         let c = &self.config;
         let connect = Packet::Connect(Connect {
@@ -340,12 +336,20 @@ impl Session {
 
     /// Restart the CONNACK timer at `now` (an AUTH round arrived).
     pub(super) fn restart_connack_timer(&mut self, now: std::time::Instant) {
-        let timeout = if self.config.keep_alive > 0 {
+        let timeout = self.connack_timeout();
+        self.keepalive.restart_connack(now, timeout);
+    }
+
+    /// How long CONNACK may take: the connect timeout when one was set
+    /// ([`Session::set_connect_timeout`]), else the keepalive interval, else the CONNACK timeout.
+    pub(super) fn connack_timeout(&self) -> Duration {
+        if self.connect_timeout_ms > 0 {
+            Duration::from_millis(u64::from(self.connect_timeout_ms))
+        } else if self.config.keep_alive > 0 {
             Duration::from_secs(u64::from(self.config.keep_alive))
         } else {
             Duration::from_millis(u64::from(self.connack_timeout_ms))
-        };
-        self.keepalive.restart_connack(now, timeout);
+        }
     }
 
     /// Resend what the previous connection left unfinished, in its original order, whatever

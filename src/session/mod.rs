@@ -376,6 +376,9 @@ pub struct Session {
     manual_ack: bool,
     /// The incoming messages of this connection awaiting it.
     awaited_acks: Option<Box<manual_ack::AwaitedAcks>>,
+    /// The application's connect timeout in milliseconds (0: none; CONNACK then follows the
+    /// keepalive rule).
+    connect_timeout_ms: u32,
     /// CONNACK timeout when keepalive is 0, in milliseconds (4 bytes instead of 16).
     connack_timeout_ms: u32,
 }
@@ -406,6 +409,7 @@ impl Session {
             outcomes: None,
             manual_ack: false,
             awaited_acks: None,
+            connect_timeout_ms: 0,
             connack_timeout_ms: DEFAULT_CONNACK_TIMEOUT.as_millis() as u32,
         }
     }
@@ -429,6 +433,11 @@ impl Session {
     /// The connection state.
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// Whether CONNACK arrived on the current connection (accepting it or not).
+    pub fn connack_received(&self) -> bool {
+        self.connack_received
     }
 
     /// Whether CONNACK accepted the current connection and no DISCONNECT was queued since.
@@ -487,7 +496,7 @@ impl Session {
             State::AwaitingConnAck => match self.keepalive.connack_deadline() {
                 Some(deadline) if now >= deadline => {
                     log::debug!("culex: no CONNACK in time");
-                    let error = if self.config.keep_alive > 0 {
+                    let error = if self.config.keep_alive > 0 && self.connect_timeout_ms == 0 {
                         Error::Keepalive
                     } else {
                         Error::Timeout
@@ -557,6 +566,11 @@ impl Session {
     /// Whether [`Session::poll_transmit`] would append anything.
     pub fn want_write(&self) -> bool {
         !self.tx.is_empty()
+    }
+
+    /// Whether an event waits for [`Session::poll_event`].
+    pub fn has_events(&self) -> bool {
+        self.events.first.is_some() || self.events.rest.as_ref().is_some_and(|r| !r.is_empty())
     }
 
     /// The next event for the application, if any.
@@ -694,6 +708,12 @@ impl Session {
     /// in whole milliseconds (at most `u32::MAX`).
     pub fn set_connack_timeout(&mut self, timeout: Duration) {
         self.connack_timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+    }
+
+    /// An application's connect timeout: CONNACK is due within it whatever the keepalive
+    /// (`Error::Timeout` otherwise). Zero goes back to the keepalive rule.
+    pub fn set_connect_timeout(&mut self, timeout: Duration) {
+        self.connect_timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
     }
 
     /// MQTT 5 enhanced authentication: answer the broker's AUTH 0x18 (reported as

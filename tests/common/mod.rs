@@ -16,6 +16,7 @@
 
 pub mod broker;
 pub mod client;
+pub mod drive;
 pub mod events;
 pub mod fake_broker;
 pub mod proxy;

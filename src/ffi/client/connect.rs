@@ -92,6 +92,7 @@ unsafe fn connect(
             config.connect_properties = properties;
         }
     });
+    crate::ffi::culex::lifecycle::pre_connect(h);
     h.client.connect(target, blocking).map_err(code)
 }
 
@@ -186,6 +187,7 @@ unsafe fn connect_srv(
     let (target, keepalive) = unsafe { target(host, 0, keepalive, bind_address) }?;
     h.client
         .with_session(|s| s.config_mut().keep_alive = keepalive);
+    crate::ffi::culex::lifecycle::pre_connect(h);
     h.client.connect_srv(target).map_err(code)
 }
 
@@ -322,7 +324,12 @@ pub unsafe extern "C" fn mosquitto_connect_bind_v5(
 pub unsafe extern "C" fn mosquitto_reconnect(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         // SAFETY: the export's contract (`ffi/mod.rs`).
-        unsafe { enter!(mosq, |h| h.client.reconnect(true).map_err(code)) }
+        unsafe {
+            enter!(mosq, |h| {
+                crate::ffi::culex::lifecycle::pre_connect(h);
+                h.client.reconnect(true).map_err(code)
+            })
+        }
     })
 }
 
@@ -331,7 +338,12 @@ pub unsafe extern "C" fn mosquitto_reconnect(mosq: *mut mosquitto) -> c_int {
 pub unsafe extern "C" fn mosquitto_reconnect_async(mosq: *mut mosquitto) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         // SAFETY: the export's contract (`ffi/mod.rs`).
-        unsafe { enter!(mosq, |h| h.client.reconnect(false).map_err(code)) }
+        unsafe {
+            enter!(mosq, |h| {
+                crate::ffi::culex::lifecycle::pre_connect(h);
+                h.client.reconnect(false).map_err(code)
+            })
+        }
     })
 }
 

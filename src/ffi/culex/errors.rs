@@ -20,6 +20,9 @@ pub enum culex_err_t {
     /// its connection ended, or one over the broker's limits (Maximum QoS, Maximum Packet Size)
     /// once they were known.
     CULEX_ERR_DISCARDED = 102,
+    /// An MQTT 5 broker refused the message in its acknowledgement (a PUBACK or PUBREC reason
+    /// code of 0x80 or above; the one-shot helpers give the code with it).
+    CULEX_ERR_REFUSED = 103,
 }
 
 /// The text `mosquitto_strerror()` gives for a Culex code, if `code` is one.
@@ -28,6 +31,7 @@ pub(crate) fn culex_error_text(code: c_int) -> Option<&'static CStr> {
         100 => c"Culex: outgoing queue full: message not queued.",
         101 => c"Culex: message expired in the outgoing queue.",
         102 => c"Culex: message dropped unsent.",
+        103 => c"Culex: message refused by the broker.",
         _ => return None,
     })
 }

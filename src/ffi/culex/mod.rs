@@ -4,19 +4,36 @@
 //! - Automatic MQTT 5 outgoing topic aliases (`culex_topic_alias_auto_set`, here).
 //! - MQTT 5 enhanced authentication on the client side ([`auth`]).
 //! - TLS from PEM text in memory and session resumption ([`tls`]).
+//! - Culex's own error codes ([`errors`]).
+//! - What Paho users rely on beyond libmosquitto: per-topic message callbacks ([`topics`]),
+//!   manual acknowledgement ([`acks`]), a bounded outgoing queue with a time-to-live
+//!   ([`queue`]), delivery tracking ([`delivery`]), the connection's life cycle and settings
+//!   ([`lifecycle`]), one-shot publishing ([`oneshot`]).
 
 use std::os::raw::c_int;
 
 use crate::ffi::boundary::errors::MOSQ_ERR_UNKNOWN;
 use crate::ffi::handle::mosquitto;
 
+pub mod acks;
 pub mod auth;
+pub mod delivery;
 pub mod errors;
+pub mod lifecycle;
+pub mod oneshot;
+pub mod queue;
 pub mod tls;
+pub mod topics;
 
+pub use acks::*;
 pub use auth::*;
+pub use delivery::*;
 pub use errors::*;
+pub use lifecycle::*;
+pub use oneshot::*;
+pub use queue::*;
 pub use tls::*;
+pub use topics::*;
 
 /// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
 ///

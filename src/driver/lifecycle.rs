@@ -1,0 +1,165 @@
+//! The life cycle of connections as an application that hosts the client sees it (Paho's
+//! callbacks beyond libmosquitto's): an attempt about to start, an attempt that failed before
+//! CONNACK, and the socket itself, for event loops that register it (open, wants to write, no
+//! longer wants to write, closed); plus the connection's current state and the attempt timeout.
+//!
+//! The socket events are found by comparing what the driver has now (socket, write interest)
+//! with what it last reported, each time the event queue runs dry (`Core::next_event`), so they
+//! come in Paho's order (open, register/unregister pairs, close; a replaced socket's close before
+//! the new one's open) whatever path changed the socket. They are produced only while
+//! [`Client::set_socket_events`] is on. A socket's close is reported once it is closed: its
+//! descriptor number may already belong to the next socket, whose open follows.
+//!
+//! Owns nothing of the connection itself: it watches `Core`.
+
+use std::os::fd::RawFd;
+use std::time::Duration;
+
+use super::{Client, ClientEvent, Conn, Core, EventSink};
+use crate::session::State;
+
+/// What the application was last told about the socket.
+#[derive(Debug)]
+pub(crate) struct SocketWatch {
+    /// The socket reported open, and the generation it had (`Core::socket_generation`).
+    open: Option<(RawFd, u32)>,
+    /// Whether "wants to write" was reported for it.
+    write_registered: bool,
+}
+
+/// Where a client's connection stands (`culex_socket_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// No connection and no attempt.
+    Idle,
+    /// Looking the broker up.
+    Resolving,
+    /// TCP connecting (or a blocking connect on some thread).
+    Connecting,
+    /// SOCKS5 handshake with the proxy.
+    Proxying,
+    /// TLS handshake.
+    Handshaking,
+    /// Transport up, CONNECT sent, CONNACK not yet in.
+    AwaitingConnAck,
+    /// Connected.
+    Connected,
+    /// DISCONNECT queued or sent; closing.
+    Disconnecting,
+}
+
+impl Client {
+    /// Produce the socket events (off by default: only an application that asked for them
+    /// pays for the comparison).
+    pub fn set_socket_events(&self, on: bool) {
+        self.watching
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+        let mut core = self.lock();
+        match (on, core.watch.is_some()) {
+            (true, false) => {
+                core.watch = Some(Box::new(SocketWatch {
+                    open: None,
+                    write_registered: false,
+                }))
+            }
+            (false, true) => core.watch = None,
+            _ => {}
+        }
+    }
+
+    /// Where the connection stands.
+    pub fn connection_state(&self) -> ConnectionState {
+        let core = self.lock();
+        match &core.conn {
+            Conn::Idle => ConnectionState::Idle,
+            Conn::Resolving { .. } => ConnectionState::Resolving,
+            Conn::Pending { .. } | Conn::Connecting { .. } => ConnectionState::Connecting,
+            Conn::Proxying { .. } => ConnectionState::Proxying,
+            Conn::Handshaking { .. } => ConnectionState::Handshaking,
+            Conn::Open { .. } => match core.session.state() {
+                State::AwaitingConnAck | State::Opening | State::Offline => {
+                    ConnectionState::AwaitingConnAck
+                }
+                State::Connected => ConnectionState::Connected,
+                State::Closing => ConnectionState::Disconnecting,
+            },
+        }
+    }
+
+    /// Whether CONNACK accepted the current connection (and no DISCONNECT was queued since).
+    pub fn is_connected(&self) -> bool {
+        self.lock().session.is_connected()
+    }
+
+    /// How long a connection attempt may take, from name resolution to CONNACK (default 30 s).
+    /// Applies to the attempts that start afterwards.
+    pub fn set_connect_timeout(&self, timeout: Duration) {
+        let mut core = self.lock();
+        core.connect_timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        core.session.set_connect_timeout(timeout);
+    }
+
+    /// Take up to `percent` of each reconnect delay off at random (see [`super::Backoff`]).
+    pub fn set_reconnect_jitter(&self, percent: u8) {
+        self.lock().backoff.set_jitter(percent);
+    }
+
+    /// Tell the application a connection attempt is about to start (before any name is
+    /// resolved), so that it can change what the attempt uses.
+    pub(crate) fn announce_attempt(&self, sink: &dyn EventSink) {
+        self.lock().push_event(ClientEvent::PreConnect);
+        self.dispatch(sink);
+    }
+}
+
+impl Core {
+    /// The attempt timeout.
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(u64::from(self.connect_timeout_ms))
+    }
+
+    /// A new socket is in use: even if its descriptor number is an old one's, it is reported as
+    /// a new socket.
+    pub(crate) fn socket_created(&mut self) {
+        self.socket_generation = self.socket_generation.wrapping_add(1);
+    }
+
+    /// A connection attempt found failing by a loop (not by a connect call, which returns it):
+    /// end it and tell the application why.
+    pub(crate) fn attempt_failed(&mut self, error: &crate::error::Error) {
+        self.abandon_attempt();
+        self.push_event(ClientEvent::ConnectFailed(error.clone()));
+    }
+
+    /// The next socket event owed to the application, if the watch is on and something changed.
+    pub(crate) fn next_socket_event(&mut self) -> Option<ClientEvent> {
+        self.watch.as_ref()?;
+        let fd = self.socket_fd();
+        let now = (fd >= 0).then_some((fd, self.socket_generation));
+        let wants_write = now.is_some() && self.want_write();
+        let watch = self.watch.as_deref_mut()?;
+        if watch.open.is_some() && watch.open != now {
+            let (old, _) = watch.open.expect("checked");
+            if watch.write_registered {
+                watch.write_registered = false;
+                return Some(ClientEvent::SocketUnregisterWrite(old));
+            }
+            watch.open = None;
+            return Some(ClientEvent::SocketClose(old));
+        }
+        let (fd, generation) = now?;
+        if watch.open.is_none() {
+            watch.open = Some((fd, generation));
+            return Some(ClientEvent::SocketOpen(fd));
+        }
+        if wants_write != watch.write_registered {
+            watch.write_registered = wants_write;
+            return Some(if wants_write {
+                ClientEvent::SocketRegisterWrite(fd)
+            } else {
+                ClientEvent::SocketUnregisterWrite(fd)
+            });
+        }
+        None
+    }
+}
