@@ -9,6 +9,8 @@
 #![allow(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod common;
+#[path = "common/tls_certs.rs"]
+mod tls_certs;
 
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_int, c_void};
@@ -23,9 +25,14 @@ use common::{unique, wait_until, PROMPT};
 use culex::ffi::culex::*;
 use culex::ffi::handle::mosquitto;
 use culex::ffi::util::mosquitto_message;
+use tls_certs::Certs;
 
 const MOSQ_ERR_NOT_FOUND: c_int = 6;
 const MOSQ_ERR_TIMEOUT: c_int = 27;
+const MOSQ_ERR_ERRNO: c_int = 14;
+const MOSQ_ERR_EAI: c_int = 15;
+const MOSQ_ERR_PROXY: c_int = 16;
+const MOSQ_ERR_TLS: c_int = 8;
 
 // ---- what the test callbacks saw, by client ----
 
@@ -421,15 +428,38 @@ unsafe extern "C" fn connect_fail(mosq: *mut mosquitto, _: *mut c_void, rc: c_in
 }
 
 fn set_life(h: Handle) {
+    // A freed handle's address can come back for the next client: forget what the earlier one
+    // saw.
+    LIFE.lock().unwrap().retain(|(k, _, _)| *k != h.0 as usize);
     unsafe {
         culex_pre_connect_callback_set(h.0, Some(pre_connect));
         culex_connect_fail_callback_set(h.0, Some(connect_fail));
     }
 }
 
+/// Whether `mode` takes a lost connection up again by itself (libmosquitto's
+/// `mosquitto_loop_forever` and `mosquitto_loop_start` do; a host calling `mosquitto_loop` or
+/// driving the socket itself calls `mosquitto_reconnect`).
+fn reconnects_by_itself(mode: Mode) -> bool {
+    matches!(mode, Mode::LoopStart | Mode::LoopForever)
+}
+
+fn connects(client: &Client) -> usize {
+    client
+        .events()
+        .snapshot()
+        .iter()
+        .filter(|e| matches!(e, Ev::Connect(0)))
+        .count()
+}
+
+fn count(h: Handle, event: &str) -> usize {
+    life(h).iter().filter(|(e, _)| *e == event).count()
+}
+
 #[test]
 fn pre_connect_comes_before_every_attempt_including_automatic_reconnects_in_every_mode() {
-    for mode in [Mode::LoopStart, Mode::LoopForever] {
+    for mode in MODES {
         let mut broker = Broker::start(BrokerConfig::default());
         let client = Client::new(Some(&unique("pre")), true);
         set_life(client.handle());
@@ -439,54 +469,159 @@ fn pre_connect_comes_before_every_attempt_including_automatic_reconnects_in_ever
         assert_eq!(client.wait_connect(PROMPT), Some(0));
         assert_eq!(life(client.handle()), vec![("pre_connect", 0)], "{mode:?}");
         broker.restart();
+        if !reconnects_by_itself(mode) {
+            assert!(client.wait_disconnect(PROMPT).is_some(), "{mode:?}");
+            let rc = unsafe { culex::ffi::client::mosquitto_reconnect(client.handle().0) };
+            assert_eq!(rc, 0, "{mode:?}");
+        }
         assert!(
-            wait_until(Duration::from_secs(10), || client
-                .events()
-                .snapshot()
-                .iter()
-                .filter(|e| matches!(e, Ev::Connect(0)))
-                .count()
-                == 2),
+            wait_until(Duration::from_secs(10), || connects(&client) == 2),
             "{mode:?}: no reconnect"
         );
-        let pre = life(client.handle())
-            .iter()
-            .filter(|(e, _)| *e == "pre_connect")
-            .count();
-        assert!(pre >= 2, "{mode:?}: {:?}", life(client.handle()));
+        assert!(
+            count(client.handle(), "pre_connect") >= 2,
+            "{mode:?}: {:?}",
+            life(client.handle())
+        );
         driven.stop();
     }
 }
 
 #[test]
-fn connect_fail_tells_why_an_attempt_failed_before_connack() {
-    // Nothing listens: the loop's attempts fail at TCP.
+fn connect_fail_comes_for_every_failed_attempt_in_every_mode() {
+    // Nothing listens: every attempt fails at TCP.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let client = Client::new(Some(&unique("fail")), true);
+    for mode in MODES {
+        let client = Client::new(Some(&unique("fail")), true);
+        set_life(client.handle());
+        assert_eq!(client.reconnect_delay_set(1, 1, false), 0);
+        assert_eq!(client.connect_async(port, 60), 0);
+        let driven = drive(&client, mode);
+        let h = client.handle();
+        assert!(
+            wait_until(PROMPT, || count(h, "connect_fail") >= 1),
+            "{mode:?}: {:?}",
+            life(h)
+        );
+        if !reconnects_by_itself(mode) {
+            assert_eq!(
+                unsafe { culex::ffi::client::mosquitto_reconnect_async(h.0) },
+                0
+            );
+        }
+        assert!(
+            wait_until(PROMPT, || count(h, "connect_fail") >= 2),
+            "{mode:?}: {:?}",
+            life(h)
+        );
+        let fails: Vec<c_int> = life(h)
+            .into_iter()
+            .filter(|(e, _)| *e == "connect_fail")
+            .map(|(_, rc)| rc)
+            .collect();
+        assert!(
+            fails.iter().all(|&rc| rc == MOSQ_ERR_ERRNO),
+            "{mode:?}: MOSQ_ERR_ERRNO (ECONNREFUSED): {fails:?}"
+        );
+        // Every failure came after the pre-connect of its own attempt.
+        assert!(
+            count(h, "pre_connect") >= fails.len(),
+            "{mode:?}: {:?}",
+            life(h)
+        );
+        assert_eq!(connects(&client), 0);
+        driven.stop();
+    }
+}
+
+/// The first connect-fail reason of a client connecting with `mosquitto_connect_async` to
+/// `host:port` (after `setup`), driven by `mosquitto_loop_start`.
+fn first_failure(host: &str, port: u16, setup: impl FnOnce(&Client)) -> c_int {
+    let client = Client::new(Some(&unique("why")), true);
     set_life(client.handle());
-    assert_eq!(client.reconnect_delay_set(1, 1, false), 0);
-    assert_eq!(client.connect_async(port, 60), 0);
+    setup(&client);
+    let h = client.handle();
+    let rc = unsafe {
+        culex::ffi::client::mosquitto_connect_async(h.0, c(host).as_ptr(), c_int::from(port), 60)
+    };
+    assert_eq!(rc, 0, "{host}");
     let driven = drive(&client, Mode::LoopStart);
-    assert!(wait_until(Duration::from_secs(5), || life(client.handle())
-        .iter()
-        .filter(|(e, _)| *e == "connect_fail")
-        .count()
-        >= 2));
-    let fails: Vec<c_int> = life(client.handle())
-        .into_iter()
-        .filter(|(e, _)| *e == "connect_fail")
-        .map(|(_, rc)| rc)
-        .collect();
     assert!(
-        fails.iter().all(|&rc| rc == 14),
-        "MOSQ_ERR_ERRNO (ECONNREFUSED): {fails:?}"
+        wait_until(Duration::from_secs(10), || count(h, "connect_fail") >= 1),
+        "{host}: {:?}",
+        life(h)
     );
     driven.stop();
+    assert_eq!(connects(&client), 0);
+    life(h)
+        .into_iter()
+        .find(|(e, _)| *e == "connect_fail")
+        .map(|(_, rc)| rc)
+        .unwrap()
+}
 
-    // A listener that takes the connection and never answers CONNECT: the connect timeout.
+#[test]
+fn connect_fail_names_the_stage_that_failed() {
+    // DNS: a name that cannot resolve.
+    assert_eq!(
+        first_failure("culex-no-such-host.invalid", 1883, |_| {}),
+        MOSQ_ERR_EAI,
+        "DNS"
+    );
+
+    // TLS: a broker whose certificate the client's CA did not sign.
+    let certs = Certs::new();
+    let other = Certs::new();
+    let mut config = BrokerConfig::default();
+    for line in certs.listener_lines(&certs.server) {
+        config = config.line(&line);
+    }
+    let broker = Broker::start(config);
+    let ca = c(other.ca.to_str().unwrap());
+    let tls = first_failure("localhost", broker.port(), |client| unsafe {
+        let rc = culex::ffi::tls::mosquitto_tls_set(
+            client.handle().0,
+            ca.as_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+            std::ptr::null(),
+            None,
+        );
+        assert_eq!(rc, 0);
+    });
+    assert_eq!(tls, MOSQ_ERR_TLS, "TLS");
+
+    // Proxy: a SOCKS5 proxy that accepts none of the client's authentication methods.
+    let fake = FakeBroker::bind();
+    let proxy = fake.spawn(|fake| {
+        let mut conn = fake.accept();
+        // VER, NMETHODS, then that many methods.
+        let head = conn.read_bytes(2);
+        let _methods = conn.read_bytes(usize::from(head[1]));
+        conn.write(&[5, 0xFF]);
+        conn.drain(Duration::from_secs(1));
+    });
+    let proxy_port = proxy.port();
+    let refused = first_failure("127.0.0.1", 1883, |client| unsafe {
+        let rc = culex::ffi::client::mosquitto_socks5_set(
+            client.handle().0,
+            c("127.0.0.1").as_ptr(),
+            c_int::from(proxy_port),
+            std::ptr::null(),
+            std::ptr::null(),
+        );
+        assert_eq!(rc, 0);
+    });
+    assert_eq!(refused, MOSQ_ERR_PROXY, "proxy");
+    proxy.join();
+}
+
+#[test]
+fn a_silent_broker_fails_the_attempt_at_the_connect_timeout() {
+    // A listener that takes the connection and never answers CONNECT.
     let fake = FakeBroker::bind();
     let silent = fake.spawn(|fake| {
         let mut conn = fake.accept();
