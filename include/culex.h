@@ -40,7 +40,7 @@ typedef void (*culex_int_callback)(struct mosquitto*, void*, int);
 
 /**
  * How the one-shot helpers connect. Zero (or NULL) fields take the default, so
- * `struct culex_connect_options o = {sizeof o}` connects to localhost:1883 with MQTT 3.1.1.
+ * `struct culex_connect_options o = {.size = sizeof o}` connects to localhost:1883 with MQTT 3.1.1.
  */
 struct culex_connect_options {
     /**
@@ -272,15 +272,19 @@ void culex_pre_connect_callback_set(struct mosquitto *mosq,
 void culex_connect_fail_callback_set(struct mosquitto *mosq, culex_int_callback on_connect_fail);
 
 /**
- * Set the function called with the socket's descriptor when the client opens a socket (at the
- * start of each connection attempt): register it for reading. NULL removes it.
+ * Set the function called with a descriptor of the socket when the client opens one (at the
+ * start of each connection attempt): register it for reading. It is the library's own copy of
+ * the socket (not the number `mosquitto_socket()` returns), so that it stays open until the
+ * close callback has returned; readiness on it is readiness of the socket. Register this one,
+ * and call `mosquitto_loop_read()` / `mosquitto_loop_write()` when it is ready. NULL removes it.
  */
 void culex_socket_open_callback_set(struct mosquitto *mosq, culex_int_callback on_socket_open);
 
 /**
- * Set the function called with the socket's descriptor when it has been closed: forget it. The
- * descriptor is already closed, and its number may be the next socket's (whose open follows).
- * NULL removes it.
+ * Set the function called when the socket is about to be closed (the connection has ended, or
+ * the attempt failed): unregister the descriptor and forget it. The descriptor is still open
+ * during the call and closed right after it; the next socket's open, if any, follows. NULL
+ * removes it.
  */
 void culex_socket_close_callback_set(struct mosquitto *mosq, culex_int_callback on_socket_close);
 

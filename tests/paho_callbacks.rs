@@ -686,18 +686,22 @@ struct Host {
     epoll: c_int,
     /// (event, descriptor) in order.
     seen: Vec<(&'static str, c_int)>,
+    /// epoll_ctl calls that failed (a descriptor already closed, or never added).
+    failed_ctl: usize,
 }
 
 unsafe fn host<'a>(obj: *mut c_void) -> &'a mut Host {
     &mut *(obj as *mut Host)
 }
 
-unsafe fn epoll_set(h: &Host, op: c_int, fd: c_int, events: u32) {
+unsafe fn epoll_set(h: &mut Host, op: c_int, fd: c_int, events: u32) {
     let mut ev = libc::epoll_event {
         events,
         u64: fd as u64,
     };
-    libc::epoll_ctl(h.epoll, op, fd, &mut ev);
+    if libc::epoll_ctl(h.epoll, op, fd, &mut ev) != 0 {
+        h.failed_ctl += 1;
+    }
 }
 
 unsafe extern "C" fn sock_open(_: *mut mosquitto, obj: *mut c_void, fd: c_int) {
@@ -709,7 +713,7 @@ unsafe extern "C" fn sock_open(_: *mut mosquitto, obj: *mut c_void, fd: c_int) {
 unsafe extern "C" fn sock_close(_: *mut mosquitto, obj: *mut c_void, fd: c_int) {
     let h = host(obj);
     h.seen.push(("close", fd));
-    // Closed already: the kernel dropped it from the set; a DEL may fail, harmlessly.
+    // Still open: the library closes it after this callback.
     epoll_set(h, libc::EPOLL_CTL_DEL, fd, 0);
 }
 
@@ -740,6 +744,7 @@ fn an_epoll_host_driven_by_the_socket_callbacks_alone_publishes_and_receives() {
     let mut state = Host {
         epoll: unsafe { libc::epoll_create1(0) },
         seen: Vec::new(),
+        failed_ctl: 0,
     };
     static GOT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     static PUBLISHED: Mutex<Vec<c_int>> = Mutex::new(Vec::new());
@@ -835,5 +840,9 @@ fn an_epoll_host_driven_by_the_socket_callbacks_alone_publishes_and_receives() {
     assert!(
         seen.iter().all(|e| e.1 == seen[0].1),
         "one socket: {seen:?}"
+    );
+    assert_eq!(
+        state.failed_ctl, 0,
+        "every descriptor was open when the host changed its registration: {seen:?}"
     );
 }

@@ -7,24 +7,50 @@
 //! with what it last reported, each time the event queue runs dry (`Core::next_event`), so they
 //! come in Paho's order (open, register/unregister pairs, close; a replaced socket's close before
 //! the new one's open) whatever path changed the socket. They are produced only while
-//! [`Client::set_socket_events`] is on. A socket's close is reported once it is closed: its
-//! descriptor number may already belong to the next socket, whose open follows.
+//! [`Client::set_socket_events`] is on.
+//!
+//! The descriptor the application is given is the watch's own copy of the socket (`dup`), held
+//! from the open until the close callback has returned: the driver closes its socket whenever a
+//! path ends it, but the host's descriptor stays valid until the host has been told, so it
+//! unregisters a live descriptor, never a closed or reused number (Paho's close callback comes
+//! before the close). The copy delays nothing on the wire: an established connection is shut
+//! down by the driver itself.
 //!
 //! Owns nothing of the connection itself: it watches `Core`.
 
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 use super::{Client, ClientEvent, Conn, Core, EventSink};
 use crate::session::State;
 
 /// What the application was last told about the socket.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct SocketWatch {
-    /// The socket reported open, and the generation it had (`Core::socket_generation`).
-    open: Option<(RawFd, u32)>,
+    /// The socket reported open.
+    open: Option<Reported>,
     /// Whether "wants to write" was reported for it.
     write_registered: bool,
+    /// The copy of a socket whose close was just reported: closed at the next look, once the
+    /// close callback has returned.
+    closing: Option<OwnedFd>,
+}
+
+/// A socket the application was told about.
+#[derive(Debug)]
+struct Reported {
+    /// The driver's descriptor and its generation (`Core::socket_generation`): what identifies
+    /// the socket.
+    socket: (RawFd, u32),
+    /// The copy handed to the application (None if `dup` failed: then the driver's own).
+    copy: Option<OwnedFd>,
+}
+
+impl Reported {
+    /// The descriptor the application knows.
+    fn fd(&self) -> RawFd {
+        self.copy.as_ref().map_or(self.socket.0, AsRawFd::as_raw_fd)
+    }
 }
 
 /// Where a client's connection stands (`culex_socket_state`).
@@ -56,12 +82,7 @@ impl Client {
             .store(on, std::sync::atomic::Ordering::Relaxed);
         let mut core = self.lock();
         match (on, core.watch.is_some()) {
-            (true, false) => {
-                core.watch = Some(Box::new(SocketWatch {
-                    open: None,
-                    write_registered: false,
-                }))
-            }
+            (true, false) => core.watch = Some(Box::default()),
             (false, true) => core.watch = None,
             _ => {}
         }
@@ -137,23 +158,33 @@ impl Core {
         let fd = self.socket_fd();
         let now = (fd >= 0).then_some((fd, self.socket_generation));
         let wants_write = now.is_some() && self.want_write();
+        // A copy only for a socket about to be reported open.
+        let copy = match &self.watch {
+            Some(w) if w.open.is_none() && now.is_some() => self.socket_copy(),
+            _ => None,
+        };
         let watch = self.watch.as_deref_mut()?;
-        if watch.open.is_some() && watch.open != now {
-            let (old, _) = watch.open.expect("checked");
+        // The close callback of the last socket has returned.
+        watch.closing = None;
+        if let Some(reported) = watch.open.as_ref().filter(|r| Some(r.socket) != now) {
+            let old = reported.fd();
             if watch.write_registered {
                 watch.write_registered = false;
                 return Some(ClientEvent::SocketUnregisterWrite(old));
             }
-            watch.open = None;
+            watch.closing = watch.open.take().and_then(|r| r.copy);
             return Some(ClientEvent::SocketClose(old));
         }
-        let (fd, generation) = now?;
-        if watch.open.is_none() {
-            watch.open = Some((fd, generation));
+        let socket = now?;
+        let Some(reported) = &watch.open else {
+            let reported = Reported { socket, copy };
+            let fd = reported.fd();
+            watch.open = Some(reported);
             return Some(ClientEvent::SocketOpen(fd));
-        }
+        };
         if wants_write != watch.write_registered {
             watch.write_registered = wants_write;
+            let fd = reported.fd();
             return Some(if wants_write {
                 ClientEvent::SocketRegisterWrite(fd)
             } else {
@@ -161,5 +192,20 @@ impl Core {
             });
         }
         None
+    }
+
+    /// A copy of the current socket's descriptor for the application (None if there is no
+    /// socket or the process is out of descriptors).
+    fn socket_copy(&self) -> Option<OwnedFd> {
+        let tcp = match &self.conn {
+            Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => stream,
+            Conn::Handshaking { stream, .. } => stream.tcp(),
+            Conn::Open { stream } => stream.tcp(),
+            _ => return None,
+        };
+        tcp.as_fd()
+            .try_clone_to_owned()
+            .inspect_err(|e| log::warn!("culex: no copy of the socket for the event loop: {e}"))
+            .ok()
     }
 }

@@ -8,7 +8,9 @@
 //! when it closes, without ever asking `mosquitto_want_write()`. Their order is Paho's: open,
 //! then any number of register-write / unregister-write pairs, then close (a replaced socket's
 //! close comes before the new one's open). They run on the thread that makes the change: the
-//! loop's, or the one calling `mosquitto_publish()` & co. for a client no loop thread owns.
+//! loop's, or the one calling `mosquitto_publish()` & co. for a client no loop thread owns. The
+//! descriptor they pass is the library's copy of the socket (see `driver/lifecycle.rs`), open
+//! from the open callback until the close callback has returned.
 
 use std::os::raw::{c_int, c_void};
 use std::time::Duration;
@@ -74,8 +76,11 @@ pub unsafe extern "C" fn culex_connect_fail_callback_set(
     })
 }
 
-/// Set the function called with the socket's descriptor when the client opens a socket (at the
-/// start of each connection attempt): register it for reading. NULL removes it.
+/// Set the function called with a descriptor of the socket when the client opens one (at the
+/// start of each connection attempt): register it for reading. It is the library's own copy of
+/// the socket (not the number `mosquitto_socket()` returns), so that it stays open until the
+/// close callback has returned; readiness on it is readiness of the socket. Register this one,
+/// and call `mosquitto_loop_read()` / `mosquitto_loop_write()` when it is ready. NULL removes it.
 #[no_mangle]
 pub unsafe extern "C" fn culex_socket_open_callback_set(
     mosq: *mut mosquitto,
@@ -88,9 +93,10 @@ pub unsafe extern "C" fn culex_socket_open_callback_set(
     })
 }
 
-/// Set the function called with the socket's descriptor when it has been closed: forget it. The
-/// descriptor is already closed, and its number may be the next socket's (whose open follows).
-/// NULL removes it.
+/// Set the function called when the socket is about to be closed (the connection has ended, or
+/// the attempt failed): unregister the descriptor and forget it. The descriptor is still open
+/// during the call and closed right after it; the next socket's open, if any, follows. NULL
+/// removes it.
 #[no_mangle]
 pub unsafe extern "C" fn culex_socket_close_callback_set(
     mosq: *mut mosquitto,
