@@ -29,7 +29,7 @@ use crate::ffi::util::subscribe_structs::{
 use crate::session::Delivery;
 
 /// How the one-shot helpers connect. Zero (or NULL) fields take the default, so
-/// `struct culex_connect_options o = {sizeof o}` connects to localhost:1883 with MQTT 3.1.1.
+/// `struct culex_connect_options o = {.size = sizeof o}` connects to localhost:1883 with MQTT 3.1.1.
 #[repr(C)]
 pub struct culex_connect_options {
     /// `sizeof(struct culex_connect_options)`: fields added in later versions come after the
