@@ -17,7 +17,7 @@ use crate::ffi::callbacks::mosquitto_connect_callback_set;
 use crate::ffi::client::loops::mosquitto_loop;
 use crate::ffi::client::options::mosquitto_int_option;
 use crate::ffi::client::{
-    mosquitto_connect, mosquitto_destroy, mosquitto_disconnect, mosquitto_new, mosquitto_publish,
+    mosquitto_connect, mosquitto_destroy, mosquitto_disconnect, mosquitto_new,
     mosquitto_publish_v5, mosquitto_reconnect,
 };
 use crate::ffi::culex::errors::culex_err_t;
@@ -200,30 +200,18 @@ unsafe fn publish_all(
     let mut pending = Vec::new();
     for (i, m) in messages.iter_mut().enumerate() {
         let mut mid: c_int = 0;
-        // SAFETY: the caller's contract.
+        // SAFETY: the caller's contract (NULL properties: none, as for `mosquitto_publish`).
         let rc = unsafe {
-            if m.properties.is_null() {
-                mosquitto_publish(
-                    mosq,
-                    &mut mid,
-                    m.topic,
-                    m.payloadlen,
-                    m.payload,
-                    m.qos,
-                    m.retain,
-                )
-            } else {
-                mosquitto_publish_v5(
-                    mosq,
-                    &mut mid,
-                    m.topic,
-                    m.payloadlen,
-                    m.payload,
-                    m.qos,
-                    m.retain,
-                    m.properties,
-                )
-            }
+            mosquitto_publish_v5(
+                mosq,
+                &mut mid,
+                m.topic,
+                m.payloadlen,
+                m.payload,
+                m.qos,
+                m.retain,
+                m.properties,
+            )
         };
         m.mid = mid;
         if rc == MOSQ_ERR_SUCCESS as c_int {
