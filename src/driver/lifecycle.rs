@@ -34,12 +34,15 @@ pub(crate) struct SocketWatch {
     /// The copy of a socket whose close was just reported: closed at the next look, once the
     /// close callback has returned.
     closing: Option<OwnedFd>,
+    /// Counts the sockets made while watching, so that a new one with an old descriptor number
+    /// is a new socket.
+    generation: u32,
 }
 
 /// A socket the application was told about.
 #[derive(Debug)]
 struct Reported {
-    /// The driver's descriptor and its generation (`Core::socket_generation`): what identifies
+    /// The driver's descriptor and its generation (`SocketWatch::generation`): what identifies
     /// the socket.
     socket: (RawFd, u32),
     /// The copy handed to the application (None if `dup` failed: then the driver's own).
@@ -115,9 +118,7 @@ impl Client {
     /// How long a connection attempt may take, from name resolution to CONNACK (default 30 s).
     /// Applies to the attempts that start afterwards.
     pub fn set_connect_timeout(&self, timeout: Duration) {
-        let mut core = self.lock();
-        core.connect_timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-        core.session.set_connect_timeout(timeout);
+        self.lock().session.set_connect_timeout(timeout);
     }
 
     /// Take up to `percent` of each reconnect delay off at random (see [`super::Backoff`]).
@@ -134,15 +135,19 @@ impl Client {
 }
 
 impl Core {
-    /// The attempt timeout.
+    /// The attempt timeout: the application's, else [`super::CONNECT_TIMEOUT`].
     pub(crate) fn connect_timeout(&self) -> Duration {
-        Duration::from_millis(u64::from(self.connect_timeout_ms))
+        self.session
+            .connect_timeout()
+            .unwrap_or(super::CONNECT_TIMEOUT)
     }
 
     /// A new socket is in use: even if its descriptor number is an old one's, it is reported as
     /// a new socket.
     pub(crate) fn socket_created(&mut self) {
-        self.socket_generation = self.socket_generation.wrapping_add(1);
+        if let Some(watch) = self.watch.as_deref_mut() {
+            watch.generation = watch.generation.wrapping_add(1);
+        }
     }
 
     /// A connection attempt found failing by a loop (not by a connect call, which returns it):
@@ -156,7 +161,8 @@ impl Core {
     pub(crate) fn next_socket_event(&mut self) -> Option<ClientEvent> {
         self.watch.as_ref()?;
         let fd = self.socket_fd();
-        let now = (fd >= 0).then_some((fd, self.socket_generation));
+        let generation = self.watch.as_ref()?.generation;
+        let now = (fd >= 0).then_some((fd, generation));
         let wants_write = now.is_some() && self.want_write();
         // A copy only for a socket about to be reported open.
         let copy = match &self.watch {

@@ -38,7 +38,7 @@ mod waits;
 use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{mpsc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -171,10 +171,6 @@ pub(crate) struct Core {
     /// What the application was told about the socket, while it asks for socket events
     /// (`lifecycle.rs`).
     pub(crate) watch: Option<Box<lifecycle::SocketWatch>>,
-    /// Counts the sockets made, so that a new one with an old descriptor number is new.
-    pub(crate) socket_generation: u32,
-    /// How long a connection attempt may take, up to CONNACK (milliseconds).
-    pub(crate) connect_timeout_ms: u32,
 }
 
 /// One MQTT client: a session, its connection and the loops that drive it.
@@ -205,7 +201,7 @@ pub struct Client {
     waiters: AtomicU32,
     /// When a loop call last started, in milliseconds of `waits::clock()` (0: never): an
     /// external event loop is between calls most of the time.
-    last_loop_ms: AtomicU64,
+    last_loop_ms: AtomicU32,
     loop_thread: Mutex<Option<Box<JoinHandle<()>>>>,
 }
 
@@ -224,7 +220,7 @@ impl Client {
             watching: AtomicBool::new(false),
             delivered: Condvar::new(),
             waiters: AtomicU32::new(0),
-            last_loop_ms: AtomicU64::new(0),
+            last_loop_ms: AtomicU32::new(0),
             loop_thread: Mutex::new(None),
         })
     }
@@ -467,8 +463,6 @@ impl Core {
             srv: false,
             default_bind: None,
             watch: None,
-            socket_generation: 0,
-            connect_timeout_ms: CONNECT_TIMEOUT.as_millis() as u32,
         }
     }
 

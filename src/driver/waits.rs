@@ -29,10 +29,12 @@ const RECHECK: Duration = Duration::from_millis(100);
 const DRIVEN_WITHIN: Duration = Duration::from_secs(2);
 
 /// Milliseconds since the first call (never 0), for the loops' timestamps.
-pub(crate) fn clock_ms() -> u64 {
+pub(crate) fn clock_ms() -> u32 {
     static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     let epoch = *EPOCH.get_or_init(Instant::now);
-    epoch.elapsed().as_millis() as u64 + 1
+    // Wraps every 49 days: only differences of a few seconds are ever taken, and 0 is kept for
+    // "never".
+    (epoch.elapsed().as_millis() as u32).max(1)
 }
 
 thread_local! {
@@ -107,7 +109,7 @@ impl Client {
             }
             let last = self.last_loop_ms.load(Ordering::Relaxed);
             let recently =
-                last > 0 && clock_ms().saturating_sub(last) < DRIVEN_WITHIN.as_millis() as u64;
+                last > 0 && clock_ms().wrapping_sub(last) < DRIVEN_WITHIN.as_millis() as u32;
             let driven =
                 self.in_loops.load(Ordering::SeqCst) > 0 || recently || self.has_loop_thread();
             if !driven {

@@ -343,8 +343,8 @@ impl Session {
     /// How long CONNACK may take: the connect timeout when one was set
     /// ([`Session::set_connect_timeout`]), else the keepalive interval, else the CONNACK timeout.
     pub(super) fn connack_timeout(&self) -> Duration {
-        if self.connect_timeout_ms > 0 {
-            Duration::from_millis(u64::from(self.connect_timeout_ms))
+        if let Some(timeout) = self.connect_timeout() {
+            timeout
         } else if self.config.keep_alive > 0 {
             Duration::from_secs(u64::from(self.config.keep_alive))
         } else {

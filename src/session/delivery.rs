@@ -34,6 +34,12 @@ pub enum Delivery {
 #[derive(Debug, Default)]
 pub(super) struct Outcomes(HashMap<PacketId, Delivery>);
 
+impl Outcomes {
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl Session {
     /// What became of the outgoing message `mid` (see [`Delivery`]). An id never handed out, or
     /// handed out again since, answers for its latest message; an old success reads as done.
@@ -41,9 +47,8 @@ impl Session {
         if self.publish_pending(mid) {
             return Delivery::Pending;
         }
-        self.outcomes
-            .as_deref()
-            .and_then(|o| o.0.get(&mid).copied())
+        self.extras()
+            .and_then(|e| e.outcomes.0.get(&mid).copied())
             .unwrap_or(Delivery::Done { reason_code: 0 })
     }
 
@@ -61,19 +66,15 @@ impl Session {
             self.forget_outcome(mid);
             return;
         }
-        self.outcomes
-            .get_or_insert_with(Box::default)
-            .0
-            .insert(mid, outcome);
+        self.extras_mut().outcomes.0.insert(mid, outcome);
     }
 
     /// `mid` is handed out again: what its earlier message became no longer applies.
     #[inline]
     pub(super) fn forget_outcome(&mut self, mid: PacketId) {
-        if let Some(outcomes) = self.outcomes.as_deref_mut() {
-            outcomes.0.remove(&mid);
-            if outcomes.0.is_empty() {
-                self.outcomes = None;
+        if let Some(extras) = self.extras.as_deref_mut() {
+            if extras.outcomes.0.remove(&mid).is_some() {
+                self.tidy_extras();
             }
         }
     }

@@ -229,7 +229,7 @@ impl Session {
                 if !can_ack {
                     return Ok(());
                 }
-                if self.manual_ack && self.awaits_ack(id, QoS::AtLeastOnce) {
+                if self.manual_ack() && self.awaits_ack(id, QoS::AtLeastOnce) {
                     log_publish(
                         "ignoring duplicate (awaiting its acknowledgement)",
                         &publish,
@@ -239,13 +239,13 @@ impl Session {
                 }
                 self.check_receive_maximum()?;
                 self.events.push_back(Event::Message(publish));
-                if self.manual_ack {
+                if self.manual_ack() {
                     self.await_ack(id, QoS::AtLeastOnce);
                 } else {
                     self.tx.inbound_ack(AckKind::PubAck, id, version);
                 }
             }
-            QoS::ExactlyOnce if self.manual_ack && !self.inbound_qos2.contains(id) => {
+            QoS::ExactlyOnce if self.manual_ack() && !self.inbound_qos2.contains(id) => {
                 // Delivered now; PUBREC when the application acknowledges (`manual_ack.rs`).
                 if !can_ack {
                     return Ok(());

@@ -29,7 +29,7 @@ pub struct QueueLimits {
 }
 
 impl QueueLimits {
-    fn is_unlimited(&self) -> bool {
+    pub(super) fn is_unlimited(&self) -> bool {
         self.max_messages == 0 && self.max_bytes == 0 && self.time_to_live.is_none()
     }
 }
@@ -38,16 +38,13 @@ impl Session {
     /// Set the limits on waiting messages (see the module documentation). They apply to the
     /// publishes that follow; messages already waiting stay, and keep their expiry.
     pub fn set_queue_limits(&mut self, limits: QueueLimits) {
-        self.limits = if limits.is_unlimited() {
-            None
-        } else {
-            Some(Box::new(limits))
-        };
+        self.extras_mut().limits = limits;
+        self.tidy_extras();
     }
 
     /// The limits on waiting messages.
     pub fn queue_limits(&self) -> QueueLimits {
-        self.limits.as_deref().copied().unwrap_or_default()
+        self.extras().map(|e| e.limits).unwrap_or_default()
     }
 
     /// Messages waiting to be handed to the transport, and their topic and payload bytes.
@@ -64,7 +61,11 @@ impl Session {
         bytes: u64,
         now: Option<Instant>,
     ) -> Result<Option<Instant>, Error> {
-        let Some(limits) = self.limits.as_deref() else {
+        let Some(limits) = self
+            .extras()
+            .map(|e| e.limits)
+            .filter(|l| !l.is_unlimited())
+        else {
             return Ok(None);
         };
         let goes_out = self.state == State::Connected
@@ -97,7 +98,7 @@ impl Session {
 
     /// When the first waiting message expires, if one can.
     pub(super) fn next_expiry(&self) -> Option<Instant> {
-        self.limits.as_ref()?.time_to_live?;
+        self.extras()?.limits.time_to_live?;
         self.outgoing.next_expiry()
     }
 

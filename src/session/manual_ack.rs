@@ -22,6 +22,10 @@ use crate::protocol::{AckKind, PacketId, QoS};
 pub(super) struct AwaitedAcks(Vec<(PacketId, QoS)>);
 
 impl AwaitedAcks {
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn position(&self, id: PacketId, qos: QoS) -> Option<usize> {
         self.0.iter().position(|&(i, q)| i == id && q == qos)
     }
@@ -31,12 +35,13 @@ impl Session {
     /// Turn manual acknowledgement on or off (see the module documentation). It applies to the
     /// messages that arrive from now on; those already awaiting an acknowledgement still do.
     pub fn set_manual_ack(&mut self, on: bool) {
-        self.manual_ack = on;
+        self.extras_mut().manual_ack = on;
+        self.tidy_extras();
     }
 
     /// Whether incoming QoS 1/2 messages wait for [`Session::ack`].
     pub fn manual_ack(&self) -> bool {
-        self.manual_ack
+        self.extras().is_some_and(|e| e.manual_ack)
     }
 
     /// Acknowledge the incoming message `mid` received at `qos` (1: PUBACK, 2: PUBREC).
@@ -51,16 +56,14 @@ impl Session {
         if self.state != State::Connected {
             return Err(Error::NoConn);
         }
-        let Some(awaited) = self.awaited_acks.as_deref_mut() else {
+        if !self.awaits_ack(mid, qos) {
             return Err(Error::NotFound);
-        };
-        let Some(at) = awaited.position(mid, qos) else {
-            return Err(Error::NotFound);
-        };
-        awaited.0.swap_remove(at);
-        if awaited.0.is_empty() {
-            self.awaited_acks = None;
         }
+        let awaited = &mut self.extras_mut().awaited;
+        if let Some(at) = awaited.position(mid, qos) {
+            awaited.0.swap_remove(at);
+        }
+        self.tidy_extras();
         let version = self.config.protocol;
         match qos {
             QoS::AtLeastOnce => self.tx.inbound_ack(AckKind::PubAck, mid, version),
@@ -75,31 +78,32 @@ impl Session {
 
     /// How many incoming messages await the application's acknowledgement.
     pub fn awaited_acks(&self) -> usize {
-        self.awaited_acks.as_deref().map_or(0, |a| a.0.len())
+        self.extras().map_or(0, |e| e.awaited.0.len())
     }
 
     /// Whether `id` at `qos` awaits the application's acknowledgement.
     pub(super) fn awaits_ack(&self, id: PacketId, qos: QoS) -> bool {
-        self.awaited_acks
-            .as_deref()
-            .is_some_and(|a| a.position(id, qos).is_some())
+        self.extras()
+            .is_some_and(|e| e.awaited.position(id, qos).is_some())
     }
 
     /// A message delivered in manual mode: its acknowledgement is now the application's.
     pub(super) fn await_ack(&mut self, id: PacketId, qos: QoS) {
-        self.awaited_acks
-            .get_or_insert_with(Box::default)
-            .0
-            .push((id, qos));
+        self.extras_mut().awaited.0.push((id, qos));
     }
 
     /// The connection ended: its awaited acknowledgements can no longer be sent.
     pub(super) fn forget_awaited_acks(&mut self) {
-        if let Some(awaited) = self.awaited_acks.take() {
+        let Some(extras) = self.extras.as_deref_mut() else {
+            return;
+        };
+        let awaited = std::mem::take(&mut extras.awaited);
+        if !awaited.is_empty() {
             log::debug!(
                 "culex: {} incoming messages were never acknowledged on this connection",
                 awaited.0.len()
             );
         }
+        self.tidy_extras();
     }
 }

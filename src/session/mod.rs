@@ -89,6 +89,7 @@ mod auth;
 mod commands;
 mod connection;
 mod delivery;
+mod extras;
 mod incoming;
 mod keepalive;
 mod limits;
@@ -368,17 +369,9 @@ pub struct Session {
     /// MQTT 5 topic aliases, enhanced authentication and the broker's DISCONNECT: allocated
     /// only when one of them is used, so an idle client does not carry them.
     v5: Option<Box<V5Extras>>,
-    /// Limits on the messages waiting to be sent (`limits.rs`); `None`: none.
-    limits: Option<Box<QueueLimits>>,
-    /// How outgoing messages ended when not simply well (`delivery.rs`); `None`: all did.
-    outcomes: Option<Box<delivery::Outcomes>>,
-    /// Incoming messages wait for the application's acknowledgement (`manual_ack.rs`).
-    manual_ack: bool,
-    /// The incoming messages of this connection awaiting it.
-    awaited_acks: Option<Box<manual_ack::AwaitedAcks>>,
-    /// The application's connect timeout in milliseconds (0: none; CONNACK then follows the
-    /// keepalive rule).
-    connect_timeout_ms: u32,
+    /// Queue limits, the record of outcomes, manual acknowledgement, the connect timeout
+    /// (`extras.rs`): allocated only while one of them is in use.
+    extras: Option<Box<extras::Extras>>,
     /// CONNACK timeout when keepalive is 0, in milliseconds (4 bytes instead of 16).
     connack_timeout_ms: u32,
 }
@@ -405,11 +398,7 @@ impl Session {
             server_retain_available: true,
             receive_maximum: u16::MAX,
             v5: None,
-            limits: None,
-            outcomes: None,
-            manual_ack: false,
-            awaited_acks: None,
-            connect_timeout_ms: 0,
+            extras: None,
             connack_timeout_ms: DEFAULT_CONNACK_TIMEOUT.as_millis() as u32,
         }
     }
@@ -489,14 +478,17 @@ impl Session {
     /// offline; the driver closes and calls [`Session::connection_lost`].
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         // In every state, offline too: waiting messages past the queue's time-to-live.
-        if self.limits.is_some() {
+        if self
+            .extras()
+            .is_some_and(|e| e.limits.time_to_live.is_some())
+        {
             self.expire_waiting(now);
         }
         match self.state {
             State::AwaitingConnAck => match self.keepalive.connack_deadline() {
                 Some(deadline) if now >= deadline => {
                     log::debug!("culex: no CONNACK in time");
-                    let error = if self.config.keep_alive > 0 && self.connect_timeout_ms == 0 {
+                    let error = if self.config.keep_alive > 0 && self.connect_timeout_ms() == 0 {
                         Error::Keepalive
                     } else {
                         Error::Timeout
@@ -713,7 +705,21 @@ impl Session {
     /// An application's connect timeout: CONNACK is due within it whatever the keepalive
     /// (`Error::Timeout` otherwise). Zero goes back to the keepalive rule.
     pub fn set_connect_timeout(&mut self, timeout: Duration) {
-        self.connect_timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        self.extras_mut().connect_timeout_ms =
+            u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        self.tidy_extras();
+    }
+
+    /// The application's connect timeout, if one was set.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        match self.connect_timeout_ms() {
+            0 => None,
+            ms => Some(Duration::from_millis(u64::from(ms))),
+        }
+    }
+
+    fn connect_timeout_ms(&self) -> u32 {
+        self.extras().map_or(0, |e| e.connect_timeout_ms)
     }
 
     /// MQTT 5 enhanced authentication: answer the broker's AUTH 0x18 (reported as
