@@ -121,9 +121,9 @@ impl Stream {
     }
 
     /// Whether one short read means the socket is drained (true for a plain socket; TLS
-    /// returns one record at a time).
+    /// returns one record at a time; a WebSocket that ended still has that end to report).
     pub(crate) fn short_read_drains(&self) -> bool {
-        matches!(self.link, Link::Plain(_))
+        matches!(self.link, Link::Plain(_)) && !self.ws.as_ref().is_some_and(|ws| ws.ended())
     }
 
     /// Close: the WebSocket close frame first (without waiting), then TLS's close_notify, then

@@ -79,6 +79,8 @@ pub struct Decoder {
     control: Vec<u8>,
     /// A close frame arrived: nothing after it counts.
     closed: bool,
+    /// A frame the server must not send arrived: reported once the data before it is out.
+    failed: Option<Violation>,
 }
 
 impl Decoder {
@@ -91,15 +93,33 @@ impl Decoder {
         self.closed
     }
 
+    /// The frame the server must not have sent, once it arrived (the stream ends there).
+    pub fn failure(&self) -> Option<&Violation> {
+        self.failed.as_ref()
+    }
+
     /// Decode `buf` (bytes just read) in place: returns how many data payload bytes now start
     /// the buffer, and adds complete control frames to `controls`, in order. After a close
-    /// frame, the rest is ignored.
-    pub fn decode(
+    /// frame, the rest is ignored. A frame the server must not send stops decoding: the data
+    /// before it is returned, and [`Decoder::failure`] tells why from then on.
+    pub fn decode(&mut self, buf: &mut [u8], controls: &mut Vec<Control>) -> usize {
+        if self.failed.is_some() {
+            return 0;
+        }
+        let mut written = 0;
+        if let Err(violation) = self.decode_into(buf, controls, &mut written) {
+            self.failed = Some(violation);
+        }
+        written
+    }
+
+    fn decode_into(
         &mut self,
         buf: &mut [u8],
         controls: &mut Vec<Control>,
-    ) -> Result<usize, Violation> {
-        let (mut read, mut written) = (0, 0);
+        written: &mut usize,
+    ) -> Result<(), Violation> {
+        let mut read = 0;
         while read < buf.len() && !self.closed {
             match self.frame {
                 None => {
@@ -110,8 +130,8 @@ impl Decoder {
                         .unwrap_or(usize::MAX)
                         .min(buf.len() - read);
                     if opcode == BINARY || opcode == CONTINUATION {
-                        buf.copy_within(read..read + take, written);
-                        written += take;
+                        buf.copy_within(read..read + take, *written);
+                        *written += take;
                     } else {
                         self.control.extend_from_slice(&buf[read..read + take]);
                     }
@@ -128,7 +148,7 @@ impl Decoder {
                 self.end_frame(opcode, controls)?;
             }
         }
-        Ok(written)
+        Ok(())
     }
 
     /// Take header bytes from `input`; returns how many were taken. Starts the frame once the
@@ -376,8 +396,11 @@ mod tests {
         let (mut data, mut controls) = (Vec::new(), Vec::new());
         for chunk in bytes.chunks(step) {
             let mut buf = chunk.to_vec();
-            let n = d.decode(&mut buf, &mut controls)?;
+            let n = d.decode(&mut buf, &mut controls);
             data.extend_from_slice(&buf[..n]);
+            if let Some(v) = d.failure() {
+                return Err(v.clone());
+            }
         }
         Ok((data, controls))
     }

@@ -40,10 +40,26 @@ impl WebSocket {
         self.out_pos < self.out.len()
     }
 
+    /// Whether the stream ended (the server's close frame, or a frame it must not send) and the
+    /// next read reports it without touching the socket.
+    pub fn ended(&self) -> bool {
+        self.decoder.closed() || self.decoder.failure().is_some()
+    }
+
     /// Read MQTT bytes into `buf`: what the server's data frames carry. Answers pings on the
-    /// way. `Eof` once the server closed (its close frame, or the stream's end).
+    /// way. `Eof` once the server closed (its close frame, or the stream's end); after a frame
+    /// the server must not send, the MQTT bytes before it, then `Error::Protocol`.
     pub fn read(&mut self, io: &mut dyn ByteIo, buf: &mut [u8]) -> Result<Io, Error> {
         loop {
+            if let Some(violation) = self.decoder.failure() {
+                let (why, code) = (violation.why.clone(), violation.code);
+                log::warn!(
+                    "culex: closing the WebSocket: the broker sent {why} (close code {code})"
+                );
+                self.queue_close(code);
+                let _ = self.flush(io);
+                return Err(Error::Protocol);
+            }
             if self.decoder.closed() {
                 return Ok(Io::Eof);
             }
@@ -55,20 +71,10 @@ impl WebSocket {
                     return Ok(Io::Eof);
                 }
             };
-            let decoded = self.decoder.decode(&mut buf[..n], &mut self.controls);
+            let data = self.decoder.decode(&mut buf[..n], &mut self.controls);
             self.answer_controls(io);
-            match decoded {
-                Ok(0) => continue,
-                Ok(data) => return Ok(Io::Done(data)),
-                Err(violation) => {
-                    log::warn!(
-                        "culex: closing the WebSocket: the broker sent {violation} (close code {})",
-                        violation.code
-                    );
-                    self.queue_close(violation.code);
-                    let _ = self.flush(io);
-                    return Err(Error::Protocol);
-                }
+            if data > 0 {
+                return Ok(Io::Done(data));
             }
         }
     }
