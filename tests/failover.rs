@@ -54,11 +54,16 @@ fn listed_client(tag: &str, servers: &[(String, u16)]) -> (Client, Arc<Mutex<Vec
     let seen = Arc::clone(&connects);
     client.set_hook(Arc::new(move |mosq, ev| {
         if let Ev::Connect(rc) = ev {
-            seen.lock().unwrap().push((*rc, unsafe { culex_server_current(mosq) }));
+            seen.lock()
+                .unwrap()
+                .push((*rc, unsafe { culex_server_current(mosq) }));
         }
     }));
     unsafe { culex_connect_fail_callback_set(client.mosq, Some(on_connect_fail)) };
-    let hosts: Vec<CString> = servers.iter().map(|(h, _)| CString::new(h.as_str()).unwrap()).collect();
+    let hosts: Vec<CString> = servers
+        .iter()
+        .map(|(h, _)| CString::new(h.as_str()).unwrap())
+        .collect();
     let list: Vec<culex_server> = servers
         .iter()
         .zip(&hosts)
@@ -68,7 +73,10 @@ fn listed_client(tag: &str, servers: &[(String, u16)]) -> (Client, Arc<Mutex<Vec
             transport: culex_transport_t::CULEX_TRANSPORT_TCP as c_int,
         })
         .collect();
-    assert_eq!(unsafe { culex_server_list_set(client.mosq, list.as_ptr(), list.len() as c_int) }, 0);
+    assert_eq!(
+        unsafe { culex_server_list_set(client.mosq, list.as_ptr(), list.len() as c_int) },
+        0
+    );
     assert_eq!(client.reconnect_delay_set(1, 1, false), 0);
     (client, connects)
 }
@@ -102,8 +110,13 @@ fn burst(c: &Client, topic: &str, range: std::ops::Range<u32>) -> Vec<String> {
     range
         .map(|i| {
             let payload = format!("m{i:04}");
-            c.publish(topic, payload.as_bytes(), if i % 2 == 1 { 1 } else { 2 }, false)
-                .expect("publish (queued while offline)");
+            c.publish(
+                topic,
+                payload.as_bytes(),
+                if i % 2 == 1 { 1 } else { 2 },
+                false,
+            )
+            .expect("publish (queued while offline)");
             payload
         })
         .collect()
@@ -113,7 +126,10 @@ fn burst(c: &Client, topic: &str, range: std::ops::Range<u32>) -> Vec<String> {
 fn missing(sent: &[String], a: &Client, b: &Client, topic: &str) -> Vec<String> {
     let mut missing = Vec::new();
     common::wait_until(DEFAULT_TIMEOUT * 2, || {
-        let got: BTreeSet<String> = payloads(a, topic).union(&payloads(b, topic)).cloned().collect();
+        let got: BTreeSet<String> = payloads(a, topic)
+            .union(&payloads(b, topic))
+            .cloned()
+            .collect();
         missing = sent.iter().filter(|p| !got.contains(*p)).cloned().collect();
         missing.is_empty()
     });
@@ -129,13 +145,23 @@ fn failover_without_loss_and_back_to_the_preferred_broker() {
     let sub_second = subscriber(&second, &topic, None);
     let (client, connects) = listed_client(
         "failover",
-        &[("127.0.0.1".into(), first.port()), ("127.0.0.1".into(), second.port())],
+        &[
+            ("127.0.0.1".into(), first.port()),
+            ("127.0.0.1".into(), second.port()),
+        ],
     );
-    assert_eq!(unsafe { culex_server_prefer_first_set(client.mosq, 300) }, 0);
+    assert_eq!(
+        unsafe { culex_server_prefer_first_set(client.mosq, 300) },
+        0
+    );
     assert_eq!(unsafe { mosquitto_reconnect_async(client.mosq) }, 0);
     assert_eq!(client.loop_start(), 0);
     assert_eq!(client.wait_connect(PROMPT), Some(0));
-    assert_eq!(connects.lock().unwrap()[0], (0, 0), "connected to entry 0 first");
+    assert_eq!(
+        connects.lock().unwrap()[0],
+        (0, 0),
+        "connected to entry 0 first"
+    );
 
     // A burst, and the first broker stops while it is in flight.
     let mut sent = burst(&client, &topic, 0..200);
@@ -186,15 +212,26 @@ fn a_refusing_entry_is_skipped_in_the_external_loop_and_each_attempt_reported() 
     let dead = free_port();
     let (client, connects) = listed_client(
         "failover-external",
-        &[("127.0.0.1".into(), dead), ("localhost".into(), broker.port())],
+        &[
+            ("127.0.0.1".into(), dead),
+            ("localhost".into(), broker.port()),
+        ],
     );
     assert_eq!(unsafe { mosquitto_reconnect_async(client.mosq) }, 0);
     let driven = drive_reconnecting(&client, Mode::External);
-    assert_eq!(client.wait_connect(DEFAULT_TIMEOUT), Some(0), "{:?}", fails_of(&client));
+    assert_eq!(
+        client.wait_connect(DEFAULT_TIMEOUT),
+        Some(0),
+        "{:?}",
+        fails_of(&client)
+    );
     driven.stop();
     assert_eq!(connects.lock().unwrap().as_slice(), [(0, 1)]);
     let fails = fails_of(&client);
-    assert!(!fails.is_empty() && fails.iter().all(|(_, entry)| *entry == 0), "{fails:?}");
+    assert!(
+        !fails.is_empty() && fails.iter().all(|(_, entry)| *entry == 0),
+        "{fails:?}"
+    );
     assert_eq!(unsafe { culex_server_current(client.mosq) }, 1);
     // A connect call naming a broker replaces the list.
     assert_eq!(client.connect(broker.port(), 30), 0);

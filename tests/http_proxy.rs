@@ -40,7 +40,13 @@ fn proxy_set(client: &Client, proxy: &HttpProxy, credentials: Option<(&str, &str
     let ptr = |s: &Option<CString>| s.as_ref().map_or(null(), |s| s.as_ptr());
     let host = c("127.0.0.1");
     let rc = unsafe {
-        culex_http_proxy_set(client.mosq, host.as_ptr(), i32::from(proxy.port), ptr(&user), ptr(&pass))
+        culex_http_proxy_set(
+            client.mosq,
+            host.as_ptr(),
+            i32::from(proxy.port),
+            ptr(&user),
+            ptr(&pass),
+        )
     };
     assert_eq!(rc, 0);
 }
@@ -51,7 +57,12 @@ fn connect_host(client: &Client, host: &str, port: u16, blocking: bool) -> i32 {
         if blocking {
             culex::ffi::client::mosquitto_connect(client.mosq, host.as_ptr(), i32::from(port), 30)
         } else {
-            culex::ffi::client::mosquitto_connect_async(client.mosq, host.as_ptr(), i32::from(port), 30)
+            culex::ffi::client::mosquitto_connect_async(
+                client.mosq,
+                host.as_ptr(),
+                i32::from(port),
+                30,
+            )
         }
     }
 }
@@ -90,7 +101,11 @@ fn through_the_proxy_at_every_qos_in_every_loop_mode_across_a_restart() {
         pubsub_across_restart("HTTP proxy", &mut broker, mode, &client, &|c| {
             connect_host(c, "localhost", port, true)
         });
-        assert!(proxy.tunnels() >= before + 2, "{mode:?}: every connection through the proxy: {:?}", proxy.seen());
+        assert!(
+            proxy.tunnels() >= before + 2,
+            "{mode:?}: every connection through the proxy: {:?}",
+            proxy.seen()
+        );
     }
     let seen = proxy.seen();
     assert!(seen.contains(&Seen::Request {
@@ -110,19 +125,42 @@ fn refused_or_missing_credentials_are_proxy_errors() {
     let client = Client::new(Some(&unique("http-proxy-bad")), true);
     client.enable_log(true);
     proxy_set(&client, &proxy, Some(("alice", "wrong")));
-    assert_eq!(connect_host(&client, "localhost", broker.port(), true), MOSQ_ERR_PROXY);
-    assert!(logged(&client, "refused the username/password (407 Proxy Authentication Required)"));
+    assert_eq!(
+        connect_host(&client, "localhost", broker.port(), true),
+        MOSQ_ERR_PROXY
+    );
+    assert!(logged(
+        &client,
+        "refused the username/password (407 Proxy Authentication Required)"
+    ));
     assert_eq!(connect_host(&client, "localhost", broker.port(), false), 0);
     assert_eq!(loop_until_error(&client), Some(MOSQ_ERR_PROXY));
     proxy_set(&client, &proxy, None);
-    assert_eq!(connect_host(&client, "localhost", broker.port(), true), MOSQ_ERR_PROXY);
+    assert_eq!(
+        connect_host(&client, "localhost", broker.port(), true),
+        MOSQ_ERR_PROXY
+    );
     assert!(logged(&client, "requires authentication"));
     // A broker the proxy cannot reach.
     proxy_set(&client, &proxy, Some(("alice", "s3cret")));
-    assert_eq!(connect_host(&client, "localhost", free_port(), true), MOSQ_ERR_PROXY);
-    assert!(logged(&client, "could not open a tunnel to the broker: 502 Bad Gateway"));
-    assert!(!client.events().snapshot().iter().any(|e| matches!(e, Ev::Connect(_))));
-    assert!(!broker.log().contains("New client connected"), "{}", broker.log());
+    assert_eq!(
+        connect_host(&client, "localhost", free_port(), true),
+        MOSQ_ERR_PROXY
+    );
+    assert!(logged(
+        &client,
+        "could not open a tunnel to the broker: 502 Bad Gateway"
+    ));
+    assert!(!client
+        .events()
+        .snapshot()
+        .iter()
+        .any(|e| matches!(e, Ev::Connect(_))));
+    assert!(
+        !broker.log().contains("New client connected"),
+        "{}",
+        broker.log()
+    );
 }
 
 #[test]
@@ -148,7 +186,10 @@ fn the_proxy_carries_tls_and_websockets_over_tls() {
         let client = Client::new(Some(&unique("http-proxy-tls")), true);
         proxy_set(&client, &proxy, None);
         let ca = c(certs.ca.to_str().unwrap());
-        assert_eq!(unsafe { mosquitto_tls_set(client.mosq, ca.as_ptr(), null(), null(), null(), None) }, 0);
+        assert_eq!(
+            unsafe { mosquitto_tls_set(client.mosq, ca.as_ptr(), null(), null(), null(), None) },
+            0
+        );
         let port = if websockets {
             assert_eq!(unsafe { culex_transport_set(client.mosq, 1) }, 0);
             ws_port
@@ -157,13 +198,22 @@ fn the_proxy_carries_tls_and_websockets_over_tls() {
         };
         assert_eq!(client.loop_start(), 0);
         assert_eq!(connect_host(&client, "localhost", port, false), 0);
-        assert_eq!(client.wait_connect(PROMPT), Some(0), "websockets {websockets}: {:?}", proxy.seen());
+        assert_eq!(
+            client.wait_connect(PROMPT),
+            Some(0),
+            "websockets {websockets}: {:?}",
+            proxy.seen()
+        );
         let topic = unique("http-proxy/tls");
         let mid = client.subscribe(&topic, 1).unwrap();
         assert_eq!(client.wait_suback(mid, PROMPT), Some(vec![1]));
         client.publish(&topic, b"tunnelled", 1, false).unwrap();
-        assert!(client.wait_message(PROMPT, |m| m.payload == b"tunnelled").is_some());
-        assert!(proxy.seen().contains(&Seen::Tunnel(format!("localhost:{port}"))));
+        assert!(client
+            .wait_message(PROMPT, |m| m.payload == b"tunnelled")
+            .is_some());
+        assert!(proxy
+            .seen()
+            .contains(&Seen::Tunnel(format!("localhost:{port}"))));
         assert_eq!(client.disconnect(), 0);
         assert_eq!(client.loop_stop(false), 0);
     }

@@ -77,7 +77,9 @@ fn wss_pubsub_at_every_qos_in_every_loop_mode_across_a_restart() {
         websockets(&c);
         trust(&c, &certs);
         // By name: the certificate is checked for "localhost".
-        pubsub_across_restart("wss", &mut broker, mode, &c, &|c| connect_localhost(c, port));
+        pubsub_across_restart("wss", &mut broker, mode, &c, &|c| {
+            connect_localhost(c, port)
+        });
     }
 }
 
@@ -98,11 +100,21 @@ fn wss_refuses_a_broker_certificate_it_cannot_verify() {
     assert_eq!(rc, MOSQ_ERR_TLS);
     let events = c.events().snapshot();
     assert!(
-        events.iter().any(|e| matches!(e, Ev::Log(_, l) if l.contains("certificate verify failed"))),
+        events
+            .iter()
+            .any(|e| matches!(e, Ev::Log(_, l) if l.contains("certificate verify failed"))),
         "{events:?}"
     );
     assert!(!events.iter().any(|e| matches!(e, Ev::Connect(_))));
-    assert_eq!(unsafe { culex_socket_state(c.mosq) }, 0, "no connection left");
+    assert_eq!(
+        unsafe { culex_socket_state(c.mosq) },
+        0,
+        "no connection left"
+    );
     // The broker never got as far as MQTT.
-    assert!(!broker.log().contains("New client connected"), "{}", broker.log());
+    assert!(
+        !broker.log().contains("New client connected"),
+        "{}",
+        broker.log()
+    );
 }

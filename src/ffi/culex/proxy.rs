@@ -18,7 +18,7 @@ use crate::net::proxy::ProxyKind;
 ///
 /// ```c
 /// culex_http_proxy_set(mosq, "proxy.example", 3128, "alice", "s3cret");
-/// mosquitto_connect(mosq, "broker.example", 1883, 60);   /* CONNECT broker.example:1883 */
+/// mosquitto_connect(mosq, "broker.example", 1883, 60);  // CONNECT broker.example:1883
 /// ```
 ///
 /// A proxy that refuses (407 and any status outside 2xx), sends no valid HTTP answer or closes

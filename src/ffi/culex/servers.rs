@@ -104,7 +104,7 @@ unsafe fn server_list_set(
 ///     {.host = "/run/mosquitto/mqtt.sock", .transport = CULEX_TRANSPORT_UNIX},
 /// };
 /// culex_server_list_set(mosq, servers, 3);
-/// culex_server_prefer_first_set(mosq, 30000);   /* back to broker-a once it answers again */
+/// culex_server_prefer_first_set(mosq, 30000);  // back to broker-a once it answers
 /// mosquitto_reconnect_async(mosq);
 /// mosquitto_loop_forever(mosq, -1, 1);
 /// ```

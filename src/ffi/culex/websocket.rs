@@ -8,7 +8,7 @@
 
 use std::os::raw::{c_char, c_int};
 
-use crate::ffi::boundary::args::{c_str, opt_c_str, refuse};
+use crate::ffi::boundary::args::{opt_c_str, refuse};
 use crate::ffi::boundary::errors::*;
 use crate::ffi::handle::mosquitto;
 use crate::net::websocket::{check_field, check_path, WsOptions};
@@ -50,7 +50,7 @@ impl culex_transport_t {
 /// ```c
 /// culex_transport_set(mosq, CULEX_TRANSPORT_WEBSOCKETS);
 /// culex_ws_set_options(mosq, "/mqtt", NULL);
-/// mosquitto_connect(mosq, "broker.example", 8080, 60);          /* ws://broker.example:8080/mqtt */
+/// mosquitto_connect(mosq, "broker.example", 8080, 60);  // ws://broker.example:8080/mqtt
 /// ```
 ///
 /// Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL (NULL handle, another value).
@@ -112,8 +112,12 @@ unsafe fn ws_set_options(
             if line.is_null() {
                 break;
             }
-            // SAFETY: a C string by the caller's contract.
-            let line = unsafe { c_str(line, "a header field") }?;
+            // SAFETY: a C string by the caller's contract. Plain UTF-8 (not MQTT's, which refuses
+            // control characters): check_field gives the reason for a CR or LF.
+            let Ok(line) = unsafe { std::ffi::CStr::from_ptr(line) }.to_str() else {
+                log::warn!("{F}: header field {i} is not valid UTF-8");
+                return Err(MOSQ_ERR_MALFORMED_UTF8 as c_int);
+            };
             let Some((name, value)) = line.split_once(':') else {
                 return refuse(F, &format!("{line:?} is not \"Name: value\""));
             };
