@@ -47,8 +47,11 @@ fn fails_of(c: &Client) -> Vec<(i32, i32)> {
         .collect()
 }
 
+/// (rc, entry) of each `on_connect` of one client.
+type Connects = Arc<Mutex<Vec<(i32, i32)>>>;
+
 /// A client whose `on_connect` records the entry it connected to.
-fn listed_client(tag: &str, servers: &[(String, u16)]) -> (Client, Arc<Mutex<Vec<(i32, i32)>>>) {
+fn listed_client(tag: &str, servers: &[(String, u16)]) -> (Client, Connects) {
     let client = Client::new(Some(&unique(tag)), true);
     let connects = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&connects);
