@@ -69,6 +69,8 @@ pub enum Error {
     AdministrativeAction,
     /// Something already exists.
     AlreadyExists,
+    /// Culex: the outgoing queue is full (its message or byte limit); nothing was queued.
+    QueueFull,
 }
 
 impl Error {
@@ -129,6 +131,7 @@ impl fmt::Display for Error {
             Error::TopicAliasInvalid => f.write_str("invalid topic alias"),
             Error::AdministrativeAction => f.write_str("administrative action"),
             Error::AlreadyExists => f.write_str("already exists"),
+            Error::QueueFull => f.write_str("outgoing queue full"),
         }
     }
 }

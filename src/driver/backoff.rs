@@ -1,5 +1,8 @@
-//! Reconnect delays: `reconnect_delay_set(delay, delay_max, exponential)` semantics.
+//! Reconnect delays: `reconnect_delay_set(delay, delay_max, exponential)` semantics, and an
+//! optional jitter (`culex_reconnect_jitter_set`) that takes a random share off each delay, so
+//! that many clients losing one broker at once do not come back in the same second.
 
+use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 /// Delay policy between reconnect attempts and the count of attempts since the last success.
@@ -9,6 +12,8 @@ pub struct Backoff {
     delay_ms: u32,
     delay_max_ms: u32,
     exponential: bool,
+    /// Up to this percentage of each delay is taken off at random (0: none).
+    jitter_percent: u8,
     failures: u32,
 }
 
@@ -18,6 +23,7 @@ impl Default for Backoff {
             delay_ms: 1000,
             delay_max_ms: 1000,
             exponential: false,
+            jitter_percent: 0,
             failures: 0,
         }
     }
@@ -36,11 +42,38 @@ impl Backoff {
         self.exponential = exponential;
     }
 
+    /// Take up to `percent` (at most 100) of each delay off at random: a delay `d` becomes a
+    /// uniformly drawn one between `d × (1 − percent/100)` and `d`.
+    pub fn set_jitter(&mut self, percent: u8) {
+        self.jitter_percent = percent.min(100);
+    }
+
+    /// The jitter percentage.
+    pub fn jitter(&self) -> u8 {
+        self.jitter_percent
+    }
+
     /// The delay before the next attempt, and count this attempt.
     ///
     /// With `delay_max > delay` the delay grows with each consecutive failure: linearly
-    /// (`delay × n`) or doubling (`delay × 2ⁿ⁻¹`), never beyond `delay_max`.
+    /// (`delay × n`) or doubling (`delay × 2ⁿ⁻¹`), never beyond `delay_max`; then the jitter,
+    /// if any, takes its random share off.
     pub fn next_delay(&mut self) -> Duration {
+        let delay = self.grown_delay();
+        if self.jitter_percent == 0 {
+            return delay;
+        }
+        let max_off = delay.as_millis() as u64 * u64::from(self.jitter_percent) / 100;
+        let off = if max_off == 0 {
+            0
+        } else {
+            random_u64() % (max_off + 1)
+        };
+        delay - Duration::from_millis(off)
+    }
+
+    /// The delay before the next attempt, without jitter.
+    fn grown_delay(&mut self) -> Duration {
         self.failures = self.failures.saturating_add(1);
         let (delay, delay_max) = (u64::from(self.delay_ms), u64::from(self.delay_max_ms));
         if delay_max <= delay {
@@ -62,9 +95,38 @@ impl Backoff {
     }
 }
 
+/// A random number: std's hasher keys are drawn at random for each `RandomState` (a fresh one per
+/// call), which is all the randomness a reconnect spread needs.
+fn random_u64() -> u64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(0x9e37_79b9_7f4a_7c15);
+    hasher.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jitter_takes_a_random_share_off_within_its_bound() {
+        let mut b = Backoff::default();
+        b.configure(Duration::from_secs(10), Duration::from_secs(10), false);
+        b.set_jitter(50);
+        let delays: Vec<Duration> = (0..200).map(|_| b.next_delay()).collect();
+        assert!(delays
+            .iter()
+            .all(|d| *d >= Duration::from_secs(5) && *d <= Duration::from_secs(10)));
+        let distinct: std::collections::HashSet<_> = delays.iter().collect();
+        assert!(
+            distinct.len() > 100,
+            "spread: {} distinct delays",
+            distinct.len()
+        );
+        b.set_jitter(0);
+        assert_eq!(b.next_delay(), Duration::from_secs(10));
+        b.set_jitter(200);
+        assert_eq!(b.jitter(), 100);
+    }
 
     #[test]
     fn fixed_delay_when_max_not_above_delay() {

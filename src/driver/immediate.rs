@@ -6,10 +6,11 @@
 //! `mosquitto_disconnect()` and then `mosquitto_destroy()` has ended its session cleanly).
 //!
 //! Culex keeps that rule for the first command after a loop call, which is what a program that
-//! publishes now and then sees. Further commands before the next loop call are a burst: they go
-//! out together, in one write, with that loop call (or with `mosquitto_disconnect()`, which always
-//! writes everything at once, or when the client is destroyed). That is the difference between
-//! one system call per message and one per batch (`bench/README.md`), and the only difference a
+//! publishes now and then sees, and for every command while a loop call is in progress on another
+//! thread. Further commands of a thread between its loop calls are a burst: they go out together,
+//! in one write, with the next loop call (or with `mosquitto_disconnect()`, which always writes
+//! everything at once, or when the client is destroyed). That is the difference between one
+//! system call per message and one per batch (`bench/README.md`), and the only difference a
 //! program can see is when a burst's QoS 0 `on_publish` comes.
 //!
 //! Everything else is left to the loops: a loop thread is only woken, and a command made inside
@@ -48,8 +49,16 @@ impl Client {
         if self.threaded.load(Ordering::Relaxed) || self.in_callbacks.load(Ordering::Relaxed) > 0 {
             return;
         }
-        if self.burst.swap(true, Ordering::Relaxed) && !ends_session {
+        // A burst is the calling thread's own commands between its loop calls: with a loop call
+        // in progress on another thread (blocked in poll, say), every command is written at once,
+        // as libmosquitto writes it, so that nothing the caller does next races that thread.
+        let loop_elsewhere = self.in_loops.load(Ordering::Relaxed) > 0;
+        if !loop_elsewhere && self.burst.swap(true, Ordering::Relaxed) && !ends_session {
             // Not the first command since the last loop call: the loop writes it, with the rest.
+            // A host watching the socket still hears that it wants to write.
+            if self.watching.load(Ordering::Relaxed) {
+                self.dispatch(sink);
+            }
             return;
         }
         self.write_now(sink);
@@ -71,15 +80,22 @@ impl Client {
                 false
             }
         };
-        if wrote && self.in_loops.load(Ordering::Relaxed) == 0 {
+        let watching = self.watching.load(Ordering::Relaxed);
+        if (wrote || watching) && self.in_loops.load(Ordering::Relaxed) == 0 {
             self.dispatch(sink);
         }
     }
 
-    /// Enter a loop call: the commands after it start a new burst.
-    pub(crate) fn enter_loop(&self) -> Busy<'_> {
+    /// Enter a loop call: the commands after it start a new burst, and this thread counts as
+    /// running the client's loop (`waits.rs`) until the guard goes.
+    pub(crate) fn enter_loop(&self) -> (Busy<'_>, super::waits::LoopHere) {
         self.burst.store(false, Ordering::Relaxed);
-        Busy::enter(&self.in_loops)
+        self.last_loop_ms
+            .store(super::waits::clock_ms(), Ordering::Relaxed);
+        (
+            Busy::enter(&self.in_loops),
+            super::waits::LoopHere::enter(self),
+        )
     }
 
     /// `mosquitto_threaded_set`: the application drives the loop from threads of its own, so

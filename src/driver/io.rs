@@ -1,15 +1,16 @@
-//! Moving bytes between the socket and the session: read, write, timers, the SOCKS5 and TLS
-//! handshakes, and closing.
+//! Moving bytes between the socket and the session: read, write, timers, the proxy, TLS and
+//! WebSocket handshakes, and closing.
 //!
 //! Everything here runs with the client's lock held and never calls application code.
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use super::{ClientEvent, Conn, Core, Stream};
+use super::{ClientEvent, Conn, Core, Link};
 use crate::error::Error;
-use crate::net::tcp;
-use crate::net::tls::Io;
+use crate::net::socket::{Io, Socket};
+use crate::net::wake::Wake;
 use crate::session::State;
 
 /// Bytes read per `read` call; the buffer belongs to the thread, not to each client.
@@ -39,6 +40,7 @@ impl Core {
             Conn::Connecting { .. } => return self.connect_progress(now),
             Conn::Proxying { .. } => return self.proxy_progress(now),
             Conn::Handshaking { .. } => return self.handshake_progress(now),
+            Conn::Upgrading { .. } => return self.upgrade_progress(now),
             Conn::Open { .. } => {}
             _ => return Err(Error::NoConn),
         }
@@ -171,11 +173,8 @@ impl Core {
         if !tls.config.resume_sessions {
             return;
         }
-        if let Conn::Open {
-            stream: Stream::Tls(stream),
-        } = &mut self.conn
-        {
-            if let Some(session) = stream.take_session() {
+        if let Conn::Open { stream } = &mut self.conn {
+            if let Some(session) = stream.tls().and_then(|s| s.take_session()) {
                 tls.session = Some(session);
             }
         }
@@ -203,6 +202,7 @@ impl Core {
             Conn::Connecting { .. } => return self.connect_progress(now),
             Conn::Proxying { .. } => return self.proxy_progress(now),
             Conn::Handshaking { .. } => return self.handshake_progress(now),
+            Conn::Upgrading { .. } => return self.upgrade_progress(now),
             _ => {}
         }
         let Conn::Open { stream } = &self.conn else {
@@ -225,6 +225,19 @@ impl Core {
         // than the socket is taking (and a backlog stays in one place, the session's buffer).
         let mut result = Ok(());
         'flush: loop {
+            // What the stream holds of its own (WebSocket pongs, a frame partly written) first.
+            match stream.flush() {
+                Ok(Io::Done(_)) => {}
+                Ok(Io::WouldBlock) => break 'flush,
+                Ok(Io::Eof) => {
+                    result = Err(Error::ConnLost);
+                    break 'flush;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break 'flush;
+                }
+            }
             if self.out_pos == self.out.len() {
                 self.out.clear();
                 self.out_pos = 0;
@@ -283,15 +296,23 @@ impl Core {
         Ok(())
     }
 
-    /// Timers: keepalive, CONNACK and connect timeouts, name resolution results.
-    pub(crate) fn misc(&mut self, now: Instant) -> Result<(), Error> {
+    /// Timers: keepalive, CONNACK and connect timeouts, name resolution results, the check of a
+    /// server list's preferred entry.
+    pub(crate) fn misc(&mut self, now: Instant, wake: &OnceLock<Wake>) -> Result<(), Error> {
         match self.conn {
-            Conn::Idle => return Err(Error::NoConn),
+            Conn::Idle => {
+                self.offline_timers(now);
+                return Err(Error::NoConn);
+            }
             Conn::Resolving { .. }
             | Conn::Connecting { .. }
             | Conn::Proxying { .. }
             | Conn::Pending { .. }
-            | Conn::Handshaking { .. } => return self.connect_progress(now),
+            | Conn::Handshaking { .. }
+            | Conn::Upgrading { .. } => {
+                self.offline_timers(now);
+                return self.connect_progress(now);
+            }
             Conn::Open { .. } => {}
         }
         self.shrink_when_idle(now);
@@ -300,7 +321,16 @@ impl Core {
             self.close(Some(e.clone()));
             return Err(e);
         }
+        self.check_preferred(now, wake);
         Ok(())
+    }
+
+    /// The session's timers while no connection is up: only the queue's time-to-live runs then
+    /// (keepalive and CONNACK wait for a transport).
+    pub(crate) fn offline_timers(&mut self, now: Instant) {
+        if self.session.poll_timeout().is_some_and(|at| at <= now) {
+            let _ = self.session.handle_timeout(now);
+        }
     }
 
     /// Give the output buffers' room back once no flush needed it for `OUT_IDLE`.
@@ -327,25 +357,37 @@ impl Core {
     /// The instant `misc` next has work, if any.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match &self.conn {
-            Conn::Open { .. } => {
-                let timer = self.session.poll_timeout();
-                match self.out_busy_at.map(|at| at + OUT_IDLE) {
-                    Some(shrink) => Some(timer.map_or(shrink, |t| t.min(shrink))),
-                    None => timer,
-                }
-            }
+            Conn::Open { .. } => [
+                self.session.poll_timeout(),
+                self.out_busy_at.map(|at| at + OUT_IDLE),
+                self.probe_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             Conn::Connecting { since, .. }
             | Conn::Resolving { since, .. }
             | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
-            | Conn::Pending { since } => Some(*since + super::CONNECT_TIMEOUT),
-            Conn::Idle => None,
+            | Conn::Upgrading { since, .. }
+            | Conn::Pending { since } => {
+                let attempt = *since + self.connect_timeout();
+                // The session's only timer before a transport: the queue's time-to-live.
+                Some(
+                    self.session
+                        .poll_timeout()
+                        .map_or(attempt, |t| t.min(attempt)),
+                )
+            }
+            Conn::Idle => self.session.poll_timeout(),
         }
     }
 
     /// End the connection. An established one reports `Disconnected(reason)`.
     pub(crate) fn close(&mut self, reason: Option<Error>) {
         let was_open = matches!(self.conn, Conn::Open { .. });
+        // The broker (or the link) ended an attempt before its CONNACK.
+        let before_connack = was_open && !self.session.connack_received() && !self.user_disconnect;
         if let Conn::Open { stream } = &mut self.conn {
             stream.close();
         }
@@ -363,6 +405,10 @@ impl Core {
             if reason.is_none() {
                 log::debug!("culex: disconnected");
             }
+            if before_connack {
+                let why = reason.clone().unwrap_or(Error::ConnLost);
+                self.push_event(ClientEvent::ConnectFailed(why));
+            }
             self.push_event(ClientEvent::Disconnected(reason));
         }
     }
@@ -375,22 +421,17 @@ impl Core {
         }
     }
 
-    /// The byte stream to the broker `host` is up (TCP, through the proxy if any): start TLS on
-    /// it when configured, else MQTT.
-    pub(crate) fn secure(
-        &mut self,
-        stream: std::net::TcpStream,
-        host: &str,
-        now: Instant,
-    ) -> Result<(), Error> {
+    /// The socket to the broker `host` is up (through the proxy if any): start TLS on it when
+    /// configured, else go on to WebSockets or MQTT.
+    pub(crate) fn secure(&mut self, stream: Socket, host: &str, now: Instant) -> Result<(), Error> {
         if self.tcp_nodelay {
-            if let Err(e) = tcp::set_nodelay(&stream, true) {
+            if let Err(e) = stream.set_nodelay(true) {
                 self.abandon_attempt();
                 return Err(e);
             }
         }
         if !self.tls_enabled() {
-            return self.established(Stream::Tcp(stream), now);
+            return self.link_up(Link::Plain(stream), now);
         }
         match self.tls_mut().start(host, stream) {
             Ok(tls) => {
@@ -425,17 +466,18 @@ impl Core {
                 else {
                     unreachable!("checked above");
                 };
-                self.established(Stream::Tls(stream), now)
+                self.link_up(Link::Tls(stream), now)
             }
             Err(e) => {
-                self.abandon_attempt();
+                self.attempt_failed(&e);
                 Err(e)
             }
         }
     }
 
-    /// The transport is up (TCP, or TLS after its handshake): start MQTT on it.
-    pub(crate) fn established(&mut self, stream: Stream, now: Instant) -> Result<(), Error> {
+    /// The transport is up (the socket, TLS after its handshake, a WebSocket after its
+    /// upgrade): start MQTT on it.
+    pub(crate) fn established(&mut self, stream: super::Stream, now: Instant) -> Result<(), Error> {
         self.conn = Conn::Open { stream };
         self.keep_tls_session();
         self.out.clear();

@@ -29,7 +29,7 @@ impl Client {
     /// External loop: timers (keepalive), to be called about once a second.
     pub fn loop_misc(&self, sink: &dyn EventSink) -> Result<(), Error> {
         let _loop = self.enter_loop();
-        let result = self.lock().misc(Instant::now());
+        let result = self.lock().misc(Instant::now(), &self.wake);
         self.dispatch(sink);
         result
     }
@@ -65,6 +65,9 @@ impl Client {
     fn prepare(&self) -> Result<Prepared, Error> {
         let mut core = self.lock();
         let now = Instant::now();
+        if !matches!(core.conn, Conn::Open { .. }) {
+            core.offline_timers(now);
+        }
         if let Conn::Resolving { .. } | Conn::Pending { .. } = core.conn {
             core.connect_progress(now)?;
         }
@@ -145,7 +148,10 @@ impl Client {
             let sock = ready[1];
             let established = matches!(
                 core.conn,
-                Conn::Open { .. } | Conn::Handshaking { .. } | Conn::Proxying { .. }
+                Conn::Open { .. }
+                    | Conn::Handshaking { .. }
+                    | Conn::Upgrading { .. }
+                    | Conn::Proxying { .. }
             );
             if sock.readable || (sock.error && established) {
                 core.read_ready(now)?;
@@ -163,7 +169,7 @@ impl Client {
             Conn::Idle if core.user_disconnect => Ok(()),
             Conn::Idle => Err(Error::NoConn),
             _ => {
-                core.misc(now)?;
+                core.misc(now, &self.wake)?;
                 if core.want_write() {
                     if let Conn::Open { .. } = core.conn {
                         core.write_ready(now)?;
@@ -215,6 +221,16 @@ impl Client {
             let now = Instant::now();
             let wait = {
                 let mut core = self.lock();
+                if matches!(core.conn, Conn::Idle) {
+                    // Offline, the queue's time-to-live still runs.
+                    core.offline_timers(now);
+                    if core.has_events() {
+                        drop(core);
+                        self.dispatch(sink);
+                        continue;
+                    }
+                }
+                let offline_deadline = core.session.poll_timeout();
                 if !matches!(core.conn, Conn::Idle) {
                     reconnect_at = None;
                     None
@@ -228,20 +244,23 @@ impl Client {
                             Ok(())
                         };
                     }
-                    Some(None)
+                    Some(offline_deadline.map(|at| at.saturating_duration_since(now)))
                 } else {
                     // The first attempt after a loss waits too, as libmosquitto does.
                     let at = *reconnect_at.get_or_insert_with(|| now + core.backoff.next_delay());
                     if now >= at {
                         reconnect_at = None;
                         drop(core);
+                        self.announce_attempt(sink);
                         if let Err(e) = self.reconnect(false) {
                             log::warn!("culex: reconnect failed: {e}");
+                            self.lock().push_event(super::ClientEvent::ConnectFailed(e));
                         }
                         self.dispatch(sink);
                         continue;
                     }
-                    Some(Some(at - now))
+                    let at = offline_deadline.map_or(at, |t| t.min(at));
+                    Some(Some(at.saturating_duration_since(now)))
                 }
                 .inspect(|_| {
                     // Set under the lock: a command that lands after this point will wake us.
@@ -254,7 +273,8 @@ impl Client {
                     if let Err(e) = self.loop_once(timeout, sink) {
                         // loop_forever gives up on errors that retrying cannot cure, as
                         // libmosquitto's does; the loop_start thread keeps trying with backoff.
-                        if !wait_for_target && is_fatal(&e) {
+                        // With a server list, another broker may cure it.
+                        if !wait_for_target && is_fatal(&e) && !self.lock().has_other_servers() {
                             log::warn!("culex: loop_forever: giving up: {e}");
                             return Err(e);
                         }
@@ -337,6 +357,7 @@ impl Client {
             let _ = handle.join();
         }
         self.stop.store(false, Ordering::SeqCst);
+        self.wake_waiters();
         Ok(())
     }
 

@@ -10,10 +10,14 @@
 //! Transport: plain TCP, or TLS when [`Client::tls_config`] enables it. A TLS connection goes
 //! through a handshake phase ([`Conn::Handshaking`]) between TCP and MQTT: it advances in whatever
 //! loop drives the client, asks for writability only when OpenSSL wants to write, and no MQTT
-//! byte is produced before it completes. With a SOCKS5 proxy ([`Client::set_proxy`]) TCP goes to
-//! the proxy and a SOCKS5 phase ([`Conn::Proxying`]) comes first, under the same rules, on every
-//! connect and reconnect. [`Client::connect_srv`] finds the brokers with a DNS SRV lookup on the
-//! resolver thread and tries them in RFC 2782 order (see `route.rs`).
+//! byte is produced before it completes. With a proxy ([`Client::set_proxy`]: SOCKS5 or HTTP
+//! CONNECT) TCP goes to the proxy and a proxy phase ([`Conn::Proxying`]) comes first, under the
+//! same rules, on every connect and reconnect. With WebSockets (`websocket.rs`) an upgrade phase
+//! ([`Conn::Upgrading`]) follows TLS (or TCP), and the session's bytes travel in WebSocket frames.
+//! A target with port 0 is a Unix-domain socket path (libmosquitto's rule). [`Client::connect_srv`]
+//! finds the brokers with a DNS SRV lookup on the resolver thread and tries them in RFC 2782
+//! order (see `route.rs`); a server list (`servers.rs`) moves to the next broker after a failure
+//! and can come back to the first one.
 //!
 //! Threading: every method may be called from any thread. State lives behind one mutex; events
 //! are handed to the [`EventSink`] only after that mutex is released, so a sink (a C callback) can
@@ -29,36 +33,59 @@ mod connect;
 mod durable;
 mod immediate;
 mod io;
+mod lifecycle;
 mod loops;
 mod proxy;
 mod route;
+mod servers;
 mod transport;
+mod waits;
+mod websocket;
 
 use std::collections::VecDeque;
-use std::net::TcpStream;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{mpsc, Mutex, MutexGuard, OnceLock};
+use std::sync::{mpsc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use backoff::Backoff;
+pub use lifecycle::ConnectionState;
 pub(crate) use route::Route;
-pub(crate) use transport::{Stream, TlsState};
+pub use servers::ServerList;
+pub(crate) use transport::{Link, Stream, TlsState};
+pub use waits::WaitError;
 
 use crate::error::Error;
-use crate::net::socks5::{Handshake, ProxyConfig};
+use crate::net::proxy::{Handshake, ProxyConfig};
+use crate::net::socket::Socket;
 use crate::net::tls::{TlsConfig, TlsStream};
 use crate::net::wake::Wake;
 use crate::protocol::{PacketId, Properties, QoS, SubscribeFilter};
 use crate::session::{Event, Session, SessionConfig, State};
 
-/// Where to connect: host, port and an optional local bind address.
+/// Where to connect: host, port, an optional local bind address, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// A host name or address; for [`Transport::Unix`], the socket's path.
     pub host: Box<str>,
     pub port: u16,
     pub bind_address: Option<Box<str>>,
+    pub transport: Transport,
+}
+
+/// How a target is reached. TLS is used on every transport when it is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// MQTT over TCP, or over WebSockets when the client chose them
+    /// ([`Client::set_websockets`]).
+    Default,
+    /// MQTT over TCP.
+    Tcp,
+    /// MQTT over WebSockets (over TCP).
+    WebSockets,
+    /// MQTT over a Unix-domain stream socket at the path `host` (no proxy).
+    Unix,
 }
 
 /// What the driver tells the application.
@@ -68,6 +95,16 @@ pub enum ClientEvent {
     Session(Event),
     /// An established connection ended: `None` after a DISCONNECT we sent, the cause otherwise.
     Disconnected(Option<Error>),
+    /// A connection attempt is about to start (`lifecycle.rs`).
+    PreConnect,
+    /// A connection attempt found failing by a loop before CONNACK (name resolution, TCP, proxy,
+    /// TLS, or the broker closing before CONNACK), with why.
+    ConnectFailed(Error),
+    /// Socket events for hosts that register the socket (`lifecycle.rs`), with its descriptor.
+    SocketOpen(RawFd),
+    SocketRegisterWrite(RawFd),
+    SocketUnregisterWrite(RawFd),
+    SocketClose(RawFd),
 }
 
 /// Receives events, always without any driver lock held.
@@ -94,23 +131,30 @@ pub(crate) enum Conn {
     },
     /// A blocking connect runs on a caller's thread, without the lock.
     Pending { since: Instant },
-    /// TCP connect in progress along `attempt.route`; `attempt.rest` are the routes left to try.
+    /// Socket connect in progress along `attempt.route`; `attempt.rest` are the routes left to
+    /// try.
     Connecting {
-        stream: TcpStream,
+        stream: Socket,
         attempt: Box<Attempt>,
         since: Instant,
     },
-    /// TCP to the proxy is up; the SOCKS5 handshake runs over it. No TLS or MQTT byte leaves
-    /// before it completes.
+    /// TCP to the proxy is up; the proxy's handshake (SOCKS5 or HTTP CONNECT) runs over it. No
+    /// TLS or MQTT byte leaves before it completes.
     Proxying {
-        stream: TcpStream,
+        stream: Socket,
         socks: Box<Handshake>,
         attempt: Box<Attempt>,
         since: Instant,
     },
-    /// TCP is up; the TLS handshake runs over it. No MQTT byte leaves before it completes.
+    /// The socket is up; the TLS handshake runs over it. No MQTT byte leaves before it completes.
     Handshaking {
         stream: Box<TlsStream>,
+        since: Instant,
+    },
+    /// The link (socket or TLS) is up; the WebSocket upgrade runs over it. No MQTT byte leaves
+    /// before it completes.
+    Upgrading {
+        upgrade: Box<websocket::Upgrade>,
         since: Instant,
     },
     /// The transport is up; the session runs over it.
@@ -149,14 +193,19 @@ pub(crate) struct Core {
     pub(crate) tcp_nodelay: bool,
     /// TLS configuration and state; `None` until TLS is configured.
     pub(crate) tls: Option<Box<TlsState>>,
-    /// The SOCKS5 proxy every connection goes through, if any.
+    /// The proxy every connection goes through, if any.
     pub(crate) proxy: Option<Box<ProxyConfig>>,
+    /// WebSocket settings and the server list, when the application set either (`servers.rs`).
+    pub(crate) routing: Option<Box<servers::Routing>>,
     /// The target's host is a domain whose brokers are found by a DNS SRV lookup.
     pub(crate) srv: bool,
     /// Local address for connects that name none (`MOSQ_OPT_BIND_ADDRESS`).
     pub(crate) default_bind: Option<Box<str>>,
     /// Reading is paused: more than `io::OUT_BACKLOG_MAX` bytes wait to be written.
     pub(crate) read_paused: bool,
+    /// What the application was told about the socket, while it asks for socket events
+    /// (`lifecycle.rs`).
+    pub(crate) watch: Option<Box<lifecycle::SocketWatch>>,
 }
 
 /// One MQTT client: a session, its connection and the loops that drive it.
@@ -179,6 +228,15 @@ pub struct Client {
     /// A command wrote at once since the last loop call: the next ones wait for the loop
     /// (`immediate.rs`).
     burst: AtomicBool,
+    /// Socket events are on (mirrors `Core::watch`, for commands to check without the lock).
+    watching: AtomicBool,
+    /// Signalled when events were delivered or a loop stopped, for `wait_delivery` (`waits.rs`).
+    delivered: Condvar,
+    /// Threads sleeping in `wait_delivery`.
+    waiters: AtomicU32,
+    /// When a loop call last started, in milliseconds of `waits::clock()` (0: never): an
+    /// external event loop is between calls most of the time.
+    last_loop_ms: AtomicU32,
     loop_thread: Mutex<Option<Box<JoinHandle<()>>>>,
 }
 
@@ -194,6 +252,10 @@ impl Client {
             in_loops: AtomicU32::new(0),
             in_callbacks: AtomicU32::new(0),
             burst: AtomicBool::new(false),
+            watching: AtomicBool::new(false),
+            delivered: Condvar::new(),
+            waiters: AtomicU32::new(0),
+            last_loop_ms: AtomicU32::new(0),
             loop_thread: Mutex::new(None),
         })
     }
@@ -297,6 +359,7 @@ impl Client {
         let result = {
             let mut core = self.lock();
             core.user_disconnect = true;
+            core.stay_on_server();
             match core.session.state() {
                 State::AwaitingConnAck | State::Connected => {
                     core.session.disconnect(reason_code, properties)
@@ -310,6 +373,7 @@ impl Client {
             }
         };
         self.nudge();
+        self.wake_waiters();
         result
     }
 
@@ -328,7 +392,7 @@ impl Client {
         let mut core = self.lock();
         core.tcp_nodelay = on;
         if let Conn::Open { stream } = &core.conn {
-            let _ = crate::net::tcp::set_nodelay(stream.tcp(), on);
+            let _ = stream.socket().set_nodelay(on);
         }
     }
 
@@ -342,12 +406,13 @@ impl Client {
         self.lock().backoff.configure(delay, delay_max, exponential);
     }
 
-    /// Use a SOCKS5 proxy (or none) for the next connections, reconnects included.
+    /// Use a proxy (SOCKS5 or HTTP CONNECT; or none) for the next connections, reconnects
+    /// included.
     pub fn set_proxy(&self, proxy: Option<ProxyConfig>) {
         self.lock().proxy = proxy.map(Box::new);
     }
 
-    /// The SOCKS5 proxy in use, if any.
+    /// The proxy in use, if any.
     pub fn proxy(&self) -> Option<ProxyConfig> {
         self.lock().proxy.as_deref().cloned()
     }
@@ -376,9 +441,8 @@ impl Client {
         let core = self.lock();
         match &core.conn {
             Conn::Handshaking { stream, .. } => f(Some(stream.ssl())),
-            Conn::Open {
-                stream: Stream::Tls(stream),
-            } => f(Some(stream.ssl())),
+            Conn::Upgrading { upgrade, .. } => f(upgrade.link_tls().map(TlsStream::ssl)),
+            Conn::Open { stream } => f(stream.tls_ref().map(TlsStream::ssl)),
             _ => f(None),
         }
     }
@@ -399,6 +463,9 @@ impl Client {
             any = true;
         }
         sink.quiet(self);
+        if any {
+            self.wake_waiters();
+        }
         any
     }
 }
@@ -433,10 +500,17 @@ impl Core {
             tcp_nodelay: false,
             tls: None,
             proxy: None,
+            routing: None,
             srv: false,
             default_bind: None,
             read_paused: false,
+            watch: None,
         }
+    }
+
+    /// Whether an event waits to be delivered (the session's or the driver's).
+    pub(crate) fn has_events(&self) -> bool {
+        self.session.has_events() || self.events.as_ref().is_some_and(|e| !e.is_empty())
     }
 
     /// Queue a driver-level event.
@@ -456,15 +530,19 @@ impl Core {
         self.tls.get_or_insert_with(|| Box::new(TlsState::new()))
     }
 
-    pub(crate) fn socket_fd(&self) -> RawFd {
+    /// The socket of the connection or attempt, if there is one.
+    pub(crate) fn socket(&self) -> Option<&Socket> {
         match &self.conn {
-            Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => {
-                crate::net::tcp::raw_fd(stream)
-            }
-            Conn::Handshaking { stream, .. } => stream.fd(),
-            Conn::Open { stream } => stream.fd(),
-            _ => -1,
+            Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => Some(stream),
+            Conn::Handshaking { stream, .. } => Some(stream.socket()),
+            Conn::Upgrading { upgrade, .. } => Some(upgrade.socket()),
+            Conn::Open { stream } => Some(stream.socket()),
+            _ => None,
         }
+    }
+
+    pub(crate) fn socket_fd(&self) -> RawFd {
+        self.socket().map_or(-1, Socket::fd)
     }
 
     pub(crate) fn want_write(&self) -> bool {
@@ -474,6 +552,8 @@ impl Core {
             Conn::Proxying { socks, .. } => socks.wants_write(),
             // Only when OpenSSL has something to send: waiting for the broker is a read.
             Conn::Handshaking { stream, .. } => stream.wants_write(),
+            // Only while the upgrade request (or TLS under it) is going out.
+            Conn::Upgrading { upgrade, .. } => upgrade.wants_write(),
             Conn::Open { stream } => {
                 self.out_pos < self.out.len() || self.session.want_write() || stream.wants_write()
             }
@@ -486,9 +566,13 @@ impl Core {
         if let Some(event) = self.session.poll_event() {
             if let Event::ConnAck { reason_code: 0, .. } = event {
                 self.backoff.reset();
+                self.server_connected();
             }
             return Some(ClientEvent::Session(event));
         }
-        self.events.as_mut()?.pop_front()
+        if let Some(event) = self.events.as_mut().and_then(|e| e.pop_front()) {
+            return Some(event);
+        }
+        self.next_socket_event()
     }
 }

@@ -6,6 +6,7 @@
 //! while offline) or held until CONNACK. It never reads the clock and never touches a socket.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use super::durable::note;
 use super::outgoing::{AwaitedAck, Held};
@@ -21,8 +22,10 @@ use crate::protocol::{
 impl Session {
     /// PUBLISH. `topic_checked`: the caller already made sure `topic` is a valid topic name
     /// (or, with a Topic Alias property, empty), so it is not checked again.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn publish_impl(
         &mut self,
+        now: Option<Instant>,
         topic: &str,
         topic_checked: bool,
         payload: &[u8],
@@ -59,9 +62,11 @@ impl Session {
             + payload.len() as u64
             + self.properties_len(&properties);
         self.check_size(remaining, Error::PayloadSize)?;
+        let expires = self.admit(qos, (topic.len() + payload.len()) as u64, now)?;
 
         if qos == QoS::AtMostOnce {
             let mid = self.ids.transient().ok_or(Error::NoMem)?;
+            self.forget_outcome(mid);
             if self.state == State::Connected
                 && !self
                     .v5
@@ -86,15 +91,16 @@ impl Session {
             if self.state == State::Connected {
                 self.send_publish(&mut publish, Some(mid))?;
             } else {
-                self.outgoing.hold(Held::Publish { mid, publish });
+                self.outgoing.hold(Held::Publish { mid, publish }, expires);
             }
             return Ok(mid);
         }
         let id = self.ids.acquire().ok_or(Error::NoMem)?;
+        self.forget_outcome(id);
         let mut publish = owned_publish(topic, payload, qos, retain, properties);
         publish.packet_id = id;
         note(&mut self.journal, Record::Outgoing(Cow::Borrowed(&publish)));
-        self.outgoing.enqueue(publish);
+        self.outgoing.enqueue(publish, expires);
         self.flush_pending();
         Ok(id)
     }
@@ -124,7 +130,7 @@ impl Session {
         if self.state == State::Connected {
             self.send_awaiting(Packet::Subscribe(subscribe), packet_id, AwaitedAck::SubAck);
         } else {
-            self.outgoing.hold(Held::Subscribe(subscribe));
+            self.outgoing.hold(Held::Subscribe(subscribe), None);
         }
         Ok(packet_id)
     }
@@ -158,7 +164,7 @@ impl Session {
                 AwaitedAck::UnsubAck,
             );
         } else {
-            self.outgoing.hold(Held::Unsubscribe(unsubscribe));
+            self.outgoing.hold(Held::Unsubscribe(unsubscribe), None);
         }
         Ok(packet_id)
     }

@@ -69,11 +69,7 @@ impl Session {
             }
         }
         let keep_alive = self.config.keep_alive;
-        let connack_timeout = if keep_alive > 0 {
-            Duration::from_secs(u64::from(keep_alive))
-        } else {
-            Duration::from_millis(u64::from(self.connack_timeout_ms))
-        };
+        let connack_timeout = self.connack_timeout();
         self.keepalive.start(now, keep_alive, connack_timeout);
         let c = &self.config;
         let connect = Packet::Connect(Connect {
@@ -89,12 +85,25 @@ impl Session {
         let _ = self.tx.packet(&connect, self.config.protocol);
     }
 
+    pub(super) fn server_changed_impl(&mut self) {
+        for m in self.outgoing.inflight.iter_mut() {
+            if m.stage == Stage::AwaitingPubComp {
+                log::debug!(
+                    "culex: m{}: PUBLISH again to the new broker (the old one had its PUBREL)",
+                    m.publish.packet_id
+                );
+                m.stage = Stage::AwaitingAck;
+            }
+        }
+    }
+
     pub(super) fn connection_lost_impl(&mut self) {
         if self.state != State::Offline {
             log::debug!("culex: connection lost while {:?}", self.state);
         }
         self.state = State::Offline;
         self.keepalive.stop();
+        self.forget_awaited_acks();
         if let Some(extras) = self.v5.as_deref_mut() {
             extras.auth.finish();
             extras.outbound_aliases.reset(0);
@@ -105,6 +114,7 @@ impl Session {
         }
         for mid in self.tx.discard() {
             log::debug!("culex: QoS 0 PUBLISH m{mid} not sent before the connection ended");
+            self.record_outcome(mid, super::Delivery::Discarded { reason_code: 0 });
         }
         let Some(mut requests) = self.outgoing.take_requests() else {
             return;
@@ -113,6 +123,7 @@ impl Session {
             match pending.packet {
                 Held::Publish { mid, .. } => {
                     log::debug!("culex: dropping QoS 0 PUBLISH m{mid} issued before CONNACK");
+                    self.record_outcome(mid, super::Delivery::Discarded { reason_code: 0 });
                 }
                 Held::Subscribe(s) => {
                     log::debug!("culex: dropping SUBSCRIBE m{} (never sent)", s.packet_id);
@@ -303,6 +314,7 @@ impl Session {
             self.ids.release(mid);
             note(&mut self.journal, Record::OutgoingDone(mid));
         }
+        self.record_outcome(mid, super::Delivery::Discarded { reason_code });
         self.events.push_back(Event::Published {
             mid,
             reason_code,
@@ -342,12 +354,20 @@ impl Session {
 
     /// Restart the CONNACK timer at `now` (an AUTH round arrived).
     pub(super) fn restart_connack_timer(&mut self, now: std::time::Instant) {
-        let timeout = if self.config.keep_alive > 0 {
+        let timeout = self.connack_timeout();
+        self.keepalive.restart_connack(now, timeout);
+    }
+
+    /// How long CONNACK may take: the connect timeout when one was set
+    /// ([`Session::set_connect_timeout`]), else the keepalive interval, else the CONNACK timeout.
+    pub(super) fn connack_timeout(&self) -> Duration {
+        if let Some(timeout) = self.connect_timeout() {
+            timeout
+        } else if self.config.keep_alive > 0 {
             Duration::from_secs(u64::from(self.config.keep_alive))
         } else {
             Duration::from_millis(u64::from(self.connack_timeout_ms))
-        };
-        self.keepalive.restart_connack(now, timeout);
+        }
     }
 
     /// Resend what the previous connection left unfinished, in its original order, whatever
@@ -449,7 +469,7 @@ impl Session {
 
     /// Move the oldest queued PUBLISH into the Inflight window and send it.
     fn send_next_queued(&mut self) {
-        let Some(pending) = self.outgoing.queued.pop_front() else {
+        let Some(pending) = self.outgoing.pop_queued() else {
             return;
         };
         let mut publish = pending.packet;

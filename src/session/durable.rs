@@ -63,7 +63,8 @@ impl Session {
                     stage: Stage::AwaitingPubComp,
                 });
             } else {
-                self.outgoing.enqueue(publish);
+                // A resumed message has no time-to-live: it was accepted by an earlier process.
+                self.outgoing.enqueue(publish, None);
             }
         }
         for publish in recovered.inbound {
@@ -133,9 +134,8 @@ fn live_records<'a>(
         std::iter::once(Record::Outgoing(Cow::Borrowed(&m.publish))).chain(released)
     });
     let queued = outgoing
-        .queued
-        .iter()
-        .map(|p| Record::Outgoing(Cow::Borrowed(&p.packet)));
+        .queued()
+        .map(|p| Record::Outgoing(Cow::Borrowed(p)));
     let inbound = awaiting_release
         .into_iter()
         .flatten()

@@ -236,9 +236,38 @@ impl Session {
                 if !can_ack {
                     return Ok(());
                 }
+                if self.manual_ack() && self.awaits_ack(id, QoS::AtLeastOnce) {
+                    log_publish(
+                        "ignoring duplicate (awaiting its acknowledgement)",
+                        &publish,
+                        None,
+                    );
+                    return Ok(());
+                }
                 self.check_receive_maximum()?;
                 self.events.push_back(Event::Message(publish));
-                self.tx.inbound_ack(AckKind::PubAck, id, version);
+                if self.manual_ack() {
+                    self.await_ack(id, QoS::AtLeastOnce);
+                } else {
+                    self.tx.inbound_ack(AckKind::PubAck, id, version);
+                }
+            }
+            QoS::ExactlyOnce if self.manual_ack() && !self.inbound_qos2.contains(id) => {
+                // Delivered now; PUBREC when the application acknowledges (`manual_ack.rs`).
+                if !can_ack {
+                    return Ok(());
+                }
+                if self.awaits_ack(id, QoS::ExactlyOnce) {
+                    log_publish(
+                        "ignoring duplicate (awaiting its acknowledgement)",
+                        &publish,
+                        None,
+                    );
+                    return Ok(());
+                }
+                self.check_receive_maximum()?;
+                self.events.push_back(Event::Message(publish));
+                self.await_ack(id, QoS::ExactlyOnce);
             }
             QoS::ExactlyOnce => {
                 if !can_ack {
@@ -262,14 +291,16 @@ impl Session {
     }
 
     /// A new inbound QoS 1/2 PUBLISH arrived: with it, no more than our Receive Maximum may be
-    /// unacknowledged (QoS 2 awaiting PUBREL, PUBACK/PUBCOMP not yet handed to the transport).
+    /// unacknowledged (QoS 2 awaiting PUBREL, PUBACK/PUBCOMP not yet handed to the transport,
+    /// messages awaiting the application's acknowledgement).
     /// Otherwise the connection fails with DISCONNECT 0x93 (Receive Maximum exceeded).
     #[inline]
     fn check_receive_maximum(&mut self) -> Result<(), Error> {
         if !self.config.protocol.is_v5() {
             return Ok(());
         }
-        let unacknowledged = self.inbound_qos2.len() + self.tx.inbound_acks() + 1;
+        let unacknowledged =
+            self.inbound_qos2.len() + self.tx.inbound_acks() + self.awaited_acks() + 1;
         if unacknowledged > usize::from(self.receive_maximum) {
             log::warn!(
                 "culex: the broker sent more than our Receive Maximum of {} unacknowledged \
@@ -364,6 +395,9 @@ impl Session {
             let mid = m.publish.packet_id;
             self.ids.release(mid);
             note(&mut self.journal, Record::OutgoingDone(mid));
+            if ReasonCode(reason_code).is_error() {
+                self.record_outcome(mid, super::Delivery::Done { reason_code });
+            }
             self.events.push_back(Event::Published {
                 mid,
                 reason_code,

@@ -88,9 +88,13 @@
 mod auth;
 mod commands;
 mod connection;
+mod delivery;
 mod durable;
+mod extras;
 mod incoming;
 mod keepalive;
+mod limits;
+mod manual_ack;
 mod outgoing;
 mod packet_id;
 mod topic_alias;
@@ -104,6 +108,9 @@ use crate::protocol::{
     AckKind, Disconnect, PacketId, Properties, ProtocolVersion, Publish, QoS, ReasonCode,
     SubscribeFilter, Will,
 };
+
+pub use delivery::Delivery;
+pub use limits::QueueLimits;
 
 use auth::AuthExchange;
 use keepalive::{Keepalive, KeepaliveAction};
@@ -241,6 +248,9 @@ pub enum Event {
     },
     /// An application message arrived (delivered once, also for duplicated QoS 2).
     Message(Publish),
+    /// An outgoing message waited longer than the queue's time-to-live and was dropped unsent
+    /// (see [`Session::set_queue_limits`]).
+    Expired { mid: PacketId },
     /// SUBACK for the SUBSCRIBE with this message id.
     SubAck {
         mid: PacketId,
@@ -360,6 +370,9 @@ pub struct Session {
     /// MQTT 5 topic aliases, enhanced authentication and the broker's DISCONNECT: allocated
     /// only when one of them is used, so an idle client does not carry them.
     v5: Option<Box<V5Extras>>,
+    /// Queue limits, the record of outcomes, manual acknowledgement, the connect timeout
+    /// (`extras.rs`): allocated only while one of them is in use.
+    extras: Option<Box<extras::Extras>>,
     /// CONNACK timeout when keepalive is 0, in milliseconds (4 bytes instead of 16).
     connack_timeout_ms: u32,
     /// The durable store's journal, when persistence is on (`durable.rs`).
@@ -388,6 +401,7 @@ impl Session {
             server_retain_available: true,
             receive_maximum: u16::MAX,
             v5: None,
+            extras: None,
             connack_timeout_ms: DEFAULT_CONNACK_TIMEOUT.as_millis() as u32,
             journal: None,
         }
@@ -414,6 +428,11 @@ impl Session {
         self.state
     }
 
+    /// Whether CONNACK arrived on the current connection (accepting it or not).
+    pub fn connack_received(&self) -> bool {
+        self.connack_received
+    }
+
     /// Whether CONNACK accepted the current connection and no DISCONNECT was queued since.
     pub fn is_connected(&self) -> bool {
         self.state == State::Connected
@@ -430,6 +449,14 @@ impl Session {
     /// [`Session::disconnect`] (the driver then just closes).
     pub fn transport_ready(&mut self, now: Instant) {
         self.transport_ready_impl(now);
+    }
+
+    /// The next connection goes to another broker (a server list moved on): QoS 2 messages
+    /// whose PUBREL the old broker took (or may have taken) are sent to the new one again as
+    /// PUBLISH, since it never saw them and would answer a PUBREL alone with PUBCOMP, releasing
+    /// nothing. QoS 1 and unacknowledged QoS 2 messages are resent anyway. Call it while offline.
+    pub fn server_changed(&mut self) {
+        self.server_changed_impl();
     }
 
     /// The byte stream ended (any reason). Keeps what must survive for the next connection: QoS 1/2
@@ -462,11 +489,18 @@ impl Session {
     /// CONNACK within the CONNACK timeout fails with `Error::Timeout`. On failure the session is
     /// offline; the driver closes and calls [`Session::connection_lost`].
     pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        // In every state, offline too: waiting messages past the queue's time-to-live.
+        if self
+            .extras()
+            .is_some_and(|e| e.limits.time_to_live.is_some())
+        {
+            self.expire_waiting(now);
+        }
         match self.state {
             State::AwaitingConnAck => match self.keepalive.connack_deadline() {
                 Some(deadline) if now >= deadline => {
                     log::debug!("culex: no CONNACK in time");
-                    let error = if self.config.keep_alive > 0 {
+                    let error = if self.config.keep_alive > 0 && self.connect_timeout_ms() == 0 {
                         Error::Keepalive
                     } else {
                         Error::Timeout
@@ -496,10 +530,14 @@ impl Session {
     /// When [`Session::handle_timeout`] next wants to run, if ever.
     #[must_use = "the deadline at which handle_timeout must run (keepalive, CONNACK timeout)"]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
+        let timer = match self.state {
             State::AwaitingConnAck => self.keepalive.connack_deadline(),
             State::Connected => self.keepalive.next_deadline(),
             State::Offline | State::Opening | State::Closing => None,
+        };
+        match (timer, self.next_expiry()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -540,6 +578,11 @@ impl Session {
         self.tx.len()
     }
 
+    /// Whether an event waits for [`Session::poll_event`].
+    pub fn has_events(&self) -> bool {
+        self.events.first.is_some() || self.events.rest.as_ref().is_some_and(|r| !r.is_empty())
+    }
+
     /// The next event for the application, if any.
     #[must_use = "an event polled is gone from the session: hand it on"]
     pub fn poll_event(&mut self) -> Option<Event> {
@@ -570,7 +613,21 @@ impl Session {
         retain: bool,
         properties: Properties,
     ) -> Result<PacketId, Error> {
-        self.publish_impl(topic, false, payload, qos, retain, properties)
+        self.publish_impl(None, topic, false, payload, qos, retain, properties)
+    }
+
+    /// [`Session::publish`] at `now`: a message that has to wait (queued or held) gets the
+    /// expiry of the queue's time-to-live, if one is set ([`Session::set_queue_limits`]).
+    pub fn publish_at(
+        &mut self,
+        now: Instant,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+        properties: Properties,
+    ) -> Result<PacketId, Error> {
+        self.publish_impl(Some(now), topic, false, payload, qos, retain, properties)
     }
 
     /// [`Session::publish`] for a caller that has already checked `topic` as a topic name (MQTT
@@ -579,13 +636,14 @@ impl Session {
     /// that breaks these rules would go out as it is.
     pub(crate) fn publish_checked_topic(
         &mut self,
+        now: Instant,
         topic: &str,
         payload: &[u8],
         qos: QoS,
         retain: bool,
         properties: Properties,
     ) -> Result<PacketId, Error> {
-        self.publish_impl(topic, true, payload, qos, retain, properties)
+        self.publish_impl(Some(now), topic, true, payload, qos, retain, properties)
     }
 
     /// Subscribe to one or more filters; returns the message id of the SUBSCRIBE. Needs a
@@ -640,7 +698,7 @@ impl Session {
 
     /// How many outgoing QoS 1/2 PUBLISH wait for an Inflight slot or a connection.
     pub fn queued_count(&self) -> usize {
-        self.outgoing.queued.len()
+        self.outgoing.queued_len()
     }
 
     /// How many packet ids are held (QoS 1/2 PUBLISH in flight or queued, SUBSCRIBE/UNSUBSCRIBE
@@ -660,6 +718,26 @@ impl Session {
     /// in whole milliseconds (at most `u32::MAX`).
     pub fn set_connack_timeout(&mut self, timeout: Duration) {
         self.connack_timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+    }
+
+    /// An application's connect timeout: CONNACK is due within it whatever the keepalive
+    /// (`Error::Timeout` otherwise). Zero goes back to the keepalive rule.
+    pub fn set_connect_timeout(&mut self, timeout: Duration) {
+        self.extras_mut().connect_timeout_ms =
+            u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        self.tidy_extras();
+    }
+
+    /// The application's connect timeout, if one was set.
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        match self.connect_timeout_ms() {
+            0 => None,
+            ms => Some(Duration::from_millis(u64::from(ms))),
+        }
+    }
+
+    fn connect_timeout_ms(&self) -> u32 {
+        self.extras().map_or(0, |e| e.connect_timeout_ms)
     }
 
     /// MQTT 5 enhanced authentication: answer the broker's AUTH 0x18 (reported as

@@ -9,8 +9,13 @@
 //! - SUBSCRIBE/UNSUBSCRIBE sent and awaiting SUBACK/UNSUBACK.
 //!
 //! Only QoS 1/2 PUBLISH survive the loss of a connection; the rest belongs to one connection.
+//!
+//! It also counts what waits (queued QoS 1/2 PUBLISH and held QoS 0 PUBLISH: messages not yet
+//! handed to the transport), in messages and bytes, for the queue limits (`limits.rs`), and
+//! keeps each waiting message's expiry instant when the queue has a time-to-live.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use crate::protocol::{PacketId, Publish, QoS, Subscribe, Unsubscribe};
 
@@ -30,11 +35,13 @@ pub(super) struct InflightPublish {
     pub(super) stage: Stage,
 }
 
-/// A packet waiting to be sent, with its issue order.
+/// A packet waiting to be sent, with its issue order and, for a message when the queue has a
+/// time-to-live, the instant it expires.
 #[derive(Debug, Clone)]
 pub(super) struct Pending<T> {
     pub(super) seq: u64,
     pub(super) packet: T,
+    pub(super) expires: Option<Instant>,
 }
 
 /// A packet issued before CONNACK that is not a QoS 1/2 PUBLISH.
@@ -98,10 +105,28 @@ pub(super) struct Requests {
 #[derive(Debug, Default)]
 pub(super) struct Outgoing {
     pub(super) inflight: VecDeque<InflightPublish>,
-    pub(super) queued: VecDeque<Pending<Publish>>,
+    queued: VecDeque<Pending<Publish>>,
     /// Allocated when a packet is held or a request sent; freed once both are empty again.
     requests: Option<Box<Requests>>,
     next_seq: u64,
+    /// Held QoS 0 PUBLISH (the queued QoS 1/2 ones are `queued.len()`).
+    held_publishes: u32,
+    /// Topic and payload bytes of the queued and held PUBLISH.
+    waiting_bytes: u64,
+}
+
+/// The bytes a waiting message counts for: its topic and payload.
+pub(super) fn message_bytes(publish: &Publish) -> u64 {
+    (publish.topic.len() + publish.payload.len()) as u64
+}
+
+/// A message taken out of the waiting collections because it expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Expired {
+    /// A queued QoS 1/2 PUBLISH: its packet id is still held.
+    Queued(PacketId),
+    /// A QoS 0 PUBLISH held before CONNACK, with its message id.
+    Held(PacketId),
 }
 
 /// Which of the two pending collections to send from next.
@@ -113,19 +138,115 @@ pub(super) enum NextPending {
 
 impl Outgoing {
     /// Queue a QoS 1/2 PUBLISH behind everything already queued.
-    pub(super) fn enqueue(&mut self, publish: Publish) {
+    pub(super) fn enqueue(&mut self, publish: Publish, expires: Option<Instant>) {
         debug_assert!(publish.qos != QoS::AtMostOnce);
         let seq = self.next_seq();
+        self.waiting_bytes += message_bytes(&publish);
         self.queued.push_back(Pending {
             seq,
             packet: publish,
+            expires,
         });
     }
 
-    /// Hold a packet until CONNACK.
-    pub(super) fn hold(&mut self, packet: Held) {
+    /// Hold a packet until CONNACK (`expires` applies to a PUBLISH).
+    pub(super) fn hold(&mut self, packet: Held, expires: Option<Instant>) {
         let seq = self.next_seq();
-        self.requests_mut().held.push_back(Pending { seq, packet });
+        if let Held::Publish { publish, .. } = &packet {
+            self.held_publishes += 1;
+            self.waiting_bytes += message_bytes(publish);
+        }
+        self.requests_mut().held.push_back(Pending {
+            seq,
+            packet,
+            expires,
+        });
+    }
+
+    /// The oldest queued PUBLISH, removed.
+    pub(super) fn pop_queued(&mut self) -> Option<Pending<Publish>> {
+        let pending = self.queued.pop_front()?;
+        self.waiting_bytes -= message_bytes(&pending.packet);
+        Some(pending)
+    }
+
+    /// The queued QoS 1/2 PUBLISH, oldest first.
+    pub(super) fn queued(&self) -> impl Iterator<Item = &Publish> {
+        self.queued.iter().map(|p| &p.packet)
+    }
+
+    /// Whether a QoS 0 PUBLISH with message id `mid` is held until CONNACK.
+    pub(super) fn holds_publish(&self, mid: PacketId) -> bool {
+        self.held_publishes > 0
+            && self.requests.as_deref().is_some_and(|r| {
+                r.held
+                    .iter()
+                    .any(|p| matches!(p.packet, Held::Publish { mid: m, .. } if m == mid))
+            })
+    }
+
+    /// How many queued QoS 1/2 PUBLISH wait for an Inflight slot or a connection.
+    pub(super) fn queued_len(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// Messages waiting to be handed to the transport (queued QoS 1/2, held QoS 0) and their
+    /// topic and payload bytes.
+    pub(super) fn waiting(&self) -> (usize, u64) {
+        (
+            self.queued.len() + self.held_publishes as usize,
+            self.waiting_bytes,
+        )
+    }
+
+    /// When the first waiting message expires, if any has an expiry.
+    pub(super) fn next_expiry(&self) -> Option<Instant> {
+        let queued = self.queued.front().and_then(|p| p.expires);
+        let held = self.requests.as_deref().and_then(|r| {
+            r.held
+                .iter()
+                .find(|p| matches!(p.packet, Held::Publish { .. }))
+                .and_then(|p| p.expires)
+        });
+        match (queued, held) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Take out every waiting message expired at `now`, oldest first (messages wait in issue
+    /// order, and every one has the same time-to-live, so the expired ones are at the front).
+    pub(super) fn expire(&mut self, now: Instant) -> Vec<Expired> {
+        let mut expired = Vec::new();
+        while self
+            .queued
+            .front()
+            .is_some_and(|p| p.expires.is_some_and(|at| at <= now))
+        {
+            if let Some(p) = self.pop_queued() {
+                expired.push(Expired::Queued(p.packet.packet_id));
+            }
+        }
+        let Some(requests) = self.requests.as_deref_mut() else {
+            return expired;
+        };
+        let mut removed_bytes = 0;
+        requests.held.retain(|p| match &p.packet {
+            Held::Publish { mid, publish } if p.expires.is_some_and(|at| at <= now) => {
+                removed_bytes += message_bytes(publish);
+                expired.push(Expired::Held(*mid));
+                false
+            }
+            _ => true,
+        });
+        let held_expired = expired
+            .iter()
+            .filter(|e| matches!(e, Expired::Held(_)))
+            .count() as u32;
+        self.held_publishes -= held_expired;
+        self.waiting_bytes -= removed_bytes;
+        self.release_requests();
+        expired
     }
 
     fn requests_mut(&mut self) -> &mut Requests {
@@ -150,13 +271,28 @@ impl Outgoing {
     /// The oldest held packet, removed.
     pub(super) fn pop_held(&mut self) -> Option<Pending<Held>> {
         let pending = self.requests.as_deref_mut()?.held.pop_front();
+        if let Some(Pending {
+            packet: Held::Publish { publish, .. },
+            ..
+        }) = &pending
+        {
+            self.held_publishes -= 1;
+            self.waiting_bytes -= message_bytes(publish);
+        }
         self.release_requests();
         pending
     }
 
     /// Everything held and awaited, taken out (a connection ended).
     pub(super) fn take_requests(&mut self) -> Option<Box<Requests>> {
-        self.requests.take()
+        let requests = self.requests.take()?;
+        for p in &requests.held {
+            if let Held::Publish { publish, .. } = &p.packet {
+                self.held_publishes -= 1;
+                self.waiting_bytes -= message_bytes(publish);
+            }
+        }
+        Some(requests)
     }
 
     /// Free the requests' storage once nothing is held or awaited.

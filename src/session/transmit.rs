@@ -144,6 +144,10 @@ impl Transmit {
     }
 
     /// How many PUBACK/PUBCOMP ending an inbound flow wait in the buffer.
+    pub(super) fn holds_qos0(&self, mid: PacketId) -> bool {
+        self.qos0_mids.contains(&mid)
+    }
+
     pub(super) fn inbound_acks(&self) -> usize {
         self.inbound_acks as usize
     }

@@ -103,12 +103,15 @@ static const char *errno_name(int e)
     return name ? name : "?";
 }
 
-/* "rc" or "rc errno=NAME" for MOSQ_ERR_ERRNO. */
+/* "rc", "rc errno=NAME" for MOSQ_ERR_ERRNO, "rc eai=N" (getaddrinfo's code, which both
+ * libraries leave in errno) for MOSQ_ERR_EAI. */
 static const char *rc_text(int rc, int saved_errno)
 {
     static __thread char buf[64];
     if (rc == MOSQ_ERR_ERRNO) {
         snprintf(buf, sizeof buf, "%d errno=%s", rc, errno_name(saved_errno));
+    } else if (rc == MOSQ_ERR_EAI) {
+        snprintf(buf, sizeof buf, "%d eai=%d", rc, saved_errno);
     } else {
         snprintf(buf, sizeof buf, "%d", rc);
     }
@@ -816,6 +819,13 @@ static void run_tokens(char **tok, int ntok, bool in_callback)
                        : mosquitto_connect(mosq, "127.0.0.1", port, keepalive);
         }
         out("> %s -> %s%s", cmd, rc_text(rc, errno), where);
+    } else if (strcmp(cmd, "connect_host") == 0 || strcmp(cmd, "connect_async_host") == 0) {
+        need(ntok, 3, "connect_host <host> <keepalive>");
+        errno = 0;
+        rc = strcmp(cmd, "connect_async_host") == 0
+                 ? mosquitto_connect_async(mosq, tok[1], port, (int)number(tok[2]))
+                 : mosquitto_connect(mosq, tok[1], port, (int)number(tok[2]));
+        out("> %s %s -> %s%s", cmd, tok[1], rc_text(rc, errno), where);
     } else if (strcmp(cmd, "reconnect") == 0) {
         errno = 0;
         rc = mosquitto_reconnect(mosq);

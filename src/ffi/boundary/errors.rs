@@ -49,7 +49,8 @@ pub enum mosq_err_t {
 pub use mosq_err_t::*;
 
 /// The `mosq_err_t` value for an error. `Error::Errno` also sets the thread's `errno`, as
-/// libmosquitto does, so `strerror(errno)` names the cause.
+/// libmosquitto does, so `strerror(errno)` names the cause (`Error::Eai`: getaddrinfo's code,
+/// for `gai_strerror`).
 pub(crate) fn error_code(error: &Error) -> c_int {
     let code = match error {
         Error::NoMem => MOSQ_ERR_NOMEM,
@@ -78,7 +79,11 @@ pub(crate) fn error_code(error: &Error) -> c_int {
             set_errno(*errno);
             MOSQ_ERR_ERRNO
         }
-        Error::Eai(_) => MOSQ_ERR_EAI,
+        Error::Eai(code) => {
+            // libmosquitto leaves getaddrinfo's code in errno (`gai_strerror(errno)`).
+            set_errno(*code);
+            MOSQ_ERR_EAI
+        }
         Error::Proxy => MOSQ_ERR_PROXY,
         Error::MalformedUtf8 => MOSQ_ERR_MALFORMED_UTF8,
         Error::Keepalive => MOSQ_ERR_KEEPALIVE,
@@ -94,6 +99,9 @@ pub(crate) fn error_code(error: &Error) -> c_int {
         Error::TopicAliasInvalid => MOSQ_ERR_TOPIC_ALIAS_INVALID,
         Error::AdministrativeAction => MOSQ_ERR_ADMINISTRATIVE_ACTION,
         Error::AlreadyExists => MOSQ_ERR_ALREADY_EXISTS,
+        Error::QueueFull => {
+            return crate::ffi::culex::errors::culex_err_t::CULEX_ERR_QUEUE_FULL as c_int;
+        }
     };
     code as c_int
 }

@@ -10,15 +10,54 @@ use crate::ffi::callbacks::{Callbacks, MessageCallback, MessageV5Callback};
 use crate::ffi::handle::mosquitto;
 use crate::ffi::property::LentList;
 use crate::ffi::util::message::mosquitto_message;
-use crate::protocol::AckKind;
+use crate::protocol::{AckKind, Properties, PropertyId, PropertyValue, ReasonCode};
 use crate::session::Event;
 
-/// Hand a received message to `on_message` and `on_message_v5`. The message and its properties
-/// are the library's and live until the callbacks return.
+/// The message callbacks owed a message on `topic`: those of every per-topic callback whose
+/// filter matches it, or `on_message` and `on_message_v5` when none does (Paho's rule).
+fn message_callbacks(c: &Callbacks, topic: &str) -> MessageTargets {
+    let more = c.more_ref();
+    let fallback = (c.on_message, more.and_then(|m| m.on_message_v5));
+    let Some(more) = more.filter(|m| !m.topic_callbacks.is_empty()) else {
+        return MessageTargets::One(fallback);
+    };
+    let matched: Vec<MessageFns> = more
+        .topic_callbacks
+        .iter()
+        .filter(|t| crate::protocol::topic::matches(&t.matched, topic))
+        .map(|t| (t.on_message, t.on_message_v5))
+        .collect();
+    if matched.is_empty() {
+        MessageTargets::One(fallback)
+    } else {
+        MessageTargets::Many(matched)
+    }
+}
+
+/// Who gets a message: one pair of callbacks (no allocation: the usual case), or several.
+enum MessageTargets {
+    One(MessageFns),
+    Many(Vec<MessageFns>),
+}
+
+impl MessageTargets {
+    fn as_slice(&self) -> &[MessageFns] {
+        match self {
+            MessageTargets::One(one) => std::slice::from_ref(one),
+            MessageTargets::Many(many) => many,
+        }
+    }
+}
+
+/// A pair of message callbacks (v3 and v5 form), either of which may be unset.
+type MessageFns = (Option<MessageCallback>, Option<MessageV5Callback>);
+
+/// Hand a received message to each pair of message callbacks in turn. The message and its
+/// properties are the library's and live until the callbacks return.
 fn deliver_message(
     mosq: *mut mosquitto,
     obj: *mut c_void,
-    (on_message, on_message_v5): (Option<MessageCallback>, Option<MessageV5Callback>),
+    callbacks: &[MessageFns],
     publish: crate::protocol::Publish,
 ) {
     let mut topic = publish.topic.into_bytes();
@@ -42,14 +81,17 @@ fn deliver_message(
     };
     // The calls below: C function pointers supplied by the application for this handle, called
     // with the handle, its user data and a message valid for the duration of the call.
-    if let Some(f) = on_message {
-        // SAFETY: a callback the application set for this handle, called with its arguments.
-        unsafe { f(mosq, obj, &message) };
-    }
-    if let Some(f) = on_message_v5 {
-        let props = LentList::new(&publish.properties);
-        // SAFETY: a callback the application set for this handle, called with its arguments.
-        unsafe { f(mosq, obj, &message, props.as_ptr()) };
+    let needs_props = callbacks.iter().any(|(_, v5)| v5.is_some());
+    let props = needs_props.then(|| LentList::new(&publish.properties));
+    for &(on_message, on_message_v5) in callbacks {
+        if let Some(f) = on_message {
+            // SAFETY: a callback the application set for this handle, called with its arguments.
+            unsafe { f(mosq, obj, &message) };
+        }
+        if let (Some(f), Some(props)) = (on_message_v5, &props) {
+            // SAFETY: a callback the application set for this handle, called with its arguments.
+            unsafe { f(mosq, obj, &message, props.as_ptr()) };
+        }
     }
 }
 
@@ -89,18 +131,25 @@ impl EventSink for Dispatch {
                 session_present,
                 properties,
             }) => {
-                let (on_connect, more) = h.callbacks(|c| (c.on_connect, c.more()));
+                let (on_connect, on_connect_with_flags, on_connect_v5) = h.callbacks(|c| {
+                    let more = c.more_ref();
+                    (
+                        c.on_connect,
+                        more.and_then(|m| m.on_connect_with_flags),
+                        more.and_then(|m| m.on_connect_v5),
+                    )
+                });
                 let rc = c_int::from(reason_code);
                 let flags = c_int::from(session_present);
                 if let Some(f) = on_connect {
                     // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc) };
                 }
-                if let Some(f) = more.on_connect_with_flags {
+                if let Some(f) = on_connect_with_flags {
                     // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc, flags) };
                 }
-                if let Some(f) = more.on_connect_v5 {
+                if let Some(f) = on_connect_v5 {
                     let props = LentList::new(&properties);
                     // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, rc, flags, props.as_ptr()) };
@@ -135,11 +184,70 @@ impl EventSink for Dispatch {
                     };
                 }
             }
+            ClientEvent::Session(Event::Expired { mid }) => {
+                // A failed publish for on_publish_v5 (on_publish has no reason code to say so):
+                // "unspecified error", with a Reason String saying what happened.
+                let on_publish_v5 = h.callbacks(|c| c.more_ref().and_then(|m| m.on_publish_v5));
+                if let Some(f) = on_publish_v5 {
+                    let mut why = Properties::new();
+                    why.add(
+                        PropertyId::ReasonString,
+                        PropertyValue::Utf8String(
+                            "expired in the outgoing queue (Culex queue time-to-live)".into(),
+                        ),
+                    );
+                    let props = LentList::new(&why);
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
+                    unsafe {
+                        f(
+                            mosq,
+                            obj,
+                            c_int::from(mid),
+                            c_int::from(ReasonCode::UNSPECIFIED_ERROR.0),
+                            props.as_ptr(),
+                        )
+                    };
+                }
+            }
             ClientEvent::Session(Event::Message(publish)) => {
-                let fns =
-                    h.callbacks(|c| (c.on_message, c.more_ref().and_then(|m| m.on_message_v5)));
-                if fns.0.is_some() || fns.1.is_some() {
+                // Copied out under the lock; a callback may add or remove per-topic callbacks.
+                let targets = h.callbacks(|c| message_callbacks(c, &publish.topic));
+                let fns = targets.as_slice();
+                if fns.iter().any(|(v3, v5)| v3.is_some() || v5.is_some()) {
                     deliver_message(mosq, obj, fns, publish);
+                }
+            }
+            ClientEvent::PreConnect => {
+                let f = h.callbacks(|c| c.more_ref().and_then(|m| m.on_pre_connect));
+                if let Some(f) = f {
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
+                    unsafe { f(mosq, obj) };
+                }
+            }
+            ClientEvent::ConnectFailed(error) => {
+                let f = h.callbacks(|c| c.more_ref().and_then(|m| m.on_connect_fail));
+                if let Some(f) = f {
+                    let rc = error_code(&error);
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
+                    unsafe { f(mosq, obj, rc) };
+                }
+            }
+            ClientEvent::SocketOpen(fd)
+            | ClientEvent::SocketClose(fd)
+            | ClientEvent::SocketRegisterWrite(fd)
+            | ClientEvent::SocketUnregisterWrite(fd) => {
+                let f = h.callbacks(|c| {
+                    let m = c.more_ref()?;
+                    match event {
+                        ClientEvent::SocketOpen(_) => m.on_socket_open,
+                        ClientEvent::SocketClose(_) => m.on_socket_close,
+                        ClientEvent::SocketRegisterWrite(_) => m.on_socket_register_write,
+                        _ => m.on_socket_unregister_write,
+                    }
+                });
+                if let Some(f) = f {
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
+                    unsafe { f(mosq, obj, fd) };
                 }
             }
             ClientEvent::Session(Event::SubAck {

@@ -56,6 +56,19 @@ pub(crate) type SubscribeV5Callback = unsafe extern "C" fn(
 /// `on_unsubscribe` (MQTT 5): mid and UNSUBACK properties.
 pub(crate) type UnsubscribeV5Callback =
     unsafe extern "C" fn(*mut mosquitto, *mut c_void, c_int, *const mosquitto_property);
+/// Culex: `void (*)(struct mosquitto *, void *)`: a connection attempt is about to start.
+pub(crate) type PreConnectCallback = unsafe extern "C" fn(*mut mosquitto, *mut c_void);
+
+/// A message callback for one subscription filter (`culex_message_callback_add(_v5)`).
+#[derive(Clone)]
+pub(crate) struct TopicCallback {
+    /// The filter as given (what `culex_message_callback_remove` names).
+    pub filter: Box<str>,
+    /// What topics are matched against: the filter without a `$share/<group>/` prefix.
+    pub matched: Box<str>,
+    pub on_message: Option<MessageCallback>,
+    pub on_message_v5: Option<MessageV5Callback>,
+}
 
 /// The callbacks of one handle, kept inline in it behind its mutex: the four that nearly every
 /// client sets (connect, disconnect, publish, message) in place, the eleven others in one box
@@ -77,7 +90,7 @@ pub(crate) struct Callbacks {
 }
 
 /// The callbacks of [`Callbacks`] that live out of line.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct MoreCallbacks {
     pub on_connect_with_flags: Option<ConnectFlagsCallback>,
     pub on_subscribe: Option<SubscribeCallback>,
@@ -91,6 +104,15 @@ pub(crate) struct MoreCallbacks {
     pub on_unsubscribe_v5: Option<UnsubscribeV5Callback>,
     /// Culex extension: MQTT 5 enhanced authentication (see `culex.h`).
     pub on_auth: crate::ffi::culex::culex_auth_callback,
+    /// Culex extensions: the connection life cycle (`culex/lifecycle.rs`).
+    pub on_pre_connect: Option<PreConnectCallback>,
+    pub on_connect_fail: Option<IntCallback>,
+    pub on_socket_open: Option<IntCallback>,
+    pub on_socket_close: Option<IntCallback>,
+    pub on_socket_register_write: Option<IntCallback>,
+    pub on_socket_unregister_write: Option<IntCallback>,
+    /// Culex extension: message callbacks per subscription filter (`culex/topics.rs`).
+    pub topic_callbacks: Vec<TopicCallback>,
 }
 
 impl MoreCallbacks {
@@ -107,13 +129,25 @@ impl MoreCallbacks {
             && self.on_subscribe_v5.is_none()
             && self.on_unsubscribe_v5.is_none()
             && self.on_auth.is_none()
+            && self.on_pre_connect.is_none()
+            && self.on_connect_fail.is_none()
+            && !self.watches_socket()
+            && self.topic_callbacks.is_empty()
+    }
+
+    /// Whether a socket callback is set (the driver then produces socket events).
+    pub(crate) fn watches_socket(&self) -> bool {
+        self.on_socket_open.is_some()
+            || self.on_socket_close.is_some()
+            || self.on_socket_register_write.is_some()
+            || self.on_socket_unregister_write.is_some()
     }
 }
 
 impl Callbacks {
     /// The out-of-line callbacks (all `None` while none is set).
     pub(crate) fn more(&self) -> MoreCallbacks {
-        self.more.as_deref().copied().unwrap_or_default()
+        self.more.as_deref().cloned().unwrap_or_default()
     }
 
     /// The out-of-line callbacks, for reading one without copying them all.

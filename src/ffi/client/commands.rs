@@ -5,6 +5,7 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
+use std::time::Instant;
 
 use crate::ffi::boundary::args::*;
 use crate::ffi::boundary::errors::*;
@@ -94,7 +95,8 @@ unsafe fn publish(
     let id = h
         .client
         .with_session(|s| {
-            let id = s.publish_checked_topic(topic, payload, qos, retain, properties)?;
+            let id =
+                s.publish_checked_topic(Instant::now(), topic, payload, qos, retain, properties)?;
             // A synchronous session store makes the message durable before this returns.
             s.journal_publish_accepted().map(|()| id)
         })

@@ -4,20 +4,46 @@
 //! - Automatic MQTT 5 outgoing topic aliases (`culex_topic_alias_auto_set`, here).
 //! - MQTT 5 enhanced authentication on the client side ([`auth`]).
 //! - TLS from PEM text in memory and session resumption ([`tls`]).
-//! - The durable session store ([`persist`]).
+//! - Culex's own error codes ([`errors`]).
+//! - What Paho users rely on beyond libmosquitto: per-topic message callbacks ([`topics`]),
+//!   manual acknowledgement ([`acks`]), a bounded outgoing queue with a time-to-live
+//!   ([`queue`]), delivery tracking ([`delivery`]), the connection's life cycle and settings
+//!   ([`lifecycle`]), one-shot publishing ([`oneshot`]), MQTT over WebSockets ([`websocket`]), an
+//!   HTTP CONNECT proxy ([`proxy`]), a list of brokers with failover ([`servers`]),
+//!   the durable session store ([`persist`]).
 
 use std::os::raw::c_int;
 
 use crate::ffi::boundary::errors::MOSQ_ERR_UNKNOWN;
 use crate::ffi::handle::mosquitto;
 
+pub mod acks;
 pub mod auth;
+pub mod delivery;
+pub mod errors;
+pub mod lifecycle;
+pub mod oneshot;
 pub mod persist;
+pub mod proxy;
+pub mod queue;
+pub mod servers;
 pub mod tls;
+pub mod topics;
+pub mod websocket;
 
+pub use acks::*;
 pub use auth::*;
+pub use delivery::*;
+pub use errors::*;
+pub use lifecycle::*;
+pub use oneshot::*;
 pub use persist::*;
+pub use proxy::*;
+pub use queue::*;
+pub use servers::*;
 pub use tls::*;
+pub use topics::*;
+pub use websocket::*;
 
 /// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
 ///

@@ -170,7 +170,10 @@ pub unsafe extern "C" fn mosquitto_strerror(mosq_errno: c_int) -> *const c_char 
                 text as *const c_char
             }
         } else {
-            error_text(mosq_errno).unwrap_or(UNKNOWN_ERROR).as_ptr()
+            error_text(mosq_errno)
+                .or_else(|| crate::ffi::culex::errors::culex_error_text(mosq_errno))
+                .unwrap_or(UNKNOWN_ERROR)
+                .as_ptr()
         }
     })
 }

@@ -21,14 +21,14 @@ use crate::ffi::callbacks::{
 use crate::ffi::client::loops::mosquitto_loop_forever;
 use crate::ffi::client::{
     mosquitto_connect, mosquitto_destroy, mosquitto_disconnect, mosquitto_new, mosquitto_subscribe,
-    mosquitto_username_pw_set, mosquitto_will_set,
 };
 use crate::ffi::handle::mosquitto;
-use crate::ffi::tls::{mosquitto_tls_opts_set, mosquitto_tls_set};
 use crate::ffi::util::message::{
     mosquitto_message, mosquitto_message_copy, mosquitto_message_free_contents,
 };
-use crate::ffi::util::subscribe_structs::{libmosquitto_tls, libmosquitto_will};
+use crate::ffi::util::subscribe_structs::{
+    apply_connection_options, libmosquitto_tls, libmosquitto_will, ok,
+};
 use crate::ffi::util::topic::mosquitto_sub_topic_check;
 use crate::ffi::Answer;
 
@@ -170,60 +170,21 @@ struct Target {
     tls: *const libmosquitto_tls,
 }
 
-/// `Ok` for `MOSQ_ERR_SUCCESS`, the code otherwise.
-fn ok(rc: c_int) -> Result<(), c_int> {
-    if rc == MOSQ_ERR_SUCCESS as c_int {
-        Ok(())
-    } else {
-        Err(rc)
-    }
-}
-
 /// Configure will, credentials and TLS on a new client.
 ///
 /// # Safety
 /// `mosq` is a live client; the pointers of `target` are NULL or valid as the exports document.
 unsafe fn configure(mosq: *mut mosquitto, target: &Target) -> Result<(), c_int> {
-    // SAFETY: the caller's contract, for this and every call below.
+    // SAFETY: the caller's contract.
     unsafe {
-        if let Some(will) = target.will.as_ref() {
-            ok(mosquitto_will_set(
-                mosq,
-                will.topic,
-                will.payloadlen,
-                will.payload,
-                will.qos,
-                will.retain,
-            ))?;
-        }
-        if !target.username.is_null() {
-            ok(mosquitto_username_pw_set(
-                mosq,
-                target.username,
-                target.password,
-            ))?;
-        } else if !target.password.is_null() {
-            log::warn!("culex: subscribe helper: a password needs a username");
-            return Err(MOSQ_ERR_INVAL as c_int);
-        }
-        if let Some(tls) = target.tls.as_ref() {
-            ok(mosquitto_tls_set(
-                mosq,
-                tls.cafile,
-                tls.capath,
-                tls.certfile,
-                tls.keyfile,
-                tls.pw_callback,
-            ))?;
-            ok(mosquitto_tls_opts_set(
-                mosq,
-                tls.cert_reqs,
-                tls.tls_version,
-                tls.ciphers,
-            ))?;
-        }
+        apply_connection_options(
+            mosq,
+            target.will,
+            target.username,
+            target.password,
+            target.tls,
+        )
     }
-    Ok(())
 }
 
 /// Connect, subscribe from `on_connect` and run the loop until `callback` asks to stop (or an
