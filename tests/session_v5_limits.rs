@@ -415,7 +415,9 @@ fn automatic_topic_aliases_up_to_the_broker_maximum() {
     h.session.transport_ready(h.now);
     h.sent();
     h.feed(Packet::ConnAck(ConnAck {
-        session_present: true,
+        // A clean start: Session Present 1 would be a protocol error (MQTT-3.2.2-4);
+        // the message is sent again all the same, as libmosquitto does.
+        session_present: false,
         reason_code: 0,
         properties: alias_maximum(2),
     }))
