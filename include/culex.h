@@ -11,6 +11,72 @@
 #include "mosquitto.h"
 
 /**
+ * Culex's error codes (see `culex.h`).
+ */
+enum culex_err_t {
+    /**
+     * `mosquitto_publish()`: the message would wait (beyond the in-flight window or while
+     * offline) and the outgoing queue is at its message or byte limit
+     * (`culex_max_queued_messages_set`); nothing was queued, nothing queued was dropped.
+     */
+    CULEX_ERR_QUEUE_FULL = 100,
+    /**
+     * The message waited longer than the queue's time-to-live (`culex_queue_ttl_set`) and was
+     * dropped unsent.
+     */
+    CULEX_ERR_EXPIRED = 101,
+    /**
+     * The message was dropped unsent for another reason: a QoS 0 message still waiting when
+     * its connection ended, or one over the broker's limits (Maximum QoS, Maximum Packet Size)
+     * once they were known.
+     */
+    CULEX_ERR_DISCARDED = 102,
+    /**
+     * An MQTT 5 broker refused the message in its acknowledgement (a PUBACK or PUBREC reason
+     * code of 0x80 or above; the one-shot helpers give the code with it).
+     */
+    CULEX_ERR_REFUSED = 103,
+};
+
+/**
+ * Where the connection stands (`culex_socket_state`).
+ */
+enum culex_socket_state_t {
+    /**
+     * No connection and no attempt underway.
+     */
+    CULEX_SOCKET_NONE = 0,
+    /**
+     * Looking the broker up.
+     */
+    CULEX_SOCKET_RESOLVING = 1,
+    /**
+     * TCP connecting.
+     */
+    CULEX_SOCKET_CONNECTING = 2,
+    /**
+     * SOCKS5 handshake with the proxy.
+     */
+    CULEX_SOCKET_PROXYING = 3,
+    /**
+     * TLS handshake.
+     */
+    CULEX_SOCKET_TLS_HANDSHAKE = 4,
+    /**
+     * CONNECT sent, waiting for CONNACK.
+     */
+    CULEX_SOCKET_MQTT_CONNECTING = 5,
+    /**
+     * Connected.
+     */
+    CULEX_SOCKET_CONNECTED = 6,
+    /**
+     * DISCONNECT queued or sent.
+     */
+    CULEX_SOCKET_DISCONNECTING = 7,
+};
+
+/**
  * Called for every AUTH packet from the broker (MQTT 5 enhanced authentication).
  *
  * `reason_code` is 0x18 (continue authentication: answer with `culex_auth_continue`, from inside
