@@ -11,7 +11,9 @@
  *            not yet reported written by on_publish); an application poll() loop around the
  *            external-loop calls drives the connection (see external_step()).
  *   recv     subscribe to the sink's flood topic bench/flood/<n>/<s>/<w> at QoS -q and receive it;
- *            mosquitto_loop() drives the connection.
+ *            mosquitto_loop() drives the connection. With -P port, the messages come through a
+ *            real broker instead: a child process (its CPU is not counted) publishes them over
+ *            plain TCP to that port, at most -w unacknowledged, once we are subscribed.
  *   rtt      through a real broker: publish one message to a topic we subscribe to, wait for it,
  *            repeat -n times (TCP_NODELAY on); round-trip p50/p99; mosquitto_loop() drives it.
  *   idle     -c clients in this process on this thread, driven through the external-loop calls
@@ -23,13 +25,19 @@
  *            batches over a raw socket, the most any client could reach here.
  *
  *   bench <scenario> [-h host] [-p port] [-q qos] [-s size] [-n count] [-w window] [-c clients]
- *                    [-k keepalive] [-d seconds] [-V 4|5] [-t seconds-limit]
+ *                    [-k keepalive] [-d seconds] [-V 4|5] [-t seconds-limit] [-W] [-P port]
+ *
+ * -W: the measured client speaks MQTT over WebSockets (culex_transport_set; built against Culex
+ * only, with -DBENCH_CULEX: libmosquitto 2.0 has no WebSocket client).
  *
  * Every wait is bounded by -t (default 120 s); on a timeout or error the program prints why and
  * exits non-zero.
  */
 #define _GNU_SOURCE
 #include <mosquitto.h>
+#ifdef BENCH_CULEX
+#include <culex.h>
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +53,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +70,8 @@ struct config {
     double duration;
     int version;
     double time_limit;
+    int websockets;
+    int feed_port;
 };
 
 static struct config cfg = {
@@ -227,6 +238,16 @@ static struct mosquitto *new_client(struct client *c, int nodelay)
     if (nodelay && (rc = mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1)) != 0) {
         fail("TCP_NODELAY option", rc);
     }
+    if (cfg.websockets) {
+#ifdef BENCH_CULEX
+        if ((rc = culex_transport_set(mosq, CULEX_TRANSPORT_WEBSOCKETS)) != 0) {
+            fail("culex_transport_set", rc);
+        }
+#else
+        fprintf(stderr, "bench: -W needs Culex (libmosquitto 2.0 has no WebSocket client)\n");
+        exit(2);
+#endif
+    }
     return mosq;
 }
 
@@ -317,56 +338,109 @@ static void make_payload(char *p, int size)
 
 /* ---------------------------------------------------------------- scenarios */
 
-static int scenario_pub(void)
+/* Publish cfg.count messages to `topic`, at most cfg.window unacknowledged; 0 once all are. */
+static int publish_all(struct mosquitto *mosq, struct client *c, const char *topic)
 {
-    struct client c;
-    client_init(&c);
-    struct mosquitto *mosq = connect_client(&c, 0);
     char *payload = malloc((size_t)cfg.size + 1);
     make_payload(payload, cfg.size);
-    char topic[64];
-    snprintf(topic, sizeof topic, "bench/pub/%d", (int)getpid());
-
     double deadline = now_s() + cfg.time_limit;
     long sent = 0;
-    struct sample a = sample();
-    while (c.published < cfg.count) {
-        while (sent < cfg.count && sent - c.published < cfg.window) {
+    while (c->published < cfg.count) {
+        while (sent < cfg.count && sent - c->published < cfg.window) {
             int rc = mosquitto_publish(mosq, NULL, topic, cfg.size, payload, cfg.qos, false);
             if (rc) {
                 fail("publish", rc);
             }
             sent++;
         }
-        if (c.published >= cfg.count) {
+        if (c->published >= cfg.count) {
             break;
         }
         external_step(mosq, 1000);
-        if (c.published < cfg.count && now_s() > deadline) {
-            fprintf(stderr, "bench pub: timeout with %ld of %ld acknowledged\n", c.published, cfg.count);
+        if (c->published < cfg.count && now_s() > deadline) {
+            fprintf(stderr, "bench %s: timeout with %ld of %ld acknowledged\n", cfg.scenario, c->published,
+                    cfg.count);
+            free(payload);
             return 1;
         }
+    }
+    free(payload);
+    return 0;
+}
+
+/* The child process of `recv -P`: wait for the parent's go (one byte on `go`), then publish the
+ * messages over plain TCP to the broker at cfg.feed_port. */
+static void feed(int go, const char *topic)
+{
+    char byte;
+    if (read(go, &byte, 1) != 1) {
+        _exit(1);
+    }
+    cfg.websockets = 0;
+    cfg.port = cfg.feed_port;
+    struct client c;
+    client_init(&c);
+    struct mosquitto *mosq = connect_client(&c, 0);
+    int status = publish_all(mosq, &c, topic);
+    disconnect_client(mosq, &c);
+    _exit(status);
+}
+
+static int scenario_pub(void)
+{
+    struct client c;
+    client_init(&c);
+    struct mosquitto *mosq = connect_client(&c, 0);
+    char topic[64];
+    snprintf(topic, sizeof topic, "bench/pub/%d", (int)getpid());
+    struct sample a = sample();
+    if (publish_all(mosq, &c, topic)) {
+        return 1;
     }
     struct sample b = sample();
     print_throughput(&a, &b, cfg.count);
     disconnect_client(mosq, &c);
-    free(payload);
     return 0;
 }
 
 static int scenario_recv(void)
 {
+    char topic[96];
+    if (cfg.feed_port) {
+        snprintf(topic, sizeof topic, "bench/feed/%d", (int)getpid());
+    } else {
+        snprintf(topic, sizeof topic, "bench/flood/%ld/%d/%d", cfg.count, cfg.size, cfg.window);
+    }
+    int go[2] = {-1, -1};
+    pid_t feeder = -1;
+    if (cfg.feed_port) {
+        if (pipe(go) != 0 || (feeder = fork()) < 0) {
+            perror("bench recv: feeder");
+            return 1;
+        }
+        if (feeder == 0) {
+            close(go[1]);
+            feed(go[0], topic);
+        }
+        close(go[0]);
+    }
     struct client c;
     client_init(&c);
     struct mosquitto *mosq = connect_client(&c, 0);
-    char topic[96];
-    snprintf(topic, sizeof topic, "bench/flood/%ld/%d/%d", cfg.count, cfg.size, cfg.window);
 
     double deadline = now_s() + cfg.time_limit;
     struct sample a = sample();
     int rc = mosquitto_subscribe(mosq, NULL, topic, cfg.qos);
     if (rc) {
         fail("subscribe", rc);
+    }
+    if (cfg.feed_port) {
+        loop_until(mosq, &c.subscribed, "waiting for SUBACK");
+        if (write(go[1], "g", 1) != 1) {
+            perror("bench recv: starting the feeder");
+            return 1;
+        }
+        close(go[1]);
     }
     while (c.received < cfg.count) {
         rc = mosquitto_loop(mosq, 1000, 1);
@@ -385,6 +459,13 @@ static int scenario_recv(void)
     }
     print_throughput(&a, &b, cfg.count);
     disconnect_client(mosq, &c);
+    if (feeder > 0) {
+        int status = 0;
+        if (waitpid(feeder, &status, 0) != feeder || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "bench recv: the feeder failed\n");
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -769,7 +850,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench pub|recv|rtt|idle|cpuidle|limit [-h host] [-p port] [-q qos] [-s size]\n"
                     "       [-n count] [-w window] [-c clients] [-k keepalive] [-d seconds] [-V 4|5]\n"
-                    "       [-t time-limit-seconds]\n");
+                    "       [-t time-limit-seconds] [-W] [-P feed-port]\n");
     exit(2);
 }
 
@@ -781,7 +862,7 @@ int main(int argc, char **argv)
     cfg.scenario = argv[1];
     int opt;
     optind = 2;
-    while ((opt = getopt(argc, argv, "h:p:q:s:n:w:c:k:d:V:t:")) != -1) {
+    while ((opt = getopt(argc, argv, "h:p:q:s:n:w:c:k:d:V:t:WP:")) != -1) {
         switch (opt) {
         case 'h': cfg.host = optarg; break;
         case 'p': cfg.port = atoi(optarg); break;
@@ -794,6 +875,8 @@ int main(int argc, char **argv)
         case 'd': cfg.duration = atof(optarg); break;
         case 'V': cfg.version = atoi(optarg); break;
         case 't': cfg.time_limit = atof(optarg); break;
+        case 'W': cfg.websockets = 1; break;
+        case 'P': cfg.feed_port = atoi(optarg); break;
         default: usage();
         }
     }

@@ -7,6 +7,9 @@
 #   bench/run.sh --reps N        N repetitions per row instead of 5
 #   bench/run.sh --only REGEX    only the rows whose name matches REGEX (e.g. --only 'pub-sink')
 #
+# The rows ending in -ws run Culex only: MQTT over WebSockets to mosquitto's websockets listener
+# (libmosquitto 2.0 has no WebSocket client), next to the same rows over TCP.
+#
 # Builds libculex (cargo build --release), the sink broker (bench/sink, its own cargo project) and
 # bench/bench.c twice: against Culex (include/, target/release/libculex.so) and against the system
 # libmosquitto (-lmosquitto). Starts the sink and a private mosquitto on 127.0.0.1, runs every row
@@ -57,7 +60,7 @@ CARGO_TARGET_DIR="$out/sink" "$CARGO" build --quiet --release --locked \
 sink_bin="$out/sink/release/culex-bench-sink"
 cflags=(-O2 -g -Wall -Wextra -Werror -std=gnu11)
 log "building bench.c against Culex and against the system libmosquitto"
-"$CC" "${cflags[@]}" -I "$repo/include" "$repo/bench/bench.c" -o "$out/bench-culex" \
+"$CC" "${cflags[@]}" -DBENCH_CULEX -I "$repo/include" "$repo/bench/bench.c" -o "$out/bench-culex" \
     -L "$repo/target/release" -lculex -Wl,-rpath,"$repo/target/release" -lpthread
 "$CC" "${cflags[@]}" "$repo/bench/bench.c" -o "$out/bench-libmosquitto" -lmosquitto -lpthread
 # (ldd into a variable: `ldd | grep -q` fails under pipefail when grep stops reading early)
@@ -84,11 +87,16 @@ sink_port="$(awk '/^PORT /{print $2}' "$work/sink.out")"
 
 MOSQUITTO="${MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}"
 mosq_port=""
+ws_port=""
 # Ports below the ephemeral range (32768+), so that TIME_WAIT sockets never block the bind.
 for _attempt in 1 2 3 4 5 6 7 8 9 10; do
     candidate=$((10000 + RANDOM % 20000))
+    ws_candidate=$((candidate + 1))
     port_open "$candidate" && continue
+    port_open "$ws_candidate" && continue
     cat > "$work/mosquitto.conf" <<EOF
+listener $ws_candidate 127.0.0.1
+protocol websockets
 listener $candidate 127.0.0.1
 allow_anonymous true
 persistence false
@@ -106,8 +114,9 @@ EOF
         kill -0 "$mpid" 2>/dev/null || break
         sleep 0.05
     done
-    if port_open "$candidate"; then
+    if port_open "$candidate" && port_open "$ws_candidate"; then
         mosq_port=$candidate
+        ws_port=$ws_candidate
         pids+=("$mpid")
         break
     fi
@@ -149,6 +158,10 @@ rows=(
     "recv-sink-q0-64B|sink|recv -q 0 -s 64 -n $n0|$tput_figs"
     "recv-sink-q1-64B|sink|recv -q 1 -s 64 -n $n1|$tput_figs"
     "recv-sink-q2-64B|sink|recv -q 2 -s 64 -n $n2|$tput_figs"
+    "pub-mosq-q1-64B-ws|mosqws|pub -W -q 1 -s 64 -n $nm1|$tput_figs"
+    "pub-mosq-q1-4KiB-ws|mosqws|pub -W -q 1 -s 4096 -n $nm1|$tput_figs"
+    "recv-mosq-q1-64B|mosq|recv -P @mosq -q 1 -s 64 -n $nm1|$tput_figs"
+    "recv-mosq-q1-64B-ws|mosqws|recv -W -P @mosq -q 1 -s 64 -n $nm1|$tput_figs"
     "rtt-mosq-q0-64B|mosq|rtt -q 0 -s 64 -n $nrtt|p50_us p99_us cpu_us_per_msg"
     "rtt-mosq-q1-64B|mosq|rtt -q 1 -s 64 -n $nrtt|p50_us p99_us cpu_us_per_msg"
     "idle-$clients-clients|sink|idle -c $clients|rss_per_conn_bytes connect_all_ms cpu_us_per_conn"
@@ -170,6 +183,16 @@ run_one() {
     shift 4
     local port="$sink_port"
     [ "$peer" = mosq ] && port="$mosq_port"
+    [ "$peer" = mosqws ] && port="$ws_port"
+    # WebSocket rows: Culex only.
+    [ "$peer" = mosqws ] && [ "$lib" = libmosquitto ] && return 0
+    # "-P @mosq": the feeder publishes to mosquitto's TCP port.
+    local args=() a
+    for a in "$@"; do
+        [ "$a" = @mosq ] && a="$mosq_port"
+        args+=("$a")
+    done
+    set -- "${args[@]}"
     # The limit rows use no library: the Culex build's copy of that code runs them.
     local bin="$out/bench-$lib"
     [ "$lib" = raw ] && bin="$out/bench-culex"
@@ -199,7 +222,7 @@ if [ -z "$only" ] || [[ "cpuidle" =~ $only ]]; then
     done
 fi
 
-log "sink on 127.0.0.1:$sink_port, mosquitto on 127.0.0.1:$mosq_port; $mode run, $reps repetition(s) per row"
+log "sink on 127.0.0.1:$sink_port, mosquitto on 127.0.0.1:$mosq_port (websockets $ws_port); $mode run, $reps repetition(s) per row"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 for spec in "${rows[@]}"; do
     IFS='|' read -r row peer args figs <<< "$spec"

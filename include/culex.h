@@ -55,7 +55,7 @@ enum culex_socket_state_t {
      */
     CULEX_SOCKET_CONNECTING = 2,
     /**
-     * SOCKS5 handshake with the proxy.
+     * The proxy's handshake (SOCKS5 or HTTP CONNECT).
      */
     CULEX_SOCKET_PROXYING = 3,
     /**
@@ -74,6 +74,30 @@ enum culex_socket_state_t {
      * DISCONNECT queued or sent.
      */
     CULEX_SOCKET_DISCONNECTING = 7,
+    /**
+     * WebSocket upgrade (after TLS, if any).
+     */
+    CULEX_SOCKET_WS_HANDSHAKE = 8,
+};
+
+/**
+ * How a connection reaches its broker (`culex_transport_set`, `struct culex_server`). TLS is
+ * used over any of them when it is configured.
+ */
+enum culex_transport_t {
+    /**
+     * MQTT over TCP (the default).
+     */
+    CULEX_TRANSPORT_TCP = 0,
+    /**
+     * MQTT over WebSockets (`ws://`, or `wss://` with TLS).
+     */
+    CULEX_TRANSPORT_WEBSOCKETS = 1,
+    /**
+     * MQTT over a Unix-domain socket; the host is the socket's path. In the connect functions,
+     * port 0 says this (libmosquitto's rule).
+     */
+    CULEX_TRANSPORT_UNIX = 2,
 };
 
 /**
@@ -187,6 +211,25 @@ struct culex_publish_message {
      * Set by the call: the message id `mosquitto_publish` gave (0 if none).
      */
     int mid;
+};
+
+/**
+ * One broker of a server list.
+ */
+struct culex_server {
+    /**
+     * Host name or address; for CULEX_TRANSPORT_UNIX, the socket's path.
+     */
+    const char *host;
+    /**
+     * 1 to 65535 (ignored for CULEX_TRANSPORT_UNIX).
+     */
+    int port;
+    /**
+     * A `culex_transport_t`: TCP, WebSockets (with the options of `culex_ws_set_options`) or
+     * a Unix socket. TLS, when configured, is used for every entry.
+     */
+    int transport;
 };
 
 /**
@@ -437,6 +480,31 @@ int culex_publish_single(const struct culex_connect_options *options,
                          bool retain);
 
 /**
+ * Connect through an HTTP proxy at `host`:`port` (1..=65535) with the CONNECT method, from the
+ * next connection attempt on, reconnects included; it replaces a SOCKS5 proxy set with
+ * `mosquitto_socks5_set()` (and that one replaces it). With `username` (1 to 255 bytes, no
+ * colon) the request carries `Proxy-Authorization: Basic` with `password` (at most 255 bytes,
+ * NULL for empty). The broker's host name goes to the proxy, which resolves it. TLS and
+ * WebSockets run through the tunnel as over any TCP connection; Unix sockets never use a
+ * proxy.
+ *
+ * ```c
+ * culex_http_proxy_set(mosq, "proxy.example", 3128, "alice", "s3cret");
+ * mosquitto_connect(mosq, "broker.example", 1883, 60);  // CONNECT broker.example:1883
+ * ```
+ *
+ * A proxy that refuses (407 and any status outside 2xx), sends no valid HTTP answer or closes
+ * ends the attempt with MOSQ_ERR_PROXY and a log line giving its status. Returns
+ * MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL or empty host, a port out of range, or
+ * credentials of the wrong form.
+ */
+int culex_http_proxy_set(struct mosquitto *mosq,
+                         const char *host,
+                         int port,
+                         const char *username,
+                         const char *password);
+
+/**
  * Limit the messages waiting to be sent, beyond the in-flight window or while offline (QoS 1
  * and 2 queued, QoS 0 issued before CONNACK): at most `max_messages` of them and at most
  * `max_bytes` bytes of topic and payload; 0 means no limit (the default for both). A
@@ -460,6 +528,60 @@ int culex_max_queued_messages_set(struct mosquitto *mosq,
  * Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
  */
 int culex_queue_ttl_set(struct mosquitto *mosq, unsigned int ttl_ms);
+
+/**
+ * Connect to a list of brokers in turn (Paho C's `serverURIs`), from the next connection
+ * attempt on: start with `mosquitto_reconnect()` or `mosquitto_reconnect_async()` (the
+ * keepalive of the last connect call, 60 s if none) and drive the client in any loop mode.
+ *
+ * The first attempt goes to the first entry. After an attempt fails (`on_connect_fail`), the
+ * broker refuses in CONNACK (`on_connect` with the code) or a connection is lost, the next
+ * attempt goes to the next entry (after the last, the first again), after the backoff of
+ * `mosquitto_reconnect_delay_set()`; reconnecting after your own `mosquitto_disconnect()` stays
+ * on the entry. `culex_server_current()` tells, inside those callbacks too, which entry it was.
+ * QoS 1 and 2 messages in flight go to the next broker, none is lost (a message the old broker
+ * had already passed on may arrive twice). A later connect call naming a broker replaces the
+ * list; `count` 0 removes it. Entries take no bind address beyond `MOSQ_OPT_BIND_ADDRESS`.
+ *
+ * ```c
+ * struct culex_server servers[] = {
+ *     {.host = "broker-a.example", .port = 8883, .transport = CULEX_TRANSPORT_TCP},
+ *     {.host = "broker-b.example", .port = 443, .transport = CULEX_TRANSPORT_WEBSOCKETS},
+ *     {.host = "/run/mosquitto/mqtt.sock", .transport = CULEX_TRANSPORT_UNIX},
+ * };
+ * culex_server_list_set(mosq, servers, 3);
+ * culex_server_prefer_first_set(mosq, 30000);  // back to broker-a once it answers
+ * mosquitto_reconnect_async(mosq);
+ * mosquitto_loop_forever(mosq, -1, 1);
+ * ```
+ *
+ * With a list of more than one entry, `mosquitto_loop_forever()` keeps trying the next entry
+ * after the errors it otherwise returns (TLS, proxy, name resolution, protocol).
+ * Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, `servers` NULL with `count` above 0,
+ * `count` outside 0..=64, an entry with a NULL or empty host, an unknown transport or a port
+ * outside 1..=65535) or MOSQ_ERR_MALFORMED_UTF8; the list is unchanged after an error.
+ */
+int culex_server_list_set(struct mosquitto *mosq, const struct culex_server *servers, int count);
+
+/**
+ * Go back to the first (preferred) entry of the server list when it is healthy again: while
+ * connected to another entry, check every `interval_ms` milliseconds whether the first one
+ * answers (name resolution, the socket, the proxy's handshake; on a helper thread, never
+ * blocking a loop); when it does, leave the current broker with DISCONNECT (`on_disconnect`
+ * gets 0) and connect to the first entry at once (`on_connect` follows, or `on_connect_fail`
+ * and the usual failover). 0 turns it off (the default). Set the list first.
+ *
+ * Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL (NULL handle, no server list, a negative
+ * interval).
+ */
+int culex_server_prefer_first_set(struct mosquitto *mosq, int interval_ms);
+
+/**
+ * The index (from 0) of the server list entry of the connection attempt underway or of the
+ * last one, also inside `on_connect`, `on_connect_fail` and `on_disconnect`; -1 without a
+ * server list or for a NULL handle.
+ */
+int culex_server_current(struct mosquitto *mosq);
 
 /**
  * Like `mosquitto_tls_set`, with PEM text (NUL-terminated) instead of file names. The texts are
@@ -536,6 +658,41 @@ int culex_message_callback_add_data(struct mosquitto *mosq,
  * (NULL handle or filter, invalid filter) or MOSQ_ERR_MALFORMED_UTF8.
  */
 int culex_message_callback_remove(struct mosquitto *mosq, const char *sub);
+
+/**
+ * Choose the transport of the connect functions' connections: `CULEX_TRANSPORT_TCP` (the
+ * default) or `CULEX_TRANSPORT_WEBSOCKETS` (Paho's `transport="websockets"`). Applies from the
+ * next connection attempt, reconnects included. A Unix socket is chosen by the connect call
+ * itself (port 0), and each server list entry names its own transport.
+ *
+ * ```c
+ * culex_transport_set(mosq, CULEX_TRANSPORT_WEBSOCKETS);
+ * culex_ws_set_options(mosq, "/mqtt", NULL);
+ * mosquitto_connect(mosq, "broker.example", 8080, 60);  // ws://broker.example:8080/mqtt
+ * ```
+ *
+ * Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL (NULL handle, another value).
+ */
+int culex_transport_set(struct mosquitto *mosq, int transport);
+
+/**
+ * Set the request path and extra header fields of the WebSocket upgrade (Paho's
+ * `ws_set_options(path, headers)`), from the next connection attempt on.
+ *
+ * `path` (NULL: "/mqtt", the default) starts with '/' and may carry a query; `headers` is NULL
+ * or an array of "Name: value" strings ending with a NULL entry (at most 100), sent in order
+ * after the handshake's own fields. A `Host` field replaces the one Culex would send; the
+ * fields of the handshake itself (Upgrade, Connection, Sec-WebSocket-*) cannot be given.
+ *
+ * ```c
+ * const char *headers[] = {"Authorization: Bearer 3q2+7w==", NULL};
+ * culex_ws_set_options(mosq, "/ws/mqtt?tenant=7", headers);
+ * ```
+ *
+ * Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, a path or field as above refused,
+ * with a log line saying why) or MOSQ_ERR_MALFORMED_UTF8.
+ */
+int culex_ws_set_options(struct mosquitto *mosq, const char *path, const char *const *headers);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -447,7 +447,9 @@ int mosquitto_reinitialise(struct mosquitto *mosq, const char *id, bool clean_se
 
 /**
  * Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
- * keepalive is 0 (off) or 5..=65535 seconds.
+ * keepalive is 0 (off) or 5..=65535 seconds. With `port` 0, `host` is the path of a Unix-domain
+ * socket (mosquitto's `listener 0 /path/to.sock`), as in libmosquitto; a proxy is not used
+ * then. The same holds for every connect function below.
  */
 int mosquitto_connect(struct mosquitto *mosq, const char *host, int port, int keepalive);
 

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::broker::{Broker, BrokerConfig};
-use common::client::{Client, Ev, Handle, MOSQ_ERR_SUCCESS};
+use common::client::{Client, Ev, Handle, Msg5, MOSQ_ERR_SUCCESS};
 use common::drive::{drive, Mode, MODES};
 use common::fake_broker::FakeBroker;
 use common::{unique, wait_until, PROMPT};
@@ -438,6 +438,85 @@ fn manual_acks_hold_pubacks_until_the_application_acks_in_every_loop_mode() {
         driven.stop();
         publisher.loop_stop(true);
     }
+}
+
+#[test]
+fn unacknowledged_messages_hold_the_receive_maximum_a_real_broker_honours() {
+    use culex::ffi::client::mosq_opt_t::MOSQ_OPT_RECEIVE_MAXIMUM;
+    let broker = Broker::start(BrokerConfig::default());
+    let base = unique("rm");
+    let sub = Client::new_v5(Some(&unique("rm")), true);
+    assert_eq!(sub.int_option(MOSQ_OPT_RECEIVE_MAXIMUM, 2), 0);
+    assert_eq!(unsafe { culex_manual_ack_set(sub.handle().0, true) }, 0);
+    assert_eq!(sub.connect_v5(broker.port(), 60, std::ptr::null()), 0);
+    let driven = drive(&sub, Mode::LoopStart);
+    assert_eq!(sub.wait_connect_v5(PROMPT).map(|c| c.0), Some(0));
+    let mid = sub
+        .subscribe_v5(&format!("{base}/#"), 1, 0, std::ptr::null())
+        .unwrap();
+    assert_eq!(sub.wait_suback_v5(mid, PROMPT), Some(vec![1]));
+    let publisher = Client::new(Some(&unique("pub")), true);
+    assert_eq!(publisher.loop_start(), 0);
+    assert_eq!(publisher.connect(broker.port(), 60), 0);
+    for i in 0..5 {
+        publisher
+            .publish(&format!("{base}/m{i}"), b"x", 1, false)
+            .unwrap();
+    }
+    let topics = |sub: &Client| -> Vec<String> {
+        sub.messages_v5().into_iter().map(|m| m.msg.topic).collect()
+    };
+    // The broker sends as many as the client announced, then waits for acknowledgements.
+    assert!(wait_until(PROMPT, || topics(&sub).len() >= 2));
+    // A QoS 0 message published after the five is not held by the window: once it is here, the
+    // broker has had all five, and still sent only two of them.
+    publisher
+        .publish(&format!("{base}/probe"), b"p", 0, false)
+        .unwrap();
+    assert!(wait_until(PROMPT, || topics(&sub).contains(&format!("{base}/probe"))));
+    let qos1: Vec<Msg5> = sub
+        .messages_v5()
+        .into_iter()
+        .filter(|m| m.msg.qos == 1)
+        .collect();
+    assert_eq!(
+        qos1.iter().map(|m| m.msg.topic.clone()).collect::<Vec<_>>(),
+        vec![format!("{base}/m0"), format!("{base}/m1")]
+    );
+    // Each acknowledgement lets one more in, until all five are here.
+    let h = sub.handle();
+    let mut acked = 0;
+    while acked < 5 {
+        let waiting: Vec<Msg5> = sub
+            .messages_v5()
+            .into_iter()
+            .filter(|m| m.msg.qos == 1)
+            .collect();
+        assert!(waiting.len() <= acked + 2, "{waiting:?}");
+        if let Some(m) = waiting.get(acked) {
+            assert_eq!(unsafe { culex_ack(h.0, m.msg.mid, 1) }, 0);
+            acked += 1;
+        } else {
+            assert!(wait_until(PROMPT, || sub
+                .messages_v5()
+                .iter()
+                .filter(|m| m.msg.qos == 1)
+                .count()
+                > acked));
+        }
+    }
+    let order: Vec<String> = sub
+        .messages_v5()
+        .into_iter()
+        .filter(|m| m.msg.qos == 1)
+        .map(|m| m.msg.topic)
+        .collect();
+    assert_eq!(
+        order,
+        (0..5).map(|i| format!("{base}/m{i}")).collect::<Vec<_>>()
+    );
+    driven.stop();
+    publisher.loop_stop(true);
 }
 
 static ACK_ERRORS: Mutex<Vec<c_int>> = Mutex::new(Vec::new());

@@ -1,19 +1,20 @@
 //! Starting connections: blocking and asynchronous connects, name resolution (and SRV lookups)
-//! off the caller's thread, trying each route in turn, the TLS context built before an attempt
-//! (and the SOCKS5 and TLS handshakes done off the lock for a blocking connect), and connect
-//! timeouts.
+//! off the caller's thread, trying each route in turn (TCP or a Unix socket), the TLS context
+//! built before an attempt (and the proxy handshake done off the lock for a blocking connect),
+//! and connect timeouts.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::route::Plan;
-use super::{Attempt, Client, ClientEvent, Conn, Core, Route, Target};
+use super::route::{Endpoint, Plan};
+use super::{Attempt, Client, ClientEvent, Conn, Core, Route, Target, Transport};
 use crate::error::Error;
-use crate::net::socks5::ProxyConfig;
+use crate::net::proxy::ProxyConfig;
+use crate::net::socket::Socket;
 use crate::net::tls::build_context;
-use crate::net::{resolve, srv, tcp};
+use crate::net::{resolve, srv, tcp, unix};
 
 impl Client {
     /// Connect to `target`. Blocking: resolves and completes TCP before returning (CONNECT is
@@ -34,6 +35,7 @@ impl Client {
             }
             core.target = Some(Box::new(target));
             core.srv = false;
+            core.forget_server_list();
         }
         self.start(blocking)
     }
@@ -56,6 +58,7 @@ impl Client {
             }
             core.target = Some(Box::new(target));
             core.srv = true;
+            core.forget_server_list();
         }
         self.start(false)
     }
@@ -132,7 +135,7 @@ impl Client {
                 core.secure(stream, &route.host, Instant::now())
             }
             Err(e) => {
-                if e != Error::Proxy {
+                if e != Error::Proxy && e != Error::Protocol {
                     // Proxy failures were logged with their reason already.
                     log::warn!(
                         "culex: connecting to {}:{} failed: {e}",
@@ -148,21 +151,21 @@ impl Client {
 }
 
 /// Resolve the plan's routes and connect along the first that answers (through the proxy's
-/// SOCKS5 handshake when there is one).
-fn connect_blocking(
+/// handshake when there is one).
+pub(super) fn connect_blocking(
     plan: &Plan,
     timeout: Duration,
     deadline: Instant,
-) -> Result<(std::net::TcpStream, Route), Error> {
+) -> Result<(Socket, Route), Error> {
     let routes = plan.routes()?;
     log::debug!("culex: trying {}", super::route::describe(&routes));
     let bind = Core::bind_ip(&plan.target)?;
     let mut last = Error::ConnLost;
     for route in routes {
-        let addr = route.addr;
+        let addr = &route.addr;
         let connected = connect_one_blocking(addr, bind, timeout).and_then(|mut stream| {
-            if let Some(proxy) = &plan.proxy {
-                super::proxy::socks_blocking(proxy, &mut stream, &route, deadline)?;
+            if let Some(proxy) = plan.proxy_for(&route) {
+                super::proxy::proxy_blocking(proxy, &mut stream, &route, deadline)?;
             }
             Ok(stream)
         });
@@ -181,8 +184,10 @@ fn connect_blocking(
 }
 
 impl Core {
-    /// End any current connection and mark a new attempt; returns the target.
+    /// End any current connection and mark a new attempt (on the next server of a list, if the
+    /// last attempt failed); returns the target.
     fn begin_attempt(&mut self) -> Result<Target, Error> {
+        self.choose_server(!matches!(self.conn, Conn::Idle));
         let Some(target) = self.target.as_deref().cloned() else {
             log::warn!("culex: no broker to connect to: call a connect function first");
             return Err(Error::Inval);
@@ -197,7 +202,7 @@ impl Core {
     }
 
     /// Start an asynchronous connection attempt to the stored target.
-    fn start_async(
+    pub(crate) fn start_async(
         &mut self,
         now: Instant,
         wake: &OnceLock<crate::net::wake::Wake>,
@@ -216,7 +221,7 @@ impl Core {
     }
 
     /// What an attempt needs to find its routes, taken from the configuration.
-    fn plan(&self, target: Target) -> Plan {
+    pub(crate) fn plan(&self, target: Target) -> Plan {
         let srv = self
             .srv
             .then(|| srv::service_name(&target.host, self.tls_enabled()));
@@ -226,6 +231,8 @@ impl Core {
 
     fn bind_ip(target: &Target) -> Result<Option<IpAddr>, Error> {
         match &target.bind_address {
+            // A Unix socket has no local address to bind.
+            Some(_) if target.transport == Transport::Unix => Ok(None),
             Some(host) => resolve::bind_address(host).map(Some),
             None => Ok(None),
         }
@@ -266,7 +273,7 @@ impl Core {
         let bind = Self::bind_ip(&target)?;
         let mut last = Error::Lookup;
         while let Some(route) = routes.pop_front() {
-            match tcp::start_connect(route.addr, bind) {
+            match start_socket(&route.addr, bind) {
                 Ok(stream) => {
                     self.socket_created();
                     self.conn = Conn::Connecting {
@@ -296,6 +303,7 @@ impl Core {
             | Conn::Connecting { since, .. }
             | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
+            | Conn::Upgrading { since, .. }
             | Conn::Pending { since } => now.duration_since(*since) >= self.connect_timeout(),
             _ => false,
         };
@@ -327,7 +335,7 @@ impl Core {
             } => {
                 let mut ready = [tcp::Ready::default()];
                 let interest = [tcp::Interest {
-                    fd: tcp::raw_fd(&stream),
+                    fd: stream.fd(),
                     read: false,
                     write: true,
                 }];
@@ -336,7 +344,7 @@ impl Core {
                     log::debug!("culex: poll failed: {e}");
                 }
                 if ready[0].writable || ready[0].error {
-                    match tcp::connect_result(&stream) {
+                    match stream.connect_result() {
                         Ok(()) => self.tcp_up(stream, attempt, now),
                         Err(e) if attempt.rest.is_empty() => Err(e),
                         Err(e) => {
@@ -359,15 +367,20 @@ impl Core {
                 }
             }
             Conn::Pending { .. } if timed_out => Err(Error::Timeout),
-            Conn::Proxying { attempt, .. } if timed_out => {
+            Conn::Proxying { attempt, socks, .. } if timed_out => {
                 log::warn!(
-                    "culex: the SOCKS5 handshake with {} timed out",
+                    "culex: the {} handshake with {} timed out",
+                    socks.name(),
                     attempt.route.addr
                 );
                 Err(Error::Timeout)
             }
             Conn::Handshaking { .. } if timed_out => {
                 log::warn!("culex: the TLS handshake timed out");
+                Err(Error::Timeout)
+            }
+            Conn::Upgrading { .. } if timed_out => {
+                log::warn!("culex: the WebSocket handshake timed out");
                 Err(Error::Timeout)
             }
             other => {
@@ -383,13 +396,21 @@ impl Core {
     }
 }
 
+/// Start a non-blocking connect to `addr` (bound to `bind` when it is a TCP one).
+fn start_socket(addr: &Endpoint, bind: Option<IpAddr>) -> Result<Socket, Error> {
+    match addr {
+        Endpoint::Inet(addr) => tcp::start_connect(*addr, bind).map(Socket::Tcp),
+        Endpoint::Unix(path) => unix::start_connect(path).map(Socket::Unix),
+    }
+}
+
 /// Connect to one address, waiting at most `timeout`.
 fn connect_one_blocking(
-    addr: SocketAddr,
+    addr: &Endpoint,
     bind: Option<IpAddr>,
     timeout: Duration,
-) -> Result<std::net::TcpStream, Error> {
-    let stream = tcp::start_connect(addr, bind)?;
+) -> Result<Socket, Error> {
+    let stream = start_socket(addr, bind)?;
     let deadline = Instant::now() + timeout;
     loop {
         let now = Instant::now();
@@ -398,13 +419,13 @@ fn connect_one_blocking(
         }
         let mut ready = [tcp::Ready::default()];
         let interest = [tcp::Interest {
-            fd: tcp::raw_fd(&stream),
+            fd: stream.fd(),
             read: false,
             write: true,
         }];
         tcp::poll(&interest, Some(deadline - now), &mut ready)?;
         if ready[0].writable || ready[0].error {
-            tcp::connect_result(&stream)?;
+            stream.connect_result()?;
             return Ok(stream);
         }
     }

@@ -1,15 +1,16 @@
-//! Moving bytes between the socket and the session: read, write, timers, the SOCKS5 and TLS
-//! handshakes, and closing.
+//! Moving bytes between the socket and the session: read, write, timers, the proxy, TLS and
+//! WebSocket handshakes, and closing.
 //!
 //! Everything here runs with the client's lock held and never calls application code.
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use super::{ClientEvent, Conn, Core, Stream};
+use super::{ClientEvent, Conn, Core, Link};
 use crate::error::Error;
-use crate::net::tcp;
-use crate::net::tls::Io;
+use crate::net::socket::{Io, Socket};
+use crate::net::wake::Wake;
 use crate::session::State;
 
 /// Bytes read per `read` call; the buffer belongs to the thread, not to each client.
@@ -34,6 +35,7 @@ impl Core {
             Conn::Connecting { .. } => return self.connect_progress(now),
             Conn::Proxying { .. } => return self.proxy_progress(now),
             Conn::Handshaking { .. } => return self.handshake_progress(now),
+            Conn::Upgrading { .. } => return self.upgrade_progress(now),
             Conn::Open { .. } => {}
             _ => return Err(Error::NoConn),
         }
@@ -120,11 +122,8 @@ impl Core {
         if !tls.config.resume_sessions {
             return;
         }
-        if let Conn::Open {
-            stream: Stream::Tls(stream),
-        } = &mut self.conn
-        {
-            if let Some(session) = stream.take_session() {
+        if let Conn::Open { stream } = &mut self.conn {
+            if let Some(session) = stream.tls().and_then(|s| s.take_session()) {
                 tls.session = Some(session);
             }
         }
@@ -152,6 +151,7 @@ impl Core {
             Conn::Connecting { .. } => return self.connect_progress(now),
             Conn::Proxying { .. } => return self.proxy_progress(now),
             Conn::Handshaking { .. } => return self.handshake_progress(now),
+            Conn::Upgrading { .. } => return self.upgrade_progress(now),
             _ => {}
         }
         let Conn::Open { stream } = &self.conn else {
@@ -174,6 +174,19 @@ impl Core {
         // than the socket is taking (and a backlog stays in one place, the session's buffer).
         let mut result = Ok(());
         'flush: loop {
+            // What the stream holds of its own (WebSocket pongs, a frame partly written) first.
+            match stream.flush() {
+                Ok(Io::Done(_)) => {}
+                Ok(Io::WouldBlock) => break 'flush,
+                Ok(Io::Eof) => {
+                    result = Err(Error::ConnLost);
+                    break 'flush;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break 'flush;
+                }
+            }
             if self.out_pos == self.out.len() {
                 self.out.clear();
                 self.out_pos = 0;
@@ -219,8 +232,9 @@ impl Core {
         Ok(())
     }
 
-    /// Timers: keepalive, CONNACK and connect timeouts, name resolution results.
-    pub(crate) fn misc(&mut self, now: Instant) -> Result<(), Error> {
+    /// Timers: keepalive, CONNACK and connect timeouts, name resolution results, the check of a
+    /// server list's preferred entry.
+    pub(crate) fn misc(&mut self, now: Instant, wake: &OnceLock<Wake>) -> Result<(), Error> {
         match self.conn {
             Conn::Idle => {
                 self.offline_timers(now);
@@ -230,7 +244,8 @@ impl Core {
             | Conn::Connecting { .. }
             | Conn::Proxying { .. }
             | Conn::Pending { .. }
-            | Conn::Handshaking { .. } => {
+            | Conn::Handshaking { .. }
+            | Conn::Upgrading { .. } => {
                 self.offline_timers(now);
                 return self.connect_progress(now);
             }
@@ -242,6 +257,7 @@ impl Core {
             self.close(Some(e.clone()));
             return Err(e);
         }
+        self.check_preferred(now, wake);
         Ok(())
     }
 
@@ -277,17 +293,19 @@ impl Core {
     /// The instant `misc` next has work, if any.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         match &self.conn {
-            Conn::Open { .. } => {
-                let timer = self.session.poll_timeout();
-                match self.out_busy_at.map(|at| at + OUT_IDLE) {
-                    Some(shrink) => Some(timer.map_or(shrink, |t| t.min(shrink))),
-                    None => timer,
-                }
-            }
+            Conn::Open { .. } => [
+                self.session.poll_timeout(),
+                self.out_busy_at.map(|at| at + OUT_IDLE),
+                self.probe_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             Conn::Connecting { since, .. }
             | Conn::Resolving { since, .. }
             | Conn::Proxying { since, .. }
             | Conn::Handshaking { since, .. }
+            | Conn::Upgrading { since, .. }
             | Conn::Pending { since } => {
                 let attempt = *since + self.connect_timeout();
                 // The session's only timer before a transport: the queue's time-to-live.
@@ -338,22 +356,17 @@ impl Core {
         }
     }
 
-    /// The byte stream to the broker `host` is up (TCP, through the proxy if any): start TLS on
-    /// it when configured, else MQTT.
-    pub(crate) fn secure(
-        &mut self,
-        stream: std::net::TcpStream,
-        host: &str,
-        now: Instant,
-    ) -> Result<(), Error> {
+    /// The socket to the broker `host` is up (through the proxy if any): start TLS on it when
+    /// configured, else go on to WebSockets or MQTT.
+    pub(crate) fn secure(&mut self, stream: Socket, host: &str, now: Instant) -> Result<(), Error> {
         if self.tcp_nodelay {
-            if let Err(e) = tcp::set_nodelay(&stream, true) {
+            if let Err(e) = stream.set_nodelay(true) {
                 self.abandon_attempt();
                 return Err(e);
             }
         }
         if !self.tls_enabled() {
-            return self.established(Stream::Tcp(stream), now);
+            return self.link_up(Link::Plain(stream), now);
         }
         match self.tls_mut().start(host, stream) {
             Ok(tls) => {
@@ -388,7 +401,7 @@ impl Core {
                 else {
                     unreachable!("checked above");
                 };
-                self.established(Stream::Tls(stream), now)
+                self.link_up(Link::Tls(stream), now)
             }
             Err(e) => {
                 self.attempt_failed(&e);
@@ -397,8 +410,9 @@ impl Core {
         }
     }
 
-    /// The transport is up (TCP, or TLS after its handshake): start MQTT on it.
-    pub(crate) fn established(&mut self, stream: Stream, now: Instant) -> Result<(), Error> {
+    /// The transport is up (the socket, TLS after its handshake, a WebSocket after its
+    /// upgrade): start MQTT on it.
+    pub(crate) fn established(&mut self, stream: super::Stream, now: Instant) -> Result<(), Error> {
         self.conn = Conn::Open { stream };
         self.keep_tls_session();
         self.out.clear();

@@ -65,10 +65,12 @@ pub enum ConnectionState {
     Resolving,
     /// TCP connecting (or a blocking connect on some thread).
     Connecting,
-    /// SOCKS5 handshake with the proxy.
+    /// The proxy's handshake (SOCKS5 or HTTP CONNECT).
     Proxying,
     /// TLS handshake.
     Handshaking,
+    /// WebSocket upgrade.
+    Upgrading,
     /// Transport up, CONNECT sent, CONNACK not yet in.
     AwaitingConnAck,
     /// Connected.
@@ -100,6 +102,7 @@ impl Client {
             Conn::Pending { .. } | Conn::Connecting { .. } => ConnectionState::Connecting,
             Conn::Proxying { .. } => ConnectionState::Proxying,
             Conn::Handshaking { .. } => ConnectionState::Handshaking,
+            Conn::Upgrading { .. } => ConnectionState::Upgrading,
             Conn::Open { .. } => match core.session.state() {
                 State::AwaitingConnAck | State::Opening | State::Offline => {
                     ConnectionState::AwaitingConnAck
@@ -203,13 +206,8 @@ impl Core {
     /// A copy of the current socket's descriptor for the application (None if there is no
     /// socket or the process is out of descriptors).
     fn socket_copy(&self) -> Option<OwnedFd> {
-        let tcp = match &self.conn {
-            Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => stream,
-            Conn::Handshaking { stream, .. } => stream.tcp(),
-            Conn::Open { stream } => stream.tcp(),
-            _ => return None,
-        };
-        tcp.as_fd()
+        self.socket()?
+            .as_fd()
             .try_clone_to_owned()
             .inspect_err(|e| log::warn!("culex: no copy of the socket for the event loop: {e}"))
             .ok()

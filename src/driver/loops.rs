@@ -29,7 +29,7 @@ impl Client {
     /// External loop: timers (keepalive), to be called about once a second.
     pub fn loop_misc(&self, sink: &dyn EventSink) -> Result<(), Error> {
         let _loop = self.enter_loop();
-        let result = self.lock().misc(Instant::now());
+        let result = self.lock().misc(Instant::now(), &self.wake);
         self.dispatch(sink);
         result
     }
@@ -143,7 +143,10 @@ impl Client {
             let sock = ready[1];
             let established = matches!(
                 core.conn,
-                Conn::Open { .. } | Conn::Handshaking { .. } | Conn::Proxying { .. }
+                Conn::Open { .. }
+                    | Conn::Handshaking { .. }
+                    | Conn::Upgrading { .. }
+                    | Conn::Proxying { .. }
             );
             if sock.readable || (sock.error && established) {
                 core.read_ready(now)?;
@@ -161,7 +164,7 @@ impl Client {
             Conn::Idle if core.user_disconnect => Ok(()),
             Conn::Idle => Err(Error::NoConn),
             _ => {
-                core.misc(now)?;
+                core.misc(now, &self.wake)?;
                 if core.want_write() {
                     if let Conn::Open { .. } = core.conn {
                         core.write_ready(now)?;
@@ -265,7 +268,8 @@ impl Client {
                     if let Err(e) = self.loop_once(timeout, sink) {
                         // loop_forever gives up on errors that retrying cannot cure, as
                         // libmosquitto's does; the loop_start thread keeps trying with backoff.
-                        if !wait_for_target && is_fatal(&e) {
+                        // With a server list, another broker may cure it.
+                        if !wait_for_target && is_fatal(&e) && !self.lock().has_other_servers() {
                             log::warn!("culex: loop_forever: giving up: {e}");
                             return Err(e);
                         }

@@ -10,10 +10,14 @@
 //! Transport: plain TCP, or TLS when [`Client::tls_config`] enables it. A TLS connection goes
 //! through a handshake phase ([`Conn::Handshaking`]) between TCP and MQTT: it advances in whatever
 //! loop drives the client, asks for writability only when OpenSSL wants to write, and no MQTT
-//! byte is produced before it completes. With a SOCKS5 proxy ([`Client::set_proxy`]) TCP goes to
-//! the proxy and a SOCKS5 phase ([`Conn::Proxying`]) comes first, under the same rules, on every
-//! connect and reconnect. [`Client::connect_srv`] finds the brokers with a DNS SRV lookup on the
-//! resolver thread and tries them in RFC 2782 order (see `route.rs`).
+//! byte is produced before it completes. With a proxy ([`Client::set_proxy`]: SOCKS5 or HTTP
+//! CONNECT) TCP goes to the proxy and a proxy phase ([`Conn::Proxying`]) comes first, under the
+//! same rules, on every connect and reconnect. With WebSockets (`websocket.rs`) an upgrade phase
+//! ([`Conn::Upgrading`]) follows TLS (or TCP), and the session's bytes travel in WebSocket frames.
+//! A target with port 0 is a Unix-domain socket path (libmosquitto's rule). [`Client::connect_srv`]
+//! finds the brokers with a DNS SRV lookup on the resolver thread and tries them in RFC 2782
+//! order (see `route.rs`); a server list (`servers.rs`) moves to the next broker after a failure
+//! and can come back to the first one.
 //!
 //! Threading: every method may be called from any thread. State lives behind one mutex; events
 //! are handed to the [`EventSink`] only after that mutex is released, so a sink (a C callback) can
@@ -32,11 +36,12 @@ mod lifecycle;
 mod loops;
 mod proxy;
 mod route;
+mod servers;
 mod transport;
 mod waits;
+mod websocket;
 
 use std::collections::VecDeque;
-use std::net::TcpStream;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{mpsc, Condvar, Mutex, MutexGuard, OnceLock};
@@ -46,22 +51,40 @@ use std::time::{Duration, Instant};
 pub use backoff::Backoff;
 pub use lifecycle::ConnectionState;
 pub(crate) use route::Route;
-pub(crate) use transport::{Stream, TlsState};
+pub use servers::ServerList;
+pub(crate) use transport::{Link, Stream, TlsState};
 pub use waits::WaitError;
 
 use crate::error::Error;
-use crate::net::socks5::{Handshake, ProxyConfig};
+use crate::net::proxy::{Handshake, ProxyConfig};
+use crate::net::socket::Socket;
 use crate::net::tls::{TlsConfig, TlsStream};
 use crate::net::wake::Wake;
 use crate::protocol::{PacketId, Properties, QoS, SubscribeFilter};
 use crate::session::{Event, Session, SessionConfig, State};
 
-/// Where to connect: host, port and an optional local bind address.
+/// Where to connect: host, port, an optional local bind address, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// A host name or address; for [`Transport::Unix`], the socket's path.
     pub host: Box<str>,
     pub port: u16,
     pub bind_address: Option<Box<str>>,
+    pub transport: Transport,
+}
+
+/// How a target is reached. TLS is used on every transport when it is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// MQTT over TCP, or over WebSockets when the client chose them
+    /// ([`Client::set_websockets`]).
+    Default,
+    /// MQTT over TCP.
+    Tcp,
+    /// MQTT over WebSockets (over TCP).
+    WebSockets,
+    /// MQTT over a Unix-domain stream socket at the path `host` (no proxy).
+    Unix,
 }
 
 /// What the driver tells the application.
@@ -107,23 +130,30 @@ pub(crate) enum Conn {
     },
     /// A blocking connect runs on a caller's thread, without the lock.
     Pending { since: Instant },
-    /// TCP connect in progress along `attempt.route`; `attempt.rest` are the routes left to try.
+    /// Socket connect in progress along `attempt.route`; `attempt.rest` are the routes left to
+    /// try.
     Connecting {
-        stream: TcpStream,
+        stream: Socket,
         attempt: Box<Attempt>,
         since: Instant,
     },
-    /// TCP to the proxy is up; the SOCKS5 handshake runs over it. No TLS or MQTT byte leaves
-    /// before it completes.
+    /// TCP to the proxy is up; the proxy's handshake (SOCKS5 or HTTP CONNECT) runs over it. No
+    /// TLS or MQTT byte leaves before it completes.
     Proxying {
-        stream: TcpStream,
+        stream: Socket,
         socks: Box<Handshake>,
         attempt: Box<Attempt>,
         since: Instant,
     },
-    /// TCP is up; the TLS handshake runs over it. No MQTT byte leaves before it completes.
+    /// The socket is up; the TLS handshake runs over it. No MQTT byte leaves before it completes.
     Handshaking {
         stream: Box<TlsStream>,
+        since: Instant,
+    },
+    /// The link (socket or TLS) is up; the WebSocket upgrade runs over it. No MQTT byte leaves
+    /// before it completes.
+    Upgrading {
+        upgrade: Box<websocket::Upgrade>,
         since: Instant,
     },
     /// The transport is up; the session runs over it.
@@ -162,8 +192,10 @@ pub(crate) struct Core {
     pub(crate) tcp_nodelay: bool,
     /// TLS configuration and state; `None` until TLS is configured.
     pub(crate) tls: Option<Box<TlsState>>,
-    /// The SOCKS5 proxy every connection goes through, if any.
+    /// The proxy every connection goes through, if any.
     pub(crate) proxy: Option<Box<ProxyConfig>>,
+    /// WebSocket settings and the server list, when the application set either (`servers.rs`).
+    pub(crate) routing: Option<Box<servers::Routing>>,
     /// The target's host is a domain whose brokers are found by a DNS SRV lookup.
     pub(crate) srv: bool,
     /// Local address for connects that name none (`MOSQ_OPT_BIND_ADDRESS`).
@@ -320,6 +352,7 @@ impl Client {
         let result = {
             let mut core = self.lock();
             core.user_disconnect = true;
+            core.stay_on_server();
             match core.session.state() {
                 State::AwaitingConnAck | State::Connected => {
                     core.session.disconnect(reason_code, properties)
@@ -352,7 +385,7 @@ impl Client {
         let mut core = self.lock();
         core.tcp_nodelay = on;
         if let Conn::Open { stream } = &core.conn {
-            let _ = crate::net::tcp::set_nodelay(stream.tcp(), on);
+            let _ = stream.socket().set_nodelay(on);
         }
     }
 
@@ -366,12 +399,13 @@ impl Client {
         self.lock().backoff.configure(delay, delay_max, exponential);
     }
 
-    /// Use a SOCKS5 proxy (or none) for the next connections, reconnects included.
+    /// Use a proxy (SOCKS5 or HTTP CONNECT; or none) for the next connections, reconnects
+    /// included.
     pub fn set_proxy(&self, proxy: Option<ProxyConfig>) {
         self.lock().proxy = proxy.map(Box::new);
     }
 
-    /// The SOCKS5 proxy in use, if any.
+    /// The proxy in use, if any.
     pub fn proxy(&self) -> Option<ProxyConfig> {
         self.lock().proxy.as_deref().cloned()
     }
@@ -400,9 +434,8 @@ impl Client {
         let core = self.lock();
         match &core.conn {
             Conn::Handshaking { stream, .. } => f(Some(stream.ssl())),
-            Conn::Open {
-                stream: Stream::Tls(stream),
-            } => f(Some(stream.ssl())),
+            Conn::Upgrading { upgrade, .. } => f(upgrade.link_tls().map(TlsStream::ssl)),
+            Conn::Open { stream } => f(stream.tls_ref().map(TlsStream::ssl)),
             _ => f(None),
         }
     }
@@ -460,6 +493,7 @@ impl Core {
             tcp_nodelay: false,
             tls: None,
             proxy: None,
+            routing: None,
             srv: false,
             default_bind: None,
             watch: None,
@@ -488,15 +522,19 @@ impl Core {
         self.tls.get_or_insert_with(|| Box::new(TlsState::new()))
     }
 
-    pub(crate) fn socket_fd(&self) -> RawFd {
+    /// The socket of the connection or attempt, if there is one.
+    pub(crate) fn socket(&self) -> Option<&Socket> {
         match &self.conn {
-            Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => {
-                crate::net::tcp::raw_fd(stream)
-            }
-            Conn::Handshaking { stream, .. } => stream.fd(),
-            Conn::Open { stream } => stream.fd(),
-            _ => -1,
+            Conn::Connecting { stream, .. } | Conn::Proxying { stream, .. } => Some(stream),
+            Conn::Handshaking { stream, .. } => Some(stream.socket()),
+            Conn::Upgrading { upgrade, .. } => Some(upgrade.socket()),
+            Conn::Open { stream } => Some(stream.socket()),
+            _ => None,
         }
+    }
+
+    pub(crate) fn socket_fd(&self) -> RawFd {
+        self.socket().map_or(-1, Socket::fd)
     }
 
     pub(crate) fn want_write(&self) -> bool {
@@ -506,6 +544,8 @@ impl Core {
             Conn::Proxying { socks, .. } => socks.wants_write(),
             // Only when OpenSSL has something to send: waiting for the broker is a read.
             Conn::Handshaking { stream, .. } => stream.wants_write(),
+            // Only while the upgrade request (or TLS under it) is going out.
+            Conn::Upgrading { upgrade, .. } => upgrade.wants_write(),
             Conn::Open { stream } => {
                 self.out_pos < self.out.len() || self.session.want_write() || stream.wants_write()
             }
@@ -518,6 +558,7 @@ impl Core {
         if let Some(event) = self.session.poll_event() {
             if let Event::ConnAck { reason_code: 0, .. } = event {
                 self.backoff.reset();
+                self.server_connected();
             }
             return Some(ClientEvent::Session(event));
         }

@@ -1,29 +1,31 @@
-//! The SOCKS5 phase of a connection: after TCP reaches the proxy and before TLS or MQTT, in
-//! whichever loop drives the client ([`Conn::Proxying`]), or on the caller's thread for a
-//! blocking connect.
+//! The proxy phase of a connection (SOCKS5 or HTTP CONNECT): after TCP reaches the proxy and
+//! before TLS, WebSocket or MQTT, in whichever loop drives the client ([`Conn::Proxying`]), or on
+//! the caller's thread for a blocking connect.
 //!
 //! A failed handshake (refused credentials, the proxy unable to reach the broker) tries the next
 //! route if there is one, else ends the attempt with the error.
 
-use std::net::TcpStream;
 use std::time::Instant;
 
+use super::route::Endpoint;
 use super::{Attempt, Conn, Core, Route};
 use crate::error::Error;
-use crate::net::socks5::{Handshake, ProxyConfig};
+use crate::net::proxy::{Handshake, ProxyConfig};
+use crate::net::socket::Socket;
 use crate::net::tcp;
 
 impl Core {
-    /// TCP is up along `route`: run SOCKS5 first when a proxy is configured, else go on to TLS
-    /// or MQTT.
+    /// The socket is up along `route`: run the proxy's handshake first when a proxy is
+    /// configured (never for a Unix socket), else go on to TLS or MQTT.
     pub(crate) fn tcp_up(
         &mut self,
-        stream: TcpStream,
+        stream: Socket,
         attempt: Box<Attempt>,
         now: Instant,
     ) -> Result<(), Error> {
-        let Some(proxy) = &self.proxy else {
-            return self.secure(stream, &attempt.route.host, now);
+        let proxy = match (&self.proxy, &attempt.route.addr) {
+            (Some(proxy), Endpoint::Inet(_)) => proxy,
+            _ => return self.secure(stream, &attempt.route.host, now),
         };
         let route = &attempt.route;
         let socks = match Handshake::new(proxy, &route.host, route.port) {
@@ -48,7 +50,7 @@ impl Core {
         self.proxy_progress(now)
     }
 
-    /// Advance the SOCKS5 handshake; on success go on to TLS or MQTT.
+    /// Advance the proxy's handshake; on success go on to TLS or MQTT.
     pub(crate) fn proxy_progress(&mut self, now: Instant) -> Result<(), Error> {
         let Conn::Proxying { stream, socks, .. } = &mut self.conn else {
             return Ok(());
@@ -92,10 +94,10 @@ impl Core {
     }
 }
 
-/// Run the whole SOCKS5 handshake on this thread (blocking connect), until `deadline`.
-pub(super) fn socks_blocking(
+/// Run the proxy's whole handshake on this thread (blocking connect), until `deadline`.
+pub(super) fn proxy_blocking(
     proxy: &ProxyConfig,
-    stream: &mut TcpStream,
+    stream: &mut Socket,
     route: &Route,
     deadline: Instant,
 ) -> Result<(), Error> {
@@ -106,12 +108,16 @@ pub(super) fn socks_blocking(
         }
         let now = Instant::now();
         if now >= deadline {
-            log::warn!("culex: the SOCKS5 handshake with {} timed out", route.addr);
+            log::warn!(
+                "culex: the {} handshake with {} timed out",
+                socks.name(),
+                route.addr
+            );
             return Err(Error::Timeout);
         }
         let mut ready = [tcp::Ready::default()];
         let interest = [tcp::Interest {
-            fd: tcp::raw_fd(stream),
+            fd: stream.fd(),
             read: !socks.wants_write(),
             write: socks.wants_write(),
         }];

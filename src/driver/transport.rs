@@ -1,107 +1,138 @@
-//! The stream under a session: plain TCP or TLS over TCP, behind one small interface, plus the
-//! per-client TLS state that outlives connections (the built context, the session to resume).
-
-use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
-use std::os::fd::RawFd;
+//! The stream under a session: a socket (TCP or Unix), TLS over it or not, and WebSocket framing
+//! over that or not, behind one small interface; plus the per-client TLS state that outlives
+//! connections (the built context, the session to resume).
 
 use openssl::ssl::{SslContext, SslSession};
 
 use crate::error::Error;
-use crate::net::tcp;
-use crate::net::tls::{Io, TlsConfig, TlsStream};
+use crate::net::socket::{ByteIo, Io, Socket};
+use crate::net::tls::{TlsConfig, TlsStream};
+use crate::net::websocket::WebSocket;
 
-/// An established byte stream.
+/// The byte stream to the broker: the socket, or TLS over it.
 #[derive(Debug)]
-pub(crate) enum Stream {
-    Tcp(TcpStream),
+pub(crate) enum Link {
+    Plain(Socket),
     Tls(Box<TlsStream>),
 }
 
-impl Stream {
-    pub(crate) fn fd(&self) -> RawFd {
+impl Link {
+    fn io(&mut self) -> &mut dyn ByteIo {
         match self {
-            Stream::Tcp(s) => tcp::raw_fd(s),
-            Stream::Tls(s) => s.fd(),
+            Link::Plain(s) => s,
+            Link::Tls(s) => s.as_mut(),
         }
     }
 
-    pub(crate) fn tcp(&self) -> &TcpStream {
+    pub(crate) fn socket(&self) -> &Socket {
         match self {
-            Stream::Tcp(s) => s,
-            Stream::Tls(s) => s.tcp(),
+            Link::Plain(s) => s,
+            Link::Tls(s) => s.socket(),
         }
     }
 
-    /// Read what is available without blocking.
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
-        match self {
-            Stream::Tcp(s) => loop {
-                match s.read(buf) {
-                    Ok(0) => return Ok(Io::Eof),
-                    Ok(n) => return Ok(Io::Done(n)),
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Io::WouldBlock),
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            },
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-
-    /// Write what fits without blocking.
-    pub(crate) fn write(&mut self, buf: &[u8]) -> Result<Io, Error> {
-        match self {
-            Stream::Tcp(s) => loop {
-                match s.write(buf) {
-                    Ok(0) => return Ok(Io::Eof),
-                    Ok(n) => return Ok(Io::Done(n)),
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Io::WouldBlock),
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            },
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-
-    /// Whether a read can only go on once the socket is writable (TLS).
+    /// Whether OpenSSL needs the socket writable before a read or write can go on.
     pub(crate) fn wants_write(&self) -> bool {
         match self {
-            Stream::Tcp(_) => false,
-            Stream::Tls(s) => s.wants_write(),
+            Link::Plain(_) => false,
+            Link::Tls(s) => s.wants_write(),
         }
-    }
-
-    /// Whether a read stopped until the socket is writable (TLS); the writer repeats it.
-    pub(crate) fn read_wants_write(&self) -> bool {
-        match self {
-            Stream::Tcp(_) => false,
-            Stream::Tls(s) => s.read_wants_write(),
-        }
-    }
-
-    /// Bytes already decrypted and waiting, which `poll` does not announce.
-    pub(crate) fn pending(&self) -> usize {
-        match self {
-            Stream::Tcp(_) => 0,
-            Stream::Tls(s) => s.pending(),
-        }
-    }
-
-    /// Whether one short read means the socket is drained (true for TCP; TLS returns one record
-    /// at a time).
-    pub(crate) fn short_read_drains(&self) -> bool {
-        matches!(self, Stream::Tcp(_))
     }
 
     pub(crate) fn close(&mut self) {
         match self {
-            Stream::Tcp(s) => {
-                let _ = s.shutdown(std::net::Shutdown::Both);
-            }
-            Stream::Tls(s) => s.close(),
+            Link::Plain(s) => s.shutdown(),
+            Link::Tls(s) => s.close(),
         }
+    }
+}
+
+/// An established stream: the link, with WebSocket framing on top when the target asked for it.
+#[derive(Debug)]
+pub(crate) struct Stream {
+    pub(crate) link: Link,
+    pub(crate) ws: Option<Box<WebSocket>>,
+}
+
+impl Stream {
+    pub(crate) fn new(link: Link, ws: Option<Box<WebSocket>>) -> Stream {
+        Stream { link, ws }
+    }
+
+    pub(crate) fn socket(&self) -> &Socket {
+        self.link.socket()
+    }
+
+    /// The TLS connection, if the link is one.
+    pub(crate) fn tls(&mut self) -> Option<&mut TlsStream> {
+        match &mut self.link {
+            Link::Tls(s) => Some(s),
+            Link::Plain(_) => None,
+        }
+    }
+
+    /// The TLS connection, if the link is one.
+    pub(crate) fn tls_ref(&self) -> Option<&TlsStream> {
+        match &self.link {
+            Link::Tls(s) => Some(s),
+            Link::Plain(_) => None,
+        }
+    }
+
+    /// Read MQTT bytes that are available, without blocking.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
+        match &mut self.ws {
+            Some(ws) => ws.read(self.link.io(), buf),
+            None => self.link.io().read_io(buf),
+        }
+    }
+
+    /// Write MQTT bytes, what fits without blocking.
+    pub(crate) fn write(&mut self, buf: &[u8]) -> Result<Io, Error> {
+        match &mut self.ws {
+            Some(ws) => ws.write(self.link.io(), buf),
+            None => self.link.io().write_io(buf),
+        }
+    }
+
+    /// Write out what the stream holds of its own (WebSocket pongs and close frames, a frame
+    /// partly written): `Done` when nothing is left, `WouldBlock` otherwise.
+    pub(crate) fn flush(&mut self) -> Result<Io, Error> {
+        match &mut self.ws {
+            Some(ws) => ws.flush(self.link.io()),
+            None => Ok(Io::Done(0)),
+        }
+    }
+
+    /// Whether the socket must be polled for writing for the stream's own sake (TLS needs it
+    /// to go on, or WebSocket frames of its own wait).
+    pub(crate) fn wants_write(&self) -> bool {
+        self.link.wants_write() || self.ws.as_ref().is_some_and(|ws| ws.wants_write())
+    }
+
+    /// Whether a read stopped until the socket is writable (TLS); the writer repeats it.
+    pub(crate) fn read_wants_write(&self) -> bool {
+        self.tls_ref().is_some_and(|s| s.read_wants_write())
+    }
+
+    /// Bytes already decrypted and waiting, which `poll` does not announce.
+    pub(crate) fn pending(&self) -> usize {
+        self.tls_ref().map_or(0, |s| s.pending())
+    }
+
+    /// Whether one short read means the socket is drained (true for a plain socket; TLS
+    /// returns one record at a time; a WebSocket that ended still has that end to report).
+    pub(crate) fn short_read_drains(&self) -> bool {
+        matches!(self.link, Link::Plain(_)) && !self.ws.as_ref().is_some_and(|ws| ws.ended())
+    }
+
+    /// Close: the WebSocket close frame first (without waiting), then TLS's close_notify, then
+    /// the socket.
+    pub(crate) fn close(&mut self) {
+        if let Some(ws) = &mut self.ws {
+            ws.close(self.link.io());
+        }
+        self.link.close();
     }
 }
 
@@ -149,7 +180,7 @@ impl TlsState {
     }
 
     /// Start TLS on a connected socket to `host`.
-    pub(crate) fn start(&mut self, host: &str, tcp: TcpStream) -> Result<TlsStream, Error> {
+    pub(crate) fn start(&mut self, host: &str, socket: Socket) -> Result<TlsStream, Error> {
         let ctx = match &self.ctx {
             Some(ctx) => ctx.clone(),
             None => {
@@ -159,6 +190,6 @@ impl TlsState {
                 ctx
             }
         };
-        TlsStream::new(&ctx, &self.config, host, self.session.as_ref(), tcp)
+        TlsStream::new(&ctx, &self.config, host, self.session.as_ref(), socket)
     }
 }

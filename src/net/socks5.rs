@@ -13,6 +13,7 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::IpAddr;
 
+pub use super::proxy::ProxyConfig;
 use crate::error::Error;
 
 const VERSION: u8 = 0x05;
@@ -24,16 +25,6 @@ const CMD_CONNECT: u8 = 0x01;
 const ATYP_IPV4: u8 = 0x01;
 const ATYP_DOMAIN: u8 = 0x03;
 const ATYP_IPV6: u8 = 0x04;
-
-/// Where the proxy is and how to log in to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProxyConfig {
-    pub host: String,
-    pub port: u16,
-    /// Username and password (each at most 255 bytes; the username at least 1) for RFC 1929
-    /// authentication; `None` offers only "no authentication".
-    pub credentials: Option<(Vec<u8>, Vec<u8>)>,
-}
 
 /// What the handshake waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,6 +340,7 @@ mod tests {
             host: "proxy".into(),
             port: 1080,
             credentials: credentials.map(|(u, p)| (u.into(), p.into())),
+            kind: crate::net::proxy::ProxyKind::Socks5,
         }
     }
 

@@ -3,14 +3,15 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::fd::{FromRawFd, RawFd};
 use std::time::Duration;
 
 use crate::error::Error;
 
 /// Start a non-blocking connection to `addr`, bound first to `bind` when given.
 ///
-/// Returns the stream at once; the connection may still be in progress (see [`connect_result`]).
+/// Returns the stream at once; the connection may still be in progress (see
+/// [`super::socket::Socket::connect_result`]).
 pub fn start_connect(addr: SocketAddr, bind: Option<IpAddr>) -> Result<TcpStream, Error> {
     let family = match addr {
         SocketAddr::V4(_) => libc::AF_INET,
@@ -44,18 +45,6 @@ pub fn start_connect(addr: SocketAddr, bind: Option<IpAddr>) -> Result<TcpStream
         Ok(()) => Ok(stream),
         Err(Error::Errno(code)) if code == libc::EINPROGRESS => Ok(stream),
         Err(e) => Err(e),
-    }
-}
-
-/// After the socket polled writable: `Ok(())` when connected, the connect error otherwise.
-pub fn connect_result(stream: &TcpStream) -> Result<(), Error> {
-    match stream.take_error() {
-        Ok(None) => match stream.peer_addr() {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(Error::ConnLost),
-            Err(e) => Err(e.into()),
-        },
-        Ok(Some(e)) | Err(e) => Err(e.into()),
     }
 }
 
@@ -120,16 +109,6 @@ pub fn poll(
         r.error = slot.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0;
     }
     Ok(())
-}
-
-/// Set or clear TCP_NODELAY.
-pub fn set_nodelay(stream: &TcpStream, on: bool) -> Result<(), Error> {
-    stream.set_nodelay(on).map_err(Error::from)
-}
-
-/// The raw descriptor of a stream.
-pub fn raw_fd(stream: &TcpStream) -> RawFd {
-    stream.as_raw_fd()
 }
 
 fn sys_addr_call(

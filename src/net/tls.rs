@@ -19,8 +19,8 @@
 
 use std::fmt;
 use std::io::ErrorKind;
-use std::net::{IpAddr, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::net::IpAddr;
+use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,6 +36,7 @@ use openssl::ssl::{
 use openssl::x509::verify::X509CheckFlags;
 use openssl::x509::{X509VerifyResult, X509};
 
+use super::socket::{ByteIo, Socket};
 use crate::error::Error;
 
 /// Asks the application for the password of an encrypted private key: fills the buffer and
@@ -353,20 +354,11 @@ fn load_client_identity(b: &mut SslContextBuilder, config: &TlsConfig) -> Result
         .map_err(|e| setup_failed("the private key does not match the certificate", e))
 }
 
-/// What a non-blocking TLS read or write did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Io {
-    /// This many bytes moved (never 0).
-    Done(usize),
-    /// The peer closed the connection (close_notify or end of stream).
-    Eof,
-    /// Nothing can move until the socket is ready (see [`TlsStream::wants_write`]).
-    WouldBlock,
-}
+pub use super::socket::Io;
 
-/// One TLS connection over a non-blocking TCP stream.
+/// One TLS connection over a non-blocking socket (TCP or Unix).
 pub struct TlsStream {
-    inner: SslStream<TcpStream>,
+    inner: SslStream<Socket>,
     /// The name the broker was reached by, for log lines.
     peer: String,
     ocsp_required: bool,
@@ -400,14 +392,14 @@ extern "C" {
 }
 
 impl TlsStream {
-    /// Start TLS as a client on a connected `tcp` stream to `host` (the name or address the
+    /// Start TLS as a client on a connected `socket` to `host` (the name or address the
     /// application gave). `session`: a session of an earlier connection made with `ctx`.
     pub fn new(
         ctx: &SslContext,
         config: &TlsConfig,
         host: &str,
         session: Option<&SslSession>,
-        tcp: TcpStream,
+        socket: Socket,
     ) -> Result<TlsStream, Error> {
         let mut ssl = Ssl::new(ctx).map_err(|e| setup_failed("cannot create a connection", e))?;
         let ip = host.parse::<IpAddr>().ok();
@@ -452,7 +444,7 @@ impl TlsStream {
         };
         ssl.set_connect_state();
         let inner =
-            SslStream::new(ssl, tcp).map_err(|e| setup_failed("cannot attach the socket", e))?;
+            SslStream::new(ssl, socket).map_err(|e| setup_failed("cannot attach the socket", e))?;
         Ok(TlsStream {
             inner,
             peer: host.to_owned(),
@@ -619,14 +611,14 @@ impl TlsStream {
         self.inner.ssl().pending()
     }
 
-    /// The TCP stream underneath.
-    pub fn tcp(&self) -> &TcpStream {
+    /// The socket underneath.
+    pub fn socket(&self) -> &Socket {
         self.inner.get_ref()
     }
 
     /// The socket's descriptor.
     pub fn fd(&self) -> RawFd {
-        self.inner.get_ref().as_raw_fd()
+        self.inner.get_ref().fd()
     }
 
     /// The OpenSSL connection (for `mosquitto_ssl_get` and tests).
@@ -653,7 +645,34 @@ impl TlsStream {
     /// Send close_notify (best effort, without waiting) and shut the socket down.
     pub fn close(&mut self) {
         let _ = self.inner.shutdown();
-        let _ = self.inner.get_ref().shutdown(std::net::Shutdown::Both);
+        self.inner.get_ref().shutdown();
+    }
+
+    /// Look at decrypted bytes without consuming them.
+    pub fn peek(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
+        match self.inner.ssl_peek(buf) {
+            Ok(0) => Ok(Io::Eof),
+            Ok(n) => {
+                self.wants_write = false;
+                self.got_data = true;
+                Ok(Io::Done(n))
+            }
+            Err(e) => self.io_failure(e, "read"),
+        }
+    }
+}
+
+impl ByteIo for TlsStream {
+    fn read_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
+        self.read(buf)
+    }
+
+    fn write_io(&mut self, buf: &[u8]) -> Result<Io, Error> {
+        self.write(buf)
+    }
+
+    fn peek_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
+        self.peek(buf)
     }
 }
 

@@ -83,6 +83,18 @@ impl Session {
         let _ = self.tx.packet(&connect, self.config.protocol);
     }
 
+    pub(super) fn server_changed_impl(&mut self) {
+        for m in self.outgoing.inflight.iter_mut() {
+            if m.stage == Stage::AwaitingPubComp {
+                log::debug!(
+                    "culex: m{}: PUBLISH again to the new broker (the old one had its PUBREL)",
+                    m.publish.packet_id
+                );
+                m.stage = Stage::AwaitingAck;
+            }
+        }
+    }
+
     pub(super) fn connection_lost_impl(&mut self) {
         if self.state != State::Offline {
             log::debug!("culex: connection lost while {:?}", self.state);

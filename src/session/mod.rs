@@ -447,6 +447,14 @@ impl Session {
         self.transport_ready_impl(now);
     }
 
+    /// The next connection goes to another broker (a server list moved on): QoS 2 messages
+    /// whose PUBREL the old broker took (or may have taken) are sent to the new one again as
+    /// PUBLISH, since it never saw them and would answer a PUBREL alone with PUBCOMP, releasing
+    /// nothing. QoS 1 and unacknowledged QoS 2 messages are resent anyway. Call it while offline.
+    pub fn server_changed(&mut self) {
+        self.server_changed_impl();
+    }
+
     /// The byte stream ended (any reason). Keeps what must survive for the next connection: QoS 1/2
     /// PUBLISH in flight or queued, and inbound QoS 2 ids awaiting PUBREL. Drops pending bytes, QoS 0
     /// PUBLISH and SUBSCRIBE/UNSUBSCRIBE not yet sent or not yet acknowledged (their ids are freed,

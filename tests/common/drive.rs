@@ -42,6 +42,18 @@ pub struct Driven {
 
 /// Start driving `client` in `mode` (connect it before or after, as the test needs).
 pub fn drive(client: &Client, mode: Mode) -> Driven {
+    drive_with(client, mode, false)
+}
+
+/// Like [`drive`]; and in the two modes where reconnecting is the application's job
+/// (`mosquitto_loop`, the external loop) the test's thread does it as an application would:
+/// `mosquitto_reconnect_async()` whenever the client is found without a connection, at most every
+/// 200 ms. Stop driving before disconnecting on purpose.
+pub fn drive_reconnecting(client: &Client, mode: Mode) -> Driven {
+    drive_with(client, mode, true)
+}
+
+fn drive_with(client: &Client, mode: Mode, reconnect: bool) -> Driven {
     let handle = client.handle();
     let stop = Arc::new(AtomicBool::new(false));
     let thread = match mode {
@@ -51,7 +63,9 @@ pub fn drive(client: &Client, mode: Mode) -> Driven {
         }
         _ => {
             let stop = Arc::clone(&stop);
-            Some(std::thread::spawn(move || run(mode, handle, &stop)))
+            Some(std::thread::spawn(move || {
+                run(mode, handle, &stop, reconnect)
+            }))
         }
     };
     Driven {
@@ -62,7 +76,15 @@ pub fn drive(client: &Client, mode: Mode) -> Driven {
     }
 }
 
-fn run(mode: Mode, h: Handle, stop: &AtomicBool) {
+fn run(mode: Mode, h: Handle, stop: &AtomicBool, reconnect: bool) {
+    let mut last_reconnect = std::time::Instant::now();
+    let mut offline = || {
+        if reconnect && last_reconnect.elapsed() >= Duration::from_millis(200) {
+            last_reconnect = std::time::Instant::now();
+            // SAFETY: the handle outlives the thread.
+            let _ = unsafe { culex::ffi::client::mosquitto_reconnect_async(h.0) };
+        }
+    };
     while !stop.load(Ordering::SeqCst) {
         // SAFETY: the handle outlives the thread (joined in `Driven::stop`).
         unsafe {
@@ -75,25 +97,30 @@ fn run(mode: Mode, h: Handle, stop: &AtomicBool) {
                 Mode::Loop => {
                     if mosquitto_loop(h.0, 50, 1) != 0 {
                         std::thread::sleep(Duration::from_millis(10));
+                        offline();
                     }
                 }
-                Mode::External => external_step(h),
+                Mode::External => {
+                    if !external_step(h) {
+                        offline();
+                    }
+                }
                 Mode::LoopStart => unreachable!(),
             }
         }
     }
 }
 
-/// One round of an external event loop.
+/// One round of an external event loop; false when the client had no socket.
 ///
 /// # Safety
 /// `h` is a live handle.
-unsafe fn external_step(h: Handle) {
+unsafe fn external_step(h: Handle) -> bool {
     let fd = culex::ffi::client::mosquitto_socket(h.0);
     if fd < 0 {
         let _ = mosquitto_loop_misc(h.0);
         std::thread::sleep(Duration::from_millis(10));
-        return;
+        return false;
     }
     let mut events = libc::POLLIN;
     if culex::ffi::client::mosquitto_want_write(h.0) {
@@ -113,6 +140,7 @@ unsafe fn external_step(h: Handle) {
         let _ = mosquitto_loop_write(h.0, 1);
     }
     let _ = mosquitto_loop_misc(h.0);
+    true
 }
 
 impl Driven {

@@ -8,7 +8,11 @@
 //!   the MQTT packet helpers (framing, builders) it and the tests use;
 //! - [`client::Client`]: a thin wrapper over Culex's C API that records every callback as an event;
 //! - [`proxy::Proxy`]: an MQTT-aware TCP proxy that records which packets crossed it, and when;
-//! - [`events::EventLog`]: an append-only log that threads wait on, with a deadline.
+//! - [`events::EventLog`]: an append-only log that threads wait on, with a deadline;
+//! - [`http_proxy::HttpProxy`]: an HTTP CONNECT proxy with Basic authentication, recording the
+//!   requests it got;
+//! - [`restart::pubsub_across_restart`]: the QoS 0/1/2 round across a broker restart that every
+//!   transport runs in each loop mode.
 //!
 //! Nothing here sleeps to synchronise: every wait is on an event or a condition, with a deadline.
 //! Not every test uses every helper, hence the module-wide `dead_code` allowance.
@@ -19,7 +23,9 @@ pub mod client;
 pub mod drive;
 pub mod events;
 pub mod fake_broker;
+pub mod http_proxy;
 pub mod proxy;
+pub mod restart;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -7,12 +7,12 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 use std::ptr;
 
-use crate::driver::Target;
+use crate::driver::{Target, Transport};
 use crate::ffi::boundary::args::{c_str, opt_c_str, properties_arg};
 use crate::ffi::boundary::errors::*;
 use crate::ffi::handle::mosquitto;
 use crate::ffi::property::mosquitto_property;
-use crate::net::socks5::ProxyConfig;
+use crate::net::proxy::{ProxyConfig, ProxyKind};
 use crate::protocol::{Properties, PropertyContext, ProtocolVersion};
 
 /// Check connect arguments and build the target.
@@ -51,6 +51,7 @@ unsafe fn target(
             host: Box::from(host),
             port,
             bind_address: bind,
+            transport: Transport::Default,
         },
         keepalive,
     ))
@@ -72,7 +73,11 @@ unsafe fn connect(
     blocking: bool,
 ) -> Result<(), c_int> {
     // SAFETY: the caller's contract.
-    let (target, keepalive) = unsafe { target(host, port, keepalive, bind_address) }?;
+    let (mut target, keepalive) = unsafe { target(host, port, keepalive, bind_address) }?;
+    if target.port == 0 {
+        // libmosquitto's rule: port 0 makes `host` the path of a Unix-domain socket.
+        target.transport = Transport::Unix;
+    }
     let properties = if properties.is_null() {
         None
     } else {
@@ -118,32 +123,36 @@ unsafe fn disconnect_v5(
     result.map_err(code)
 }
 
-/// The body of `mosquitto_socks5_set`.
+/// The body of `mosquitto_socks5_set` and `culex_http_proxy_set`: check the arguments and use
+/// the proxy from the next connection on.
 ///
 /// # Safety
 /// The pointers are NULL or NUL-terminated strings.
-unsafe fn socks5_set(
+pub(crate) unsafe fn proxy_set(
     h: &mosquitto,
+    kind: ProxyKind,
     host: *const c_char,
     port: c_int,
     username: *const c_char,
     password: *const c_char,
 ) -> Result<(), c_int> {
-    const F: &str = "mosquitto_socks5_set";
+    let f = match kind {
+        ProxyKind::Socks5 => "mosquitto_socks5_set",
+        ProxyKind::Http => "culex_http_proxy_set",
+    };
     // SAFETY: the caller's contract.
     let host = unsafe { c_str(host, "host") }?;
     if host.is_empty() || host.len() > MAX_PROXY_HOST {
-        log::warn!("{F}: the proxy host must be 1 to {MAX_PROXY_HOST} bytes");
+        log::warn!("{f}: the proxy host must be 1 to {MAX_PROXY_HOST} bytes");
         return Err(MOSQ_ERR_INVAL as c_int);
     }
-    let Ok(port) = u16::try_from(port) else {
-        log::warn!("{F}: port {port} is out of range");
-        return Err(MOSQ_ERR_INVAL as c_int);
+    let port = match u16::try_from(port) {
+        Ok(port) if port > 0 => port,
+        _ => {
+            log::warn!("{f}: port {port} is out of range");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
     };
-    if port == 0 {
-        log::warn!("{F}: port 0 is out of range");
-        return Err(MOSQ_ERR_INVAL as c_int);
-    }
     let credentials = if username.is_null() {
         None
     } else {
@@ -156,11 +165,15 @@ unsafe fn socks5_set(
             unsafe { CStr::from_ptr(password) }.to_bytes().to_vec()
         };
         if user.is_empty() || user.len() > MAX_PROXY_CREDENTIAL {
-            log::warn!("{F}: the username must be 1 to {MAX_PROXY_CREDENTIAL} bytes");
+            log::warn!("{f}: the username must be 1 to {MAX_PROXY_CREDENTIAL} bytes");
             return Err(MOSQ_ERR_INVAL as c_int);
         }
         if pass.len() > MAX_PROXY_CREDENTIAL {
-            log::warn!("{F}: the password must be at most {MAX_PROXY_CREDENTIAL} bytes");
+            log::warn!("{f}: the password must be at most {MAX_PROXY_CREDENTIAL} bytes");
+            return Err(MOSQ_ERR_INVAL as c_int);
+        }
+        if kind == ProxyKind::Http && user.contains(&b':') {
+            log::warn!("{f}: a Basic authentication username holds no colon (RFC 7617)");
             return Err(MOSQ_ERR_INVAL as c_int);
         }
         Some((user, pass))
@@ -169,6 +182,7 @@ unsafe fn socks5_set(
         host: host.to_owned(),
         port,
         credentials,
+        kind,
     }));
     Ok(())
 }
@@ -192,7 +206,9 @@ unsafe fn connect_srv(
 }
 
 /// Connect to a broker and wait for TCP to be established (CONNECT is sent by the loop).
-/// keepalive is 0 (off) or 5..=65535 seconds.
+/// keepalive is 0 (off) or 5..=65535 seconds. With `port` 0, `host` is the path of a Unix-domain
+/// socket (mosquitto's `listener 0 /path/to.sock`), as in libmosquitto; a proxy is not used
+/// then. The same holds for every connect function below.
 #[no_mangle]
 pub unsafe extern "C" fn mosquitto_connect(
     mosq: *mut mosquitto,
@@ -380,7 +396,7 @@ pub unsafe extern "C" fn mosquitto_disconnect_v5(
 /// Longest proxy host name accepted (as libmosquitto).
 const MAX_PROXY_HOST: usize = 256;
 
-/// Longest SOCKS5 username or password (RFC 1929: one length byte).
+/// Longest proxy username or password (RFC 1929: one length byte; HTTP proxies get the same).
 const MAX_PROXY_CREDENTIAL: usize = 255;
 
 /// Connect through a SOCKS5 proxy (RFC 1928) at `host`:`port` (1..=65535) from the next
@@ -401,7 +417,16 @@ pub unsafe extern "C" fn mosquitto_socks5_set(
 ) -> c_int {
     ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
         // SAFETY: the export's contract (`ffi/mod.rs`).
-        unsafe { enter!(mosq, |h| socks5_set(h, host, port, username, password)) }
+        unsafe {
+            enter!(mosq, |h| proxy_set(
+                h,
+                ProxyKind::Socks5,
+                host,
+                port,
+                username,
+                password
+            ))
+        }
     })
 }
 

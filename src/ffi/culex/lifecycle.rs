@@ -183,7 +183,7 @@ pub enum culex_socket_state_t {
     CULEX_SOCKET_RESOLVING = 1,
     /// TCP connecting.
     CULEX_SOCKET_CONNECTING = 2,
-    /// SOCKS5 handshake with the proxy.
+    /// The proxy's handshake (SOCKS5 or HTTP CONNECT).
     CULEX_SOCKET_PROXYING = 3,
     /// TLS handshake.
     CULEX_SOCKET_TLS_HANDSHAKE = 4,
@@ -193,6 +193,8 @@ pub enum culex_socket_state_t {
     CULEX_SOCKET_CONNECTED = 6,
     /// DISCONNECT queued or sent.
     CULEX_SOCKET_DISCONNECTING = 7,
+    /// WebSocket upgrade (after TLS, if any).
+    CULEX_SOCKET_WS_HANDSHAKE = 8,
 }
 
 /// The connection's state, a `culex_socket_state_t` value; -1 for a NULL handle.
@@ -213,6 +215,7 @@ pub unsafe extern "C" fn culex_socket_state(mosq: *mut mosquitto) -> c_int {
                     ConnectionState::Connecting => CULEX_SOCKET_CONNECTING,
                     ConnectionState::Proxying => CULEX_SOCKET_PROXYING,
                     ConnectionState::Handshaking => CULEX_SOCKET_TLS_HANDSHAKE,
+                    ConnectionState::Upgrading => CULEX_SOCKET_WS_HANDSHAKE,
                     ConnectionState::AwaitingConnAck => CULEX_SOCKET_MQTT_CONNECTING,
                     ConnectionState::Connected => CULEX_SOCKET_CONNECTED,
                     ConnectionState::Disconnecting => CULEX_SOCKET_DISCONNECTING,

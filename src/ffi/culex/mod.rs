@@ -8,7 +8,8 @@
 //! - What Paho users rely on beyond libmosquitto: per-topic message callbacks ([`topics`]),
 //!   manual acknowledgement ([`acks`]), a bounded outgoing queue with a time-to-live
 //!   ([`queue`]), delivery tracking ([`delivery`]), the connection's life cycle and settings
-//!   ([`lifecycle`]), one-shot publishing ([`oneshot`]).
+//!   ([`lifecycle`]), one-shot publishing ([`oneshot`]), MQTT over WebSockets ([`websocket`]), an
+//!   HTTP CONNECT proxy ([`proxy`]), a list of brokers with failover ([`servers`]).
 
 use std::os::raw::c_int;
 
@@ -21,9 +22,12 @@ pub mod delivery;
 pub mod errors;
 pub mod lifecycle;
 pub mod oneshot;
+pub mod proxy;
 pub mod queue;
+pub mod servers;
 pub mod tls;
 pub mod topics;
+pub mod websocket;
 
 pub use acks::*;
 pub use auth::*;
@@ -31,9 +35,12 @@ pub use delivery::*;
 pub use errors::*;
 pub use lifecycle::*;
 pub use oneshot::*;
+pub use proxy::*;
 pub use queue::*;
+pub use servers::*;
 pub use tls::*;
 pub use topics::*;
+pub use websocket::*;
 
 /// Turn automatic MQTT 5 outgoing topic aliases on or off (off by default, as libmosquitto).
 ///
