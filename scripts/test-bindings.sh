@@ -15,6 +15,8 @@ root=$PWD
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(go node)
+build_only=0
+[ "${suites[0]}" = --build-only ] && build_only=1 # bench/node/run.sh: the library only
 
 cmake -S . -B build/bindings -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build/bindings --target culex mosquitto_compat -j 2 > /dev/null
@@ -24,6 +26,7 @@ libdir=$(dirname "$(find "$prefix" -name libculex.pc -print -quit)")/..
 libdir=$(cd "$libdir" && pwd)
 export PKG_CONFIG_PATH=$libdir/pkgconfig LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export CULEX_LIB=$libdir/libculex.so.0
+[ "$build_only" = 0 ] || exit 0
 
 for suite in "${suites[@]}"; do
     case $suite in

@@ -99,11 +99,7 @@ func culexGoDisconnect(h C.uintptr_t, rc C.int, props *C.mosquitto_property) {
 	switch {
 	case rc >= 0x80:
 		// The broker's MQTT 5 DISCONNECT, with its reason.
-		e := &ReasonCodeError{Packet: "DISCONNECT", Code: byte(rc)}
-		if p := goProperties(props); p != nil {
-			e.Reason = p.ReasonString
-		}
-		err = e
+		err = reasonError("DISCONNECT", rc, props)
 	case rc != 0:
 		err = Errno(rc)
 	default:
@@ -134,6 +130,15 @@ func (c *Client) dropUnanswered() {
 	}
 }
 
+// reasonError is a refusal with its MQTT 5 reason code and the broker's Reason String, if any.
+func reasonError(packet string, code C.int, props *C.mosquitto_property) *ReasonCodeError {
+	e := &ReasonCodeError{Packet: packet, Code: byte(code)}
+	if p := goProperties(props); p != nil {
+		e.Reason = p.ReasonString
+	}
+	return e
+}
+
 //export culexGoPublish
 func culexGoPublish(h C.uintptr_t, mid, reason C.int, props *C.mosquitto_property) {
 	c := clientOf(h)
@@ -143,11 +148,7 @@ func culexGoPublish(h C.uintptr_t, mid, reason C.int, props *C.mosquitto_propert
 	}
 	o.reason = byte(reason)
 	if reason >= 0x80 {
-		e := &ReasonCodeError{Packet: "PUBACK", Code: byte(reason)}
-		if p := goProperties(props); p != nil {
-			e.Reason = p.ReasonString
-		}
-		o.finish(e)
+		o.finish(reasonError("PUBACK", reason, props))
 		return
 	}
 	o.finish(nil)

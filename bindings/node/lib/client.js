@@ -4,11 +4,13 @@
 // is ready, and every library callback therefore runs on the main thread too, inside those calls.
 
 const EventEmitter = require('node:events');
-const { koffi, c, cb, Message } = require('./native');
+const { koffi, c, cb, sys, Message } = require('./native');
 const { Poller, POLLIN, POLLOUT, POLLERR, POLLHUP } = require('./poller');
 const { CulexError, ReasonCodeError, check } = require('./errors');
 const properties = require('./properties');
 
+const MESSAGE_SIZE = koffi.sizeof(Message);
+const OFFSET = Object.fromEntries(['mid', 'topic', 'payload', 'payloadlen', 'qos', 'retain'].map((f) => [f, koffi.offsetof(Message, f)]));
 const MOSQ_OPT_PROTOCOL_VERSION = 1;
 const MOSQ_OPT_TLS_USE_OS_CERTS = 13;
 const MQTT_SUB_OPT_NO_LOCAL = 4;
@@ -49,6 +51,7 @@ class Client extends EventEmitter {
     this._flushScheduled = false;
     this._connectRunning = false;
     this._mid = new Int32Array(1);
+    this._head = Buffer.alloc(MESSAGE_SIZE);
     this._poller = new Poller();
     this._create();
     this._misc = setInterval(() => this._loopMisc(), 1000);
@@ -272,12 +275,18 @@ class Client extends EventEmitter {
   }
 
   _onMessage(_mosq, _obj, msgPtr, props) {
-    const m = koffi.decode(msgPtr, Message);
-    // A copy: the library frees its message when this returns.
-    const payload = m.payloadlen > 0 ? Buffer.from(new Uint8Array(koffi.view(m.payload, m.payloadlen))) : Buffer.alloc(0);
-    const packet = { cmd: 'publish', topic: m.topic, payload, qos: m.qos, retain: m.retain, dup: false, messageId: m.mid || undefined };
+    // The struct's plain fields in one copy, its topic as a string, and a copy of the payload
+    // (the library frees its message when this returns): the fewest calls into koffi.
+    const head = this._head;
+    sys.memcpy(head, msgPtr, MESSAGE_SIZE);
+    const len = head.readInt32LE(OFFSET.payloadlen);
+    const topic = koffi.decode(msgPtr, OFFSET.topic, 'char *');
+    const payload = Buffer.allocUnsafe(len);
+    if (len > 0) sys.memcpy(payload, koffi.decode(msgPtr, OFFSET.payload, 'void *'), len);
+    const mid = head.readInt32LE(OFFSET.mid);
+    const packet = { cmd: 'publish', topic, payload, qos: head.readInt32LE(OFFSET.qos), retain: head[OFFSET.retain] !== 0, dup: false, messageId: mid || undefined };
     if (props) packet.properties = properties.fromList(props);
-    this.emit('message', m.topic, payload, packet);
+    this.emit('message', topic, payload, packet);
   }
 
   // ---- the socket and the event loop --------------------------------------------------------

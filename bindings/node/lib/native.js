@@ -105,6 +105,7 @@ const sys = {
   read: libc.func('long read(int fd, void *buf, unsigned long len)'),
   close: libc.func('int close(int fd)'),
   free: libc.func('void free(void *)'),
+  memcpy: libc.func('void *memcpy(void *dst, const void *src, unsigned long n)'),
 };
 
 c.lib_init();
