@@ -105,6 +105,10 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
         mosquitto_disconnect(mosq);
         return;
     }
+    if (culex_socket_state(mosq) != CULEX_SOCKET_CONNECTED) {
+        fprintf(stderr, "on_connect, but the socket state is %d\n", culex_socket_state(mosq));
+        app->failed = 1;
+    }
     mosquitto_subscribe(mosq, NULL, app->topic, app->qos);
 }
 

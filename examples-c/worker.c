@@ -136,7 +136,9 @@ static int post_jobs(const char *host, int port, const char *base, int count)
     options.timeout_ms = 10000;
     int rc = culex_publish_multiple(&options, msgs, count);
     for (int i = 0; i < count; i++) {
-        if (msgs[i].result != MOSQ_ERR_SUCCESS) {
+        if (msgs[i].result == CULEX_ERR_REFUSED) {
+            fprintf(stderr, "job %d refused by the broker: %s\n", i + 1, mosquitto_reason_string(msgs[i].reason_code));
+        } else if (msgs[i].result != MOSQ_ERR_SUCCESS) {
             fprintf(stderr, "job %d not posted: %s\n", i + 1, mosquitto_strerror(msgs[i].result));
         }
     }

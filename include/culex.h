@@ -273,6 +273,17 @@ typedef void (*culex_message_v5_callback)(struct mosquitto*,
                                           const struct mosquitto_message*,
                                           const mosquitto_property*);
 
+/**
+ * A message callback for one filter with a pointer of the application's: the message and its
+ * properties (the library's, valid during the call; properties NULL when there are none) and
+ * the `data` given to `culex_message_callback_add_data`.
+ */
+typedef void (*culex_message_data_callback)(struct mosquitto*,
+                                            void*,
+                                            const struct mosquitto_message*,
+                                            const mosquitto_property*,
+                                            void*);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -679,7 +690,24 @@ int culex_message_callback_add_v5(struct mosquitto *mosq,
                                   culex_message_v5_callback on_message);
 
 /**
- * Remove the callbacks (both forms) of the subscription filter `sub`, as given to
+ * The form of `culex_message_callback_add` for callbacks that need data of their own (a
+ * closure, an object of a language binding): `on_message` gets the message, its properties
+ * (NULL when there are none, as before MQTT 5) and `data`, which the library never reads and
+ * never frees. A filter may have one callback of this form beside the other two; adding another
+ * replaces it and its data. After `culex_message_callback_remove` returns, a call that had
+ * already started on the loop's thread may still be running: free `data` only once no loop
+ * can be calling (after `mosquitto_loop_stop()`, or from the thread that drives the loop).
+ *
+ * Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, filter or callback, invalid filter)
+ * or MOSQ_ERR_MALFORMED_UTF8.
+ */
+int culex_message_callback_add_data(struct mosquitto *mosq,
+                                    const char *sub,
+                                    culex_message_data_callback on_message,
+                                    void *data);
+
+/**
+ * Remove the callbacks (every form) of the subscription filter `sub`, as given to
  * `culex_message_callback_add`. Safe from any thread and inside any callback, also the one
  * being removed.
  *

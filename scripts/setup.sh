@@ -26,6 +26,10 @@ checks=(
     "/usr/include/openssl/ssl.h:libssl-dev"
     "openssl:openssl"
     "python3:python3"
+    # The language bindings (bindings/go, bindings/node) and their tests.
+    "go:golang-go"
+    "node:nodejs"
+    "npm:npm"
 )
 
 missing=()

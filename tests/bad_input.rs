@@ -277,6 +277,14 @@ unsafe extern "C" fn cb_message_v5(
     _: *const mosquitto_property,
 ) {
 }
+unsafe extern "C" fn cb_message_data(
+    _: *mut mosquitto,
+    _: *mut c_void,
+    _: *const mosquitto_message,
+    _: *const mosquitto_property,
+    _: *mut c_void,
+) {
+}
 unsafe extern "C" fn cb_plain(_: *mut mosquitto, _: *mut c_void) {}
 unsafe extern "C" fn cb_subscribe(
     _: *mut mosquitto,
@@ -1106,6 +1114,18 @@ fn cases() -> Vec<Case> {
         |e| code(culex_message_callback_add_v5(e.m, c"a/#".as_ptr(), None)) },
         case! { culex_message_callback_add_v5, "sub \"a+\"", code(INVAL), ARG, "Culex only",
         |e| code(culex_message_callback_add_v5(e.m, c"a+".as_ptr(), Some(cb_message_v5))) },
+        case! { culex_message_callback_add_data, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_message_callback_add_data(null_mut(), c"a/#".as_ptr(), Some(cb_message_data), null_mut())) },
+        case! { culex_message_callback_add_data, "sub NULL", code(INVAL), ARG, "Culex only",
+        |e| code(culex_message_callback_add_data(e.m, null(), Some(cb_message_data), null_mut())) },
+        case! { culex_message_callback_add_data, "callback NULL", code(INVAL), ARG, "Culex only",
+        |e| code(culex_message_callback_add_data(e.m, c"a/#".as_ptr(), None, null_mut())) },
+        case! { culex_message_callback_add_data, "sub \"a/#/b\"", code(INVAL), ARG, "Culex only",
+        |e| code(culex_message_callback_add_data(e.m, c"a/#/b".as_ptr(), Some(cb_message_data), null_mut())) },
+        case! { culex_message_callback_add_data, "sub not UTF-8", code(MALFORMED_UTF8), ARG, "Culex only",
+        |e| code(culex_message_callback_add_data(e.m, c"a/\xff".as_ptr(), Some(cb_message_data), null_mut())) },
+        case! { culex_message_callback_add_data, "data NULL (allowed)", code(SUCCESS), SOLO, "Culex only",
+        |e| code(culex_message_callback_add_data(e.m, c"a/#".as_ptr(), Some(cb_message_data), null_mut())) },
         case! { culex_message_callback_remove, "mosq NULL", code(INVAL), QUIET, "Culex only",
         |e| code(culex_message_callback_remove(null_mut(), c"a/#".as_ptr())) },
         case! { culex_message_callback_remove, "sub NULL", code(INVAL), ARG, "Culex only",

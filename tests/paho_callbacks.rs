@@ -161,6 +161,117 @@ fn per_topic_callbacks_take_matching_messages_in_every_loop_mode() {
     }
 }
 
+/// What the data-form callback saw: (its data, topic, Content Type property if any).
+static DATA_HITS: Mutex<Vec<(usize, String, Option<String>)>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn on_data(
+    _: *mut mosquitto,
+    _: *mut c_void,
+    msg: *const mosquitto_message,
+    props: *const culex::ffi::property::mosquitto_property,
+    data: *mut c_void,
+) {
+    let topic = CStr::from_ptr((*msg).topic).to_string_lossy().into_owned();
+    let mut value: *mut std::os::raw::c_char = std::ptr::null_mut();
+    // 3: Content Type.
+    let found = culex::ffi::property::mosquitto_property_read_string(props, 3, &mut value, false);
+    let content_type = (!found.is_null()).then(|| {
+        let s = CStr::from_ptr(value).to_string_lossy().into_owned();
+        libc::free(value.cast());
+        s
+    });
+    DATA_HITS
+        .lock()
+        .unwrap()
+        .push((data as usize, topic, content_type));
+}
+
+#[test]
+fn per_topic_callbacks_with_data_tell_their_filters_apart() {
+    let broker = Broker::start(BrokerConfig::default());
+    let base = unique("data");
+    let sub = Client::new_v5(Some(&unique("sub")), true);
+    let publisher = Client::new_v5(Some(&unique("pub")), true);
+    assert_eq!(publisher.loop_start(), 0);
+    assert_eq!(publisher.connect_v5(broker.port(), 60, std::ptr::null()), 0);
+    assert_eq!(publisher.wait_connect(PROMPT), Some(0));
+    // One function for both filters: only the data says which filter a call is for.
+    for (filter, data) in [(format!("{base}/+/x"), 1usize), (format!("{base}/a/#"), 2)] {
+        let rc = unsafe {
+            culex_message_callback_add_data(
+                sub.handle().0,
+                c(&filter).as_ptr(),
+                Some(on_data),
+                data as *mut c_void,
+            )
+        };
+        assert_eq!(rc, 0);
+    }
+    // Added again: the new data replaces the old.
+    let again = c(&format!("{base}/+/x"));
+    assert_eq!(
+        unsafe {
+            culex_message_callback_add_data(sub.handle().0, again.as_ptr(), Some(on_data), 11 as _)
+        },
+        0
+    );
+    assert_eq!(sub.connect_v5(broker.port(), 60, std::ptr::null()), 0);
+    let driven = drive(&sub, Mode::LoopStart);
+    assert_eq!(sub.wait_connect(PROMPT), Some(0));
+    subscribe(&sub, &format!("{base}/#"));
+    let typed = common::client::PropList::new().string(3, "text/plain");
+    for t in ["a/x", "b/x", "a/y", "z"] {
+        let props = if t == "a/y" {
+            typed.as_ptr()
+        } else {
+            std::ptr::null()
+        };
+        publisher
+            .publish_v5(&format!("{base}/{t}"), b"m", 1, false, props)
+            .unwrap();
+    }
+    let mine = || -> Vec<(usize, String, Option<String>)> {
+        DATA_HITS
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, topic, _)| topic.starts_with(&base))
+            .cloned()
+            .collect()
+    };
+    assert!(
+        wait_until(PROMPT, || mine().len() == 4
+            && fallback_topics(&sub).len() == 1),
+        "{:?} / {:?}",
+        mine(),
+        fallback_topics(&sub)
+    );
+    let t = |s: &str| format!("{base}/{s}");
+    assert_eq!(
+        mine(),
+        vec![
+            (11, t("a/x"), None),
+            (2, t("a/x"), None),
+            (11, t("b/x"), None),
+            (2, t("a/y"), Some("text/plain".to_owned())),
+        ],
+        "each matching filter once, with its own data, and the message's properties"
+    );
+    assert_eq!(fallback_topics(&sub), vec![t("z")]);
+    assert_eq!(remove(sub.handle(), &format!("{base}/a/#")), 0);
+    publisher
+        .publish_v5(&t("a/q"), b"m", 1, false, std::ptr::null())
+        .unwrap();
+    assert!(wait_until(PROMPT, || fallback_topics(&sub).len() == 2));
+    assert_eq!(
+        mine().len(),
+        4,
+        "removed: the data form is gone with the filter"
+    );
+    driven.stop();
+    publisher.loop_stop(true);
+}
+
 // Callbacks that change the per-topic callbacks while one runs: `add-here` adds one for
 // `.../added`, `remove-me` removes itself.
 static BASE: Mutex<String> = Mutex::new(String::new());

@@ -6,7 +6,7 @@ use std::os::raw::{c_char, c_int, c_void};
 use crate::driver::{Client, ClientEvent, EventSink};
 use crate::ffi::boundary::errors::error_code;
 use crate::ffi::boundary::logging as capture;
-use crate::ffi::callbacks::{Callbacks, MessageCallback, MessageV5Callback};
+use crate::ffi::callbacks::{Callbacks, MessageCallback, MessageDataCallback, MessageV5Callback};
 use crate::ffi::handle::mosquitto;
 use crate::ffi::property::LentList;
 use crate::ffi::util::message::mosquitto_message;
@@ -17,7 +17,7 @@ use crate::session::Event;
 /// filter matches it, or `on_message` and `on_message_v5` when none does (Paho's rule).
 fn message_callbacks(c: &Callbacks, topic: &str) -> MessageTargets {
     let more = c.more_ref();
-    let fallback = (c.on_message, more.and_then(|m| m.on_message_v5));
+    let fallback = (c.on_message, more.and_then(|m| m.on_message_v5), None);
     let Some(more) = more.filter(|m| !m.topic_callbacks.is_empty()) else {
         return MessageTargets::One(fallback);
     };
@@ -25,7 +25,7 @@ fn message_callbacks(c: &Callbacks, topic: &str) -> MessageTargets {
         .topic_callbacks
         .iter()
         .filter(|t| crate::protocol::topic::matches(&t.matched, topic))
-        .map(|t| (t.on_message, t.on_message_v5))
+        .map(|t| (t.on_message, t.on_message_v5, t.on_message_data))
         .collect();
     if matched.is_empty() {
         MessageTargets::One(fallback)
@@ -49,10 +49,15 @@ impl MessageTargets {
     }
 }
 
-/// A pair of message callbacks (v3 and v5 form), either of which may be unset.
-type MessageFns = (Option<MessageCallback>, Option<MessageV5Callback>);
+/// The message callbacks of one filter (v3 form, v5 form, and the form with its data pointer),
+/// any of which may be unset; `on_message` and `on_message_v5` have no data form.
+type MessageFns = (
+    Option<MessageCallback>,
+    Option<MessageV5Callback>,
+    Option<(MessageDataCallback, usize)>,
+);
 
-/// Hand a received message to each pair of message callbacks in turn. The message and its
+/// Hand a received message to each filter's message callbacks in turn. The message and its
 /// properties are the library's and live until the callbacks return.
 fn deliver_message(
     mosq: *mut mosquitto,
@@ -81,9 +86,11 @@ fn deliver_message(
     };
     // The calls below: C function pointers supplied by the application for this handle, called
     // with the handle, its user data and a message valid for the duration of the call.
-    let needs_props = callbacks.iter().any(|(_, v5)| v5.is_some());
+    let needs_props = callbacks
+        .iter()
+        .any(|(_, v5, data)| v5.is_some() || data.is_some());
     let props = needs_props.then(|| LentList::new(&publish.properties));
-    for &(on_message, on_message_v5) in callbacks {
+    for &(on_message, on_message_v5, on_message_data) in callbacks {
         if let Some(f) = on_message {
             // SAFETY: a callback the application set for this handle, called with its arguments.
             unsafe { f(mosq, obj, &message) };
@@ -91,6 +98,11 @@ fn deliver_message(
         if let (Some(f), Some(props)) = (on_message_v5, &props) {
             // SAFETY: a callback the application set for this handle, called with its arguments.
             unsafe { f(mosq, obj, &message, props.as_ptr()) };
+        }
+        if let (Some((f, data)), Some(props)) = (on_message_data, &props) {
+            // SAFETY: a callback the application set for this handle, called with its
+            // arguments and the data pointer it gave with it.
+            unsafe { f(mosq, obj, &message, props.as_ptr(), data as *mut c_void) };
         }
     }
 }
@@ -213,7 +225,10 @@ impl EventSink for Dispatch {
                 // Copied out under the lock; a callback may add or remove per-topic callbacks.
                 let targets = h.callbacks(|c| message_callbacks(c, &publish.topic));
                 let fns = targets.as_slice();
-                if fns.iter().any(|(v3, v5)| v3.is_some() || v5.is_some()) {
+                if fns
+                    .iter()
+                    .any(|(v3, v5, data)| v3.is_some() || v5.is_some() || data.is_some())
+                {
                     deliver_message(mosq, obj, fns, publish);
                 }
             }

@@ -44,6 +44,15 @@ pub(crate) type MessageV5Callback = unsafe extern "C" fn(
     *const mosquitto_message,
     *const mosquitto_property,
 );
+/// Culex: a per-filter message callback with its own data pointer
+/// (`culex_message_callback_add_data`): the message, its properties and the pointer.
+pub(crate) type MessageDataCallback = unsafe extern "C" fn(
+    *mut mosquitto,
+    *mut c_void,
+    *const mosquitto_message,
+    *const mosquitto_property,
+    *mut c_void,
+);
 /// `on_subscribe` (MQTT 5): mid, count, granted QoS / reason codes, SUBACK properties.
 pub(crate) type SubscribeV5Callback = unsafe extern "C" fn(
     *mut mosquitto,
@@ -59,7 +68,7 @@ pub(crate) type UnsubscribeV5Callback =
 /// Culex: `void (*)(struct mosquitto *, void *)`: a connection attempt is about to start.
 pub(crate) type PreConnectCallback = unsafe extern "C" fn(*mut mosquitto, *mut c_void);
 
-/// A message callback for one subscription filter (`culex_message_callback_add(_v5)`).
+/// A message callback for one subscription filter (`culex_message_callback_add(_v5, _data)`).
 #[derive(Clone)]
 pub(crate) struct TopicCallback {
     /// The filter as given (what `culex_message_callback_remove` names).
@@ -68,6 +77,9 @@ pub(crate) struct TopicCallback {
     pub matched: Box<str>,
     pub on_message: Option<MessageCallback>,
     pub on_message_v5: Option<MessageV5Callback>,
+    /// The form with a data pointer of the application's, kept as an address: the library
+    /// never reads through it, only hands it back.
+    pub on_message_data: Option<(MessageDataCallback, usize)>,
 }
 
 /// The callbacks of one handle, kept inline in it behind its mutex: the four that nearly every

@@ -3,15 +3,18 @@
 //!
 //! A message goes to the callback of every filter that matches its topic, in the order they were
 //! added, and to `on_message` / `on_message_v5` only when none matches. A filter has one callback
-//! of each form (v3: the message; v5: the message and its properties); adding one again replaces
-//! it. Adding and removing work from any thread and from inside any callback, also the one being
+//! of each form (v3: the message; v5: the message and its properties; data: both and a pointer of
+//! the application's, for hosts whose callbacks are closures: language bindings); adding one
+//! again replaces it. Adding and removing work from any thread and from inside any callback, also the one being
 //! run: the dispatcher copies what it calls before calling it.
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
 use crate::ffi::boundary::errors::*;
-use crate::ffi::callbacks::{MessageCallback, MessageV5Callback, TopicCallback};
+use crate::ffi::callbacks::{
+    MessageCallback, MessageDataCallback, MessageV5Callback, TopicCallback,
+};
 use crate::ffi::handle::mosquitto;
 use crate::ffi::property::mosquitto_property;
 use crate::ffi::util::message::mosquitto_message;
@@ -42,6 +45,19 @@ fn matched_part(filter: &str) -> &str {
     }
 }
 
+/// A message callback for one filter with a pointer of the application's: the message and its
+/// properties (the library's, valid during the call; properties NULL when there are none) and
+/// the `data` given to `culex_message_callback_add_data`.
+pub type culex_message_data_callback = Option<
+    unsafe extern "C" fn(
+        *mut mosquitto,
+        *mut c_void,
+        *const mosquitto_message,
+        *const mosquitto_property,
+        *mut c_void,
+    ),
+>;
+
 /// Read and check a subscription filter argument.
 ///
 /// # Safety
@@ -65,31 +81,24 @@ unsafe fn filter_arg(sub: *const c_char) -> Result<&'static str, c_int> {
     Ok(filter)
 }
 
-/// Add (or replace) the callback of one form for `filter`.
-fn add(
-    h: &mosquitto,
-    filter: &str,
-    on_message: Option<MessageCallback>,
-    on_message_v5: Option<MessageV5Callback>,
-) {
+/// Add (or replace) the callback of one form for `filter`: `set` fills in that form.
+fn add(h: &mosquitto, filter: &str, set: impl FnOnce(&mut TopicCallback)) {
     h.set_callbacks(|c| {
         let list = &mut c.more_mut().topic_callbacks;
-        match list.iter_mut().find(|t| &*t.filter == filter) {
-            Some(entry) => {
-                if on_message.is_some() {
-                    entry.on_message = on_message;
-                }
-                if on_message_v5.is_some() {
-                    entry.on_message_v5 = on_message_v5;
-                }
+        let at = match list.iter().position(|t| &*t.filter == filter) {
+            Some(at) => at,
+            None => {
+                list.push(TopicCallback {
+                    filter: filter.into(),
+                    matched: matched_part(filter).into(),
+                    on_message: None,
+                    on_message_v5: None,
+                    on_message_data: None,
+                });
+                list.len() - 1
             }
-            None => list.push(TopicCallback {
-                filter: filter.into(),
-                matched: matched_part(filter).into(),
-                on_message,
-                on_message_v5,
-            }),
-        }
+        };
+        set(&mut list[at]);
     });
 }
 
@@ -116,7 +125,7 @@ pub unsafe extern "C" fn culex_message_callback_add(
                     log::warn!("culex_message_callback_add: the callback is NULL");
                     return Err(MOSQ_ERR_INVAL as c_int);
                 };
-                add(h, filter, Some(f), None);
+                add(h, filter, |t| t.on_message = Some(f));
                 Ok(())
             })
         }
@@ -142,14 +151,48 @@ pub unsafe extern "C" fn culex_message_callback_add_v5(
                     log::warn!("culex_message_callback_add_v5: the callback is NULL");
                     return Err(MOSQ_ERR_INVAL as c_int);
                 };
-                add(h, filter, None, Some(f));
+                add(h, filter, |t| t.on_message_v5 = Some(f));
                 Ok(())
             })
         }
     })
 }
 
-/// Remove the callbacks (both forms) of the subscription filter `sub`, as given to
+/// The form of `culex_message_callback_add` for callbacks that need data of their own (a
+/// closure, an object of a language binding): `on_message` gets the message, its properties
+/// (NULL when there are none, as before MQTT 5) and `data`, which the library never reads and
+/// never frees. A filter may have one callback of this form beside the other two; adding another
+/// replaces it and its data. After `culex_message_callback_remove` returns, a call that had
+/// already started on the loop's thread may still be running: free `data` only once no loop
+/// can be calling (after `mosquitto_loop_stop()`, or from the thread that drives the loop).
+///
+/// Returns MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle, filter or callback, invalid filter)
+/// or MOSQ_ERR_MALFORMED_UTF8.
+#[no_mangle]
+pub unsafe extern "C" fn culex_message_callback_add_data(
+    mosq: *mut mosquitto,
+    sub: *const c_char,
+    on_message: culex_message_data_callback,
+    data: *mut c_void,
+) -> c_int {
+    ffi_guard!(MOSQ_ERR_UNKNOWN as c_int, {
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        unsafe {
+            enter!(mosq, |h| {
+                let filter = filter_arg(sub)?;
+                let f: Option<MessageDataCallback> = on_message;
+                let Some(f) = f else {
+                    log::warn!("culex_message_callback_add_data: the callback is NULL");
+                    return Err(MOSQ_ERR_INVAL as c_int);
+                };
+                add(h, filter, |t| t.on_message_data = Some((f, data as usize)));
+                Ok(())
+            })
+        }
+    })
+}
+
+/// Remove the callbacks (every form) of the subscription filter `sub`, as given to
 /// `culex_message_callback_add`. Safe from any thread and inside any callback, also the one
 /// being removed.
 ///

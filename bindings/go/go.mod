@@ -1,0 +1,3 @@
+module culex
+
+go 1.19

@@ -1,0 +1,5 @@
+//go:build !race
+
+package culex_test
+
+const raceEnabled = false
