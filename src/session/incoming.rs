@@ -34,6 +34,13 @@ impl Session {
                 return Err(Error::NoConn);
             }
         }
+        if self.config.paho_wire && self.state == State::Connected && !bytes.is_empty() {
+            // paho-mqtt's rule: any bytes from the broker, even part of a packet, show that
+            // it is alive (a large PUBLISH on a slow link is no keepalive failure): they end the
+            // wait for PINGRESP, and the next PINGREQ is due a keepalive after the last one.
+            self.keepalive.on_receive(now);
+            self.keepalive.on_ping_response();
+        }
         let mut input = bytes;
         if !self.rx.is_empty() {
             match self.complete_tail(&mut input) {
@@ -205,6 +212,10 @@ impl Session {
     fn take_awaiting(&mut self, id: u16, awaited: AwaitedAck) -> bool {
         if self.outgoing.take_awaited(id, awaited) {
             self.ids.release(id);
+            true
+        } else if self.config.paho_wire {
+            // paho-mqtt reports every SUBACK/UNSUBACK, whatever its id.
+            log::debug!("culex: acknowledgement for unknown m{id} reported all the same");
             true
         } else {
             log::debug!("culex: acknowledgement for unknown m{id} ignored");

@@ -154,6 +154,13 @@ pub struct SessionConfig {
     /// MQTT 5: give outgoing PUBLISH topic aliases automatically, up to the broker's Topic Alias
     /// Maximum (off by default, as libmosquitto, which never sends aliases on its own).
     pub auto_topic_alias: bool,
+    /// Behave on the wire as paho-mqtt's Python client where it differs from libmosquitto
+    /// (off by default): an MQTT 5 CONNECT carries only the properties given (libmosquitto adds
+    /// `receive_maximum`; the broker then assumes 65535), a protocol error closes the connection
+    /// without a DISCONNECT first, a keepalive of 1 to 4 seconds is accepted, and a WebSocket
+    /// server's subprotocol is not checked, and any bytes received (not only complete packets)
+    /// answer an outstanding PINGREQ.
+    pub paho_wire: bool,
 }
 
 /// The rarely set parts of [`SessionConfig`], kept out of line.
@@ -205,6 +212,7 @@ impl Default for SessionConfig {
             max_inflight: 20,
             max_incoming_packet_size: crate::protocol::MAX_REMAINING_LENGTH + 5,
             auto_topic_alias: false,
+            paho_wire: false,
         }
     }
 }
