@@ -398,6 +398,15 @@ int culex_client_id_set(struct mosquitto *mosq, const char *id);
 int culex_clean_start_set(struct mosquitto *mosq, bool clean_start);
 
 /**
+ * The Remaining Length of the DISCONNECT an MQTT 5 broker sent on the current or last
+ * connection: 0 when it carried no reason code, 1 when it carried no properties (what
+ * `on_disconnect_v5` cannot tell: it gets reason 0 and no list either way); -1 when the broker
+ * sent none, for MQTT 3, or for a NULL handle. Valid inside `on_disconnect` and until the next
+ * connection starts.
+ */
+int culex_server_disconnect_length(struct mosquitto *mosq);
+
+/**
  * Whether the message `mid` (as given by `mosquitto_publish()`) is published: QoS 0 handed to
  * the socket, QoS 1 acknowledged by PUBACK, QoS 2 by PUBCOMP, or refused by an MQTT 5 broker in
  * its acknowledgement (see `culex_wait_for_publish` for the reason code). false while it is on

@@ -6,7 +6,8 @@
 # setup → cargo fmt --check → cargo clippy -D warnings → header freshness → cargo build --release →
 # Rust tests (cargo nextest if installed, else cargo test) → C examples and tests with CMake/ctest:
 # against Culex (with valgrind), against Culex with AddressSanitizer, and against Debian's
-# libmosquitto as the reference the C tests are written to.
+# libmosquitto as the reference the C tests are written to → the Python package
+# (scripts/test-python.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,6 +62,9 @@ current="C tests against Debian's libmosquitto (reference)"; section "$current"
 cmake -S . -B build/reference -DCULEX_AGAINST_SYSTEM_LIBMOSQUITTO=ON > /dev/null
 cmake --build build/reference -j "$jobs"
 (cd build/reference && ctest --output-on-failure -j "$jobs")
+
+current="Python package (pip install ./python, own tests, paho-mqtt 2.2.0's suite)"; section "$current"
+scripts/test-python.sh
 
 current=""
 section "All checks passed in $((SECONDS - started)) s"

@@ -325,6 +325,8 @@ struct V5Extras {
     auth: AuthExchange,
     /// The DISCONNECT an MQTT 5 broker sent, until taken.
     server_disconnect: Option<Disconnect>,
+    /// Its Remaining Length (0: no reason code, 1: no properties), until the next connection.
+    server_disconnect_length: Option<u32>,
 }
 
 impl V5Extras {
@@ -335,6 +337,7 @@ impl V5Extras {
             && self.auth.method().is_none()
             && !self.auth.in_progress()
             && self.server_disconnect.is_none()
+            && self.server_disconnect_length.is_none()
     }
 }
 
@@ -452,6 +455,9 @@ impl Session {
     /// keepalive interval, or [`DEFAULT_CONNACK_TIMEOUT`] when keepalive is 0). Ignored after
     /// [`Session::disconnect`] (the driver then just closes).
     pub fn transport_ready(&mut self, now: Instant) {
+        if let Some(extras) = self.v5.as_deref_mut() {
+            extras.server_disconnect_length = None;
+        }
         self.transport_ready_impl(now);
     }
 
@@ -793,6 +799,13 @@ impl Session {
         self.v5
             .as_ref()
             .is_some_and(|x| x.server_disconnect.is_some())
+    }
+
+    /// The Remaining Length of the DISCONNECT an MQTT 5 broker sent on this connection (or the
+    /// last one): 0 when it had no reason code, 1 when it had no properties. Some clients (paho-mqtt)
+    /// report an absent reason or property list differently from an empty one.
+    pub fn server_disconnect_length(&self) -> Option<u32> {
+        self.v5.as_ref().and_then(|x| x.server_disconnect_length)
     }
 
     /// The DISCONNECT an MQTT 5 broker sent (reason code and properties), once.

@@ -105,3 +105,25 @@ pub unsafe extern "C" fn culex_clean_start_set(mosq: *mut mosquitto, clean_start
         }
     })
 }
+
+/// The Remaining Length of the DISCONNECT an MQTT 5 broker sent on the current or last
+/// connection: 0 when it carried no reason code, 1 when it carried no properties (what
+/// `on_disconnect_v5` cannot tell: it gets reason 0 and no list either way); -1 when the broker
+/// sent none, for MQTT 3, or for a NULL handle. Valid inside `on_disconnect` and until the next
+/// connection starts.
+#[no_mangle]
+pub unsafe extern "C" fn culex_server_disconnect_length(mosq: *mut mosquitto) -> c_int {
+    ffi_guard!(-1, {
+        // SAFETY: the export's contract (`ffi/mod.rs`).
+        match unsafe { mosq.as_ref() } {
+            None => {
+                log::warn!("culex_server_disconnect_length: mosq is NULL");
+                -1
+            }
+            Some(h) => h
+                .client
+                .with_session(|s| s.server_disconnect_length())
+                .map_or(-1, |n| n as c_int),
+        }
+    })
+}
