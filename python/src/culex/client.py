@@ -218,10 +218,13 @@ def topic_matches_sub(sub: str, topic: str) -> bool:
     return len(filter_levels) == len(topic_levels)
 
 
+_SAME_CODES = tuple(MQTTErrorCode(n) for n in range(15))
+
+
 def _paho_rc(rc: int) -> MQTTErrorCode:
     """The ``MQTTErrorCode`` closest to a library error code."""
     if 0 <= rc <= 14:
-        return MQTTErrorCode(rc)
+        return _SAME_CODES[rc]
     return {
         _MOSQ_ERR_KEEPALIVE: MQTTErrorCode.MQTT_ERR_KEEPALIVE,
         _CULEX_ERR_QUEUE_FULL: MQTTErrorCode.MQTT_ERR_QUEUE_SIZE,
@@ -558,10 +561,8 @@ class Client:
         cb = self._cb
         lib.mosquitto_connect_v5_callback_set(handle, cb.connect)
         lib.mosquitto_disconnect_v5_callback_set(handle, cb.disconnect)
-        lib.mosquitto_publish_v5_callback_set(handle, cb.publish)
-        lib.mosquitto_message_v5_callback_set(handle, cb.message)
-        lib.mosquitto_subscribe_v5_callback_set(handle, cb.subscribe)
-        lib.culex_unsubscribe_v5_callback_set(handle, cb.unsubscribe)
+        # on_publish, on_message, on_subscribe and on_unsubscribe reach the library only once
+        # set: a callback costs the library's thread the GIL for every message.
         lib.culex_connect_fail_callback_set(handle, cb.connect_fail)
         lib.culex_socket_close_callback_set(handle, cb.socket_close)
 
@@ -1339,11 +1340,13 @@ class Client:
         if callback is None or sub is None:
             raise ValueError("sub and callback must both be defined.")
         self._topic_callbacks[sub] = callback
+        self._message_callback_needed()
 
     def message_callback_remove(self, sub: str) -> None:
         if sub is None:
             raise ValueError("sub must defined.")
         self._topic_callbacks.pop(sub, None)
+        self._message_callback_needed()
 
     # ----- loops -----
 
@@ -1655,6 +1658,7 @@ class Client:
     @on_publish.setter
     def on_publish(self, func: CallbackType) -> None:
         self._on_publish = func
+        lib.mosquitto_publish_v5_callback_set(self._h(), self._cb.publish if func else _ffi.PUBLISH_CB())
 
     @property
     def on_message(self) -> CallbackType:
@@ -1663,6 +1667,13 @@ class Client:
     @on_message.setter
     def on_message(self, func: CallbackType) -> None:
         self._on_message = func
+        self._message_callback_needed()
+
+    def _message_callback_needed(self) -> None:
+        wanted = self._on_message is not None or bool(self._topic_callbacks)
+        lib.mosquitto_message_v5_callback_set(
+            self._h(), self._cb.message if wanted else _ffi.MESSAGE_CB()
+        )
 
     @property
     def on_subscribe(self) -> CallbackType:
@@ -1671,6 +1682,7 @@ class Client:
     @on_subscribe.setter
     def on_subscribe(self, func: CallbackType) -> None:
         self._on_subscribe = func
+        lib.mosquitto_subscribe_v5_callback_set(self._h(), self._cb.subscribe if func else _ffi.SUBSCRIBE_CB())
 
     @property
     def on_unsubscribe(self) -> CallbackType:
@@ -1679,6 +1691,7 @@ class Client:
     @on_unsubscribe.setter
     def on_unsubscribe(self, func: CallbackType) -> None:
         self._on_unsubscribe = func
+        lib.culex_unsubscribe_v5_callback_set(self._h(), self._cb.unsubscribe if func else _ffi.UNSUBSCRIBE_CB())
 
     @property
     def on_log(self) -> CallbackType:
