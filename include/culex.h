@@ -260,6 +260,19 @@ struct culex_server {
 };
 
 /**
+ * `void (*)(struct mosquitto *mosq, void *obj, int mid, int reason_count,
+ * const int *reason_codes, const mosquitto_property *props)`: an UNSUBACK, with the reason code
+ * of each filter of the UNSUBSCRIBE in order (MQTT 5; MQTT 3.1.1 UNSUBACKs have none:
+ * `reason_count` 0). The array and the list are the library's, valid during the call.
+ */
+typedef void (*culex_unsubscribe_v5_callback)(struct mosquitto*,
+                                              void*,
+                                              int,
+                                              int,
+                                              const int*,
+                                              const mosquitto_property*);
+
+/**
  * A message callback for one filter: `on_message`'s signature (the message is the library's,
  * valid during the call).
  */
@@ -371,6 +384,65 @@ int culex_reauthenticate(struct mosquitto *mosq,
                          const void *data,
                          int datalen,
                          const mosquitto_property *props);
+
+/**
+ * `mosquitto_connect_bind_async` with MQTT 5 CONNECT properties, kept for reconnects as
+ * `mosquitto_connect_bind_v5` keeps them: start connecting without waiting; a loop finishes the
+ * job. `bind_address` may be NULL (any); the property list stays the caller's.
+ *
+ * Returns as `mosquitto_connect_bind_v5`: MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle or
+ * host, a port or keepalive out of range, properties CONNECT may not carry),
+ * MOSQ_ERR_DUPLICATE_PROPERTY, MOSQ_ERR_NOT_SUPPORTED (properties on an MQTT 3 client).
+ */
+int culex_connect_bind_async_v5(struct mosquitto *mosq,
+                                const char *host,
+                                int port,
+                                int keepalive,
+                                const char *bind_address,
+                                const mosquitto_property *properties);
+
+/**
+ * Behave on the wire as paho-mqtt's Python client where it differs from libmosquitto (off by
+ * default): an MQTT 5 CONNECT carries only the CONNECT properties given (libmosquitto adds the
+ * Receive Maximum of `MOSQ_OPT_RECEIVE_MAXIMUM`; the broker then assumes 65535, and so does the
+ * client's check of what arrives), a protocol error closes the connection without sending
+ * DISCONNECT first, the connect functions accept a keepalive of 1 to 4 seconds, and a
+ * WebSocket server's choice of subprotocol is not checked (RFC 6455 and MQTT want `mqtt`;
+ * paho-mqtt does not look), and any bytes from the broker, also part of a packet, count as
+ * the broker answering a PINGREQ. Takes
+ * effect at the next connection. The `culex` Python package turns it on.
+ *
+ * Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
+ */
+int culex_paho_wire_set(struct mosquitto *mosq, bool on);
+
+/**
+ * Set the client identifier of the next CONNECT, after `mosquitto_new()`. Unlike
+ * `mosquitto_new()`, an empty `id` is accepted: it asks the broker to assign one (MQTT 3.1.1
+ * with a clean session, or MQTT 5), as paho-mqtt does for a client created without an id.
+ *
+ * Returns MOSQ_ERR_SUCCESS; MOSQ_ERR_INVAL for a NULL handle or `id`; MOSQ_ERR_MALFORMED_UTF8
+ * when `id` is not an MQTT string (UTF-8 without NUL, at most 65535 bytes).
+ */
+int culex_client_id_set(struct mosquitto *mosq, const char *id);
+
+/**
+ * Set the clean session (MQTT 3.1.x) or clean start (MQTT 5) flag of the next CONNECT and of
+ * the reconnects after it; `mosquitto_new()` sets it once for all. paho-mqtt's default for
+ * MQTT 5 is clean start on the first connection only: set it, and clear it once connected.
+ *
+ * Returns MOSQ_ERR_SUCCESS, or MOSQ_ERR_INVAL for a NULL handle.
+ */
+int culex_clean_start_set(struct mosquitto *mosq, bool clean_start);
+
+/**
+ * The Remaining Length of the DISCONNECT an MQTT 5 broker sent on the current or last
+ * connection: 0 when it carried no reason code, 1 when it carried no properties (what
+ * `on_disconnect_v5` cannot tell: it gets reason 0 and no list either way); -1 when the broker
+ * sent none, for MQTT 3, or for a NULL handle. Valid inside `on_disconnect` and until the next
+ * connection starts.
+ */
+int culex_server_disconnect_length(struct mosquitto *mosq);
 
 /**
  * Whether the message `mid` (as given by `mosquitto_publish()`) is published: QoS 0 handed to
@@ -639,6 +711,31 @@ int culex_server_prefer_first_set(struct mosquitto *mosq, int interval_ms);
  * server list or for a NULL handle.
  */
 int culex_server_current(struct mosquitto *mosq);
+
+/**
+ * Subscribe to `sub_count` filters in one SUBSCRIBE, the `i`-th at `options[i]`: its QoS (0, 1
+ * or 2) with the MQTT 5 option bits of `mosquitto_subscribe_v5` (no-local 0x04,
+ * retain-as-published 0x08, retain handling 0x10/0x20). `mid` (may be NULL) receives the message
+ * id passed to `on_subscribe`. The property list stays the caller's.
+ *
+ * Returns as `mosquitto_subscribe_multiple`: MOSQ_ERR_SUCCESS, MOSQ_ERR_INVAL (NULL handle,
+ * filters or options, a count below 1, an invalid filter, QoS or option), MOSQ_ERR_NO_CONN,
+ * MOSQ_ERR_MALFORMED_UTF8, MOSQ_ERR_NOT_SUPPORTED (properties on an MQTT 3 client).
+ */
+int culex_subscribe_multiple_v5(struct mosquitto *mosq,
+                                int *mid,
+                                int sub_count,
+                                char *const *sub,
+                                const int *options,
+                                const mosquitto_property *properties);
+
+/**
+ * Set the function called for every UNSUBACK with the reason code of each filter (see
+ * `culex_unsubscribe_v5_callback`), as well as `on_unsubscribe` and `on_unsubscribe_v5`. NULL
+ * removes it.
+ */
+void culex_unsubscribe_v5_callback_set(struct mosquitto *mosq,
+                                       culex_unsubscribe_v5_callback on_unsubscribe);
 
 /**
  * Like `mosquitto_tls_set`, with PEM text (NUL-terminated) instead of file names. The texts are

@@ -48,6 +48,11 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libmosquitto\.so\.1 ' && [ ! -e /usr/lib
     [[ " ${missing[*]-} " == *" libmosquitto-dev "* ]] || missing+=("libmosquitto-dev")
 fi
 
+# Virtual environments for the Python package's tests (Debian ships ensurepip separately).
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    [[ " ${missing[*]-} " == *" python3-venv "* ]] || missing+=("python3-venv")
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
         echo "setup: missing packages: ${missing[*]}" >&2

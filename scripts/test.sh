@@ -7,7 +7,7 @@
 # Rust tests (cargo nextest if installed, else cargo test) → C examples and tests with CMake/ctest:
 # against Culex (with valgrind), against Culex with AddressSanitizer, and against Debian's
 # libmosquitto as the reference the C tests are written to → the Go and Node bindings' suites
-# (scripts/test-bindings.sh).
+# (scripts/test-bindings.sh) → the Python package (scripts/test-python.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,6 +68,9 @@ scripts/test-bindings.sh go
 
 current="Node binding (node --test)"; section "$current"
 scripts/test-bindings.sh node
+
+current="Python package (pip install ./python, own tests, paho-mqtt 2.2.0's suite)"; section "$current"
+scripts/test-python.sh
 
 current=""
 section "All checks passed in $((SECONDS - started)) s"

@@ -1175,6 +1175,73 @@ fn cases() -> Vec<Case> {
         case! { culex_reconnect_jitter_set, "-1", code(INVAL), ARG, "Culex only",
         |e| code(culex_reconnect_jitter_set(e.m, -1)) },
         // ---- Culex: transports and targets ----
+        // ---- Culex: what the Python client needs ----
+        case! { culex_connect_bind_async_v5, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_connect_bind_async_v5(null_mut(), c"127.0.0.1".as_ptr(), 1883, 60, null(), null())) },
+        case! { culex_connect_bind_async_v5, "host NULL", code(INVAL), ARG, "Culex only",
+        |e| code(culex_connect_bind_async_v5(e.m, null(), 1883, 60, null(), null())) },
+        case! { culex_connect_bind_async_v5, "keepalive -1", code(INVAL), ARG, "Culex only",
+        |e| code(culex_connect_bind_async_v5(e.m, c"127.0.0.1".as_ptr(), 1883, -1, null(), null())) },
+        case! { culex_connect_bind_async_v5, "keepalive 3 (libmosquitto's floor)", code(INVAL), ARG, "Culex only",
+        |e| code(culex_connect_bind_async_v5(e.m, c"127.0.0.1".as_ptr(), 1883, 3, null(), null())) },
+        case! { culex_connect_bind_async_v5, "port 65536", code(INVAL), ARG, "Culex only",
+        |e| code(culex_connect_bind_async_v5(e.m, c"127.0.0.1".as_ptr(), 65_536, 60, null(), null())) },
+        case! { culex_server_disconnect_length, "mosq NULL", code(-1), QUIET, "Culex only",
+        |e| code(culex_server_disconnect_length(null_mut())) },
+        case! { culex_server_disconnect_length, "never connected", code(-1), QUIET, "Culex only",
+        |e| code(culex_server_disconnect_length(e.m)) },
+        case! { culex_paho_wire_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_paho_wire_set(null_mut(), true)) },
+        case! { culex_client_id_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_client_id_set(null_mut(), c"id".as_ptr())) },
+        case! { culex_client_id_set, "id NULL", code(INVAL), ARG, "Culex only",
+        |e| code(culex_client_id_set(e.m, null())) },
+        case! { culex_client_id_set, "id not UTF-8", code(MALFORMED_UTF8), ARG, "Culex only",
+        |e| code(culex_client_id_set(e.m, c"\xff".as_ptr())) },
+        case! { culex_client_id_set, "65536 bytes (no MQTT string)", code(MALFORMED_UTF8), ARG, "Culex only",
+        |e| {
+            let long = std::ffi::CString::new(vec![b'a'; 65_536]).unwrap();
+            code(culex_client_id_set(e.m, long.as_ptr()))
+        } },
+        case! { culex_client_id_set, "empty (the broker assigns one)", code(SUCCESS), SOLO, "Culex only",
+        |e| code(culex_client_id_set(e.m, c"".as_ptr())) },
+        case! { culex_clean_start_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_clean_start_set(null_mut(), false)) },
+        case! { culex_subscribe_multiple_v5, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| {
+            let subs = [c"a".as_ptr().cast_mut()];
+            let opts = [1];
+            code(culex_subscribe_multiple_v5(null_mut(), null_mut(), 1, subs.as_ptr(), opts.as_ptr(), null()))
+        } },
+        case! { culex_subscribe_multiple_v5, "options NULL", code(INVAL), ARG, "Culex only",
+        |e| {
+            let subs = [c"a".as_ptr().cast_mut()];
+            code(culex_subscribe_multiple_v5(e.m, null_mut(), 1, subs.as_ptr(), null(), null()))
+        } },
+        case! { culex_subscribe_multiple_v5, "sub NULL", code(INVAL), ARG, "Culex only",
+        |e| code(culex_subscribe_multiple_v5(e.m, null_mut(), 1, null(), [1].as_ptr(), null())) },
+        case! { culex_subscribe_multiple_v5, "count 0", code(INVAL), ARG, "Culex only",
+        |e| {
+            let subs = [c"a".as_ptr().cast_mut()];
+            code(culex_subscribe_multiple_v5(e.m, null_mut(), 0, subs.as_ptr(), [1].as_ptr(), null()))
+        } },
+        case! { culex_subscribe_multiple_v5, "second filter QoS 3", code(INVAL), ARG, "Culex only",
+        |e| {
+            let subs = [c"a".as_ptr().cast_mut(), c"b".as_ptr().cast_mut()];
+            code(culex_subscribe_multiple_v5(e.m, null_mut(), 2, subs.as_ptr(), [1, 3].as_ptr(), null()))
+        } },
+        case! { culex_subscribe_multiple_v5, "retain handling 3", code(INVAL), ARG, "Culex only",
+        |e| {
+            let subs = [c"a".as_ptr().cast_mut()];
+            code(culex_subscribe_multiple_v5(e.m, null_mut(), 1, subs.as_ptr(), [0x31].as_ptr(), null()))
+        } },
+        case! { culex_subscribe_multiple_v5, "never connected", code(NO_CONN), SOLO, "Culex only",
+        |e| {
+            let subs = [c"a".as_ptr().cast_mut(), c"b/#".as_ptr().cast_mut()];
+            code(culex_subscribe_multiple_v5(e.m, null_mut(), 2, subs.as_ptr(), [1, 2].as_ptr(), null()))
+        } },
+        case! { culex_unsubscribe_v5_callback_set, "mosq NULL", Got::Unit, QUIET, "Culex only",
+        |e| { culex_unsubscribe_v5_callback_set(null_mut(), None); Got::Unit } },
         case! { culex_transport_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
         |e| code(culex_transport_set(null_mut(), 1)) },
         case! { culex_transport_set, "-1", code(INVAL), ARG, "Culex only",

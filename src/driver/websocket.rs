@@ -75,7 +75,10 @@ impl Core {
             .unwrap_or(&default);
         let secure = matches!(link, Link::Tls(_));
         let handshake = match Handshake::new(options, &target.host, target.port, secure) {
-            Ok(h) => h,
+            Ok(mut h) => {
+                h.any_subprotocol = self.session.config().paho_wire;
+                h
+            }
             Err(e) => {
                 self.abandon_attempt();
                 return Err(e);

@@ -46,7 +46,7 @@ impl Session {
         self.tx.set_max_packet_size(None);
         let (mut properties, auth_method) = self.connect_properties_with_auth();
         let v5 = self.config.protocol.is_v5();
-        if v5 && !properties.contains(PropertyId::ReceiveMaximum) {
+        if v5 && !self.config.paho_wire && !properties.contains(PropertyId::ReceiveMaximum) {
             properties.add(
                 PropertyId::ReceiveMaximum,
                 PropertyValue::TwoByteInteger(self.config.receive_maximum),
@@ -508,7 +508,7 @@ impl Session {
     /// As [`Session::fail`], with the DISCONNECT reason code given.
     pub(super) fn fail_with(&mut self, error: Error, reason: Option<u8>) -> Error {
         log::debug!("culex: connection failed: {error}");
-        if self.config.protocol.is_v5() && !self.tx.disconnect_pending() {
+        if self.config.protocol.is_v5() && !self.config.paho_wire && !self.tx.disconnect_pending() {
             if let Some(reason_code) = reason {
                 let disconnect = Packet::Disconnect(Disconnect {
                     reason_code,

@@ -38,10 +38,17 @@ impl Session {
                 return Err(Error::NoConn);
             }
         }
+        if self.config.paho_wire && self.state == State::Connected && !bytes.is_empty() {
+            // paho-mqtt's rule: any bytes from the broker, even part of a packet, show that
+            // it is alive (a large PUBLISH on a slow link is no keepalive failure): they end the
+            // wait for PINGRESP, and the next PINGREQ is due a keepalive after the last one.
+            self.keepalive.on_receive(now);
+            self.keepalive.on_ping_response();
+        }
         let mut input = bytes;
         if !self.rx.is_empty() {
             match self.complete_tail(&mut input) {
-                Ok(Some(packet)) => self.dispatch(now, packet)?,
+                Ok(Some((packet, size))) => self.dispatch(now, packet, size)?,
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(self.fail(e)),
             }
@@ -59,7 +66,7 @@ impl Session {
             match decode_packet(input, version, max) {
                 Ok(Some((packet, used))) => {
                     input = &input[used..];
-                    self.dispatch(now, packet)?;
+                    self.dispatch(now, packet, used)?;
                 }
                 Ok(None) => {
                     // Incomplete: keep the tail, but only if its announced size is acceptable.
@@ -85,7 +92,7 @@ impl Session {
 
     /// Move bytes from `input` into the reassembly buffer until it holds one whole packet, and
     /// decode it; `None` when `input` ran out first.
-    fn complete_tail(&mut self, input: &mut &[u8]) -> Result<Option<Packet>, Error> {
+    fn complete_tail(&mut self, input: &mut &[u8]) -> Result<Option<(Packet, usize)>, Error> {
         let total = loop {
             if let Some(total) = self.frame_len(&self.rx)? {
                 break total;
@@ -109,7 +116,7 @@ impl Session {
             self.rx = Vec::new();
         }
         match decoded {
-            Ok(Some((packet, used))) if used == total => Ok(Some(packet)),
+            Ok(Some((packet, used))) if used == total => Ok(Some((packet, total))),
             Ok(_) => Err(Error::MalformedPacket),
             Err(e) => Err(decode_error(e)),
         }
@@ -135,12 +142,15 @@ impl Session {
         Ok(Some(total as usize))
     }
 
-    /// Handle one decoded packet; on error the session has failed (see `fail`).
-    fn dispatch(&mut self, now: Instant, packet: Packet) -> Result<(), Error> {
+    /// Handle one decoded packet of `size` bytes; on error the session has failed (see `fail`).
+    fn dispatch(&mut self, now: Instant, packet: Packet, size: usize) -> Result<(), Error> {
         if log::log_enabled!(log::Level::Debug) {
             log_received(&packet);
         }
         self.keepalive.on_receive(now);
+        if matches!(packet, Packet::Disconnect(_)) && self.config.protocol.is_v5() {
+            self.v5_extras().server_disconnect_length = Some(remaining_length(size));
+        }
         let result = self.handle_packet(now, packet);
         result.map_err(|e| match e {
             // A refusal already put the session offline; nothing to tell the broker.
@@ -212,6 +222,10 @@ impl Session {
     fn take_awaiting(&mut self, id: u16, awaited: AwaitedAck) -> bool {
         if self.outgoing.take_awaited(id, awaited) {
             self.ids.release(id);
+            true
+        } else if self.config.paho_wire {
+            // paho-mqtt reports every SUBACK/UNSUBACK, whatever its id.
+            log::debug!("culex: acknowledgement for unknown m{id} reported all the same");
             true
         } else {
             log::debug!("culex: acknowledgement for unknown m{id} ignored");
@@ -434,4 +448,13 @@ pub(super) fn decode_error(e: DecodeError) -> Error {
         DecodeError::DuplicateProperty => Error::DuplicateProperty,
         DecodeError::TooLarge { .. } => Error::OversizePacket,
     }
+}
+
+/// The Remaining Length of a packet of `size` bytes (fixed header included).
+fn remaining_length(size: usize) -> u32 {
+    let body = size.saturating_sub(1) as u32;
+    (1..=4u32)
+        .map(|n| body.saturating_sub(n))
+        .find(|&rl| crate::protocol::varint_len(rl) as u32 == body - rl)
+        .unwrap_or(0)
 }

@@ -155,6 +155,13 @@ pub struct SessionConfig {
     /// MQTT 5: give outgoing PUBLISH topic aliases automatically, up to the broker's Topic Alias
     /// Maximum (off by default, as libmosquitto, which never sends aliases on its own).
     pub auto_topic_alias: bool,
+    /// Behave on the wire as paho-mqtt's Python client where it differs from libmosquitto
+    /// (off by default): an MQTT 5 CONNECT carries only the properties given (libmosquitto adds
+    /// `receive_maximum`; the broker then assumes 65535), a protocol error closes the connection
+    /// without a DISCONNECT first, a keepalive of 1 to 4 seconds is accepted, and a WebSocket
+    /// server's subprotocol is not checked, and any bytes received (not only complete packets)
+    /// answer an outstanding PINGREQ.
+    pub paho_wire: bool,
 }
 
 /// The rarely set parts of [`SessionConfig`], kept out of line.
@@ -206,6 +213,7 @@ impl Default for SessionConfig {
             max_inflight: 20,
             max_incoming_packet_size: crate::protocol::MAX_REMAINING_LENGTH + 5,
             auto_topic_alias: false,
+            paho_wire: false,
         }
     }
 }
@@ -318,6 +326,8 @@ struct V5Extras {
     auth: AuthExchange,
     /// The DISCONNECT an MQTT 5 broker sent, until taken.
     server_disconnect: Option<Disconnect>,
+    /// Its Remaining Length (0: no reason code, 1: no properties), until the next connection.
+    server_disconnect_length: Option<u32>,
 }
 
 impl V5Extras {
@@ -328,6 +338,7 @@ impl V5Extras {
             && self.auth.method().is_none()
             && !self.auth.in_progress()
             && self.server_disconnect.is_none()
+            && self.server_disconnect_length.is_none()
     }
 }
 
@@ -448,6 +459,9 @@ impl Session {
     /// keepalive interval, or [`DEFAULT_CONNACK_TIMEOUT`] when keepalive is 0). Ignored after
     /// [`Session::disconnect`] (the driver then just closes).
     pub fn transport_ready(&mut self, now: Instant) {
+        if let Some(extras) = self.v5.as_deref_mut() {
+            extras.server_disconnect_length = None;
+        }
         self.transport_ready_impl(now);
     }
 
@@ -795,6 +809,13 @@ impl Session {
         self.v5
             .as_ref()
             .is_some_and(|x| x.server_disconnect.is_some())
+    }
+
+    /// The Remaining Length of the DISCONNECT an MQTT 5 broker sent on this connection (or the
+    /// last one): 0 when it had no reason code, 1 when it had no properties. Some clients (paho-mqtt)
+    /// report an absent reason or property list differently from an empty one.
+    pub fn server_disconnect_length(&self) -> Option<u32> {
+        self.v5.as_ref().and_then(|x| x.server_disconnect_length)
     }
 
     /// The DISCONNECT an MQTT 5 broker sent (reason code and properties), once.

@@ -287,7 +287,9 @@ impl EventSink for Dispatch {
                 }
             }
             ClientEvent::Session(Event::UnsubAck {
-                mid, properties, ..
+                mid,
+                reason_codes,
+                properties,
             }) => {
                 let cb = h.callbacks(Callbacks::more);
                 if let Some(f) = cb.on_unsubscribe {
@@ -298,6 +300,22 @@ impl EventSink for Dispatch {
                     let props = LentList::new(&properties);
                     // SAFETY: a callback the application set for this handle, called with its arguments.
                     unsafe { f(mosq, obj, c_int::from(mid), props.as_ptr()) };
+                }
+                if let Some(f) = cb.on_unsubscribe_reasons {
+                    let props = LentList::new(&properties);
+                    let codes: Vec<c_int> = reason_codes.iter().map(|&c| c_int::from(c)).collect();
+                    let count = codes.len() as c_int;
+                    // SAFETY: a callback the application set for this handle, called with its arguments.
+                    unsafe {
+                        f(
+                            mosq,
+                            obj,
+                            c_int::from(mid),
+                            count,
+                            codes.as_ptr(),
+                            props.as_ptr(),
+                        )
+                    };
                 }
             }
             ClientEvent::Session(Event::Auth {

@@ -148,37 +148,44 @@ unsafe fn filters(count: c_int, subs: *const *mut c_char) -> Result<Vec<String>,
     Ok(out)
 }
 
-/// The body of the subscribe exports: `count` filters at `subs`, all at `qos` with the MQTT 5
-/// `options` bits.
+/// One filter's QoS and MQTT 5 option bits (no-local 0x04, retain-as-published 0x08, retain
+/// handling 0x10/0x20), checked.
+pub(crate) fn filter_options(qos: c_int, options: c_int) -> Result<SubscriptionOptions, c_int> {
+    let qos = qos_arg(qos)?;
+    if options & !0x3C != 0 || options & 0x30 == 0x30 {
+        log::warn!("culex: subscription options 0x{options:x} are invalid");
+        return Err(MOSQ_ERR_INVAL as c_int);
+    }
+    Ok(subscription_options(qos, options))
+}
+
+/// The body of the subscribe exports: `count` filters at `subs`, the options of the `i`-th
+/// given by `options(i)`.
 ///
 /// # Safety
 /// `mid` NULL or writable, `subs` as for [`filters`], `properties` NULL or a property list.
-unsafe fn subscribe(
+pub(crate) unsafe fn subscribe_filters(
     h: &mosquitto,
     mid: *mut c_int,
     count: c_int,
     subs: *const *mut c_char,
-    qos: c_int,
-    options: c_int,
+    options: impl Fn(usize) -> Result<SubscriptionOptions, c_int>,
     properties: *const mosquitto_property,
 ) -> Result<(), c_int> {
     // SAFETY: the caller's contract.
     let properties = unsafe { properties_arg(h, properties, PropertyContext::Subscribe) }?;
     // SAFETY: the caller's contract.
     let filters = unsafe { filters(count, subs) }?;
-    let qos = qos_arg(qos)?;
-    if options & !0x3C != 0 || options & 0x30 == 0x30 {
-        log::warn!("culex: subscription options 0x{options:x} are invalid");
-        return Err(MOSQ_ERR_INVAL as c_int);
-    }
-    let opts = subscription_options(qos, options);
     let filters = filters
         .into_iter()
-        .map(|filter| SubscribeFilter {
-            filter,
-            options: opts,
+        .enumerate()
+        .map(|(i, filter)| {
+            Ok(SubscribeFilter {
+                filter,
+                options: options(i)?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, c_int>>()?;
     let id = h.client.subscribe(filters, properties).map_err(|e| {
         log::warn!("subscribe: {e}");
         code(e)
@@ -189,6 +196,32 @@ unsafe fn subscribe(
     // write below finds it.
     h.command_written();
     Ok(())
+}
+
+/// The body of the subscribe exports with one QoS and option set for all filters.
+///
+/// # Safety
+/// As for [`subscribe_filters`].
+unsafe fn subscribe(
+    h: &mosquitto,
+    mid: *mut c_int,
+    count: c_int,
+    subs: *const *mut c_char,
+    qos: c_int,
+    options: c_int,
+    properties: *const mosquitto_property,
+) -> Result<(), c_int> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        subscribe_filters(
+            h,
+            mid,
+            count,
+            subs,
+            |_| filter_options(qos, options),
+            properties,
+        )
+    }
 }
 
 /// Subscribe to one topic filter at a QoS. `mid` (may be NULL) receives the message id passed

@@ -20,6 +20,7 @@ use crate::protocol::{Properties, PropertyContext, ProtocolVersion};
 /// # Safety
 /// `host` and `bind_address` are NULL or NUL-terminated strings.
 unsafe fn target(
+    h: &mosquitto,
     host: *const c_char,
     port: c_int,
     keepalive: c_int,
@@ -35,10 +36,16 @@ unsafe fn target(
         log::warn!("culex: port {port} is out of range");
         MOSQ_ERR_INVAL as c_int
     })?;
+    // libmosquitto's floor of 5 s; paho-mqtt's rules (`culex_paho_wire_set`) have none.
+    let floor = if h.client.with_session(|s| s.config().paho_wire) {
+        1
+    } else {
+        5
+    };
     let keepalive = match u16::try_from(keepalive) {
-        Ok(k) if k == 0 || k >= 5 => k,
+        Ok(k) if k == 0 || k >= floor => k,
         _ => {
-            log::warn!("culex: keepalive {keepalive} must be 0 or between 5 and 65535");
+            log::warn!("culex: keepalive {keepalive} must be 0 or between {floor} and 65535");
             return Err(MOSQ_ERR_INVAL as c_int);
         }
     };
@@ -63,7 +70,7 @@ unsafe fn target(
 /// # Safety
 /// `host` and `bind_address` are NULL or NUL-terminated strings, `properties` NULL or a list
 /// built by the property API.
-unsafe fn connect(
+pub(crate) unsafe fn connect(
     h: &mosquitto,
     host: *const c_char,
     port: c_int,
@@ -73,7 +80,7 @@ unsafe fn connect(
     blocking: bool,
 ) -> Result<(), c_int> {
     // SAFETY: the caller's contract.
-    let (mut target, keepalive) = unsafe { target(host, port, keepalive, bind_address) }?;
+    let (mut target, keepalive) = unsafe { target(h, host, port, keepalive, bind_address) }?;
     if target.port == 0 {
         // libmosquitto's rule: port 0 makes `host` the path of a Unix-domain socket.
         target.transport = Transport::Unix;
@@ -198,7 +205,7 @@ unsafe fn connect_srv(
     bind_address: *const c_char,
 ) -> Result<(), c_int> {
     // SAFETY: the caller's contract.
-    let (target, keepalive) = unsafe { target(host, 0, keepalive, bind_address) }?;
+    let (target, keepalive) = unsafe { target(h, host, 0, keepalive, bind_address) }?;
     h.client
         .with_session(|s| s.config_mut().keep_alive = keepalive);
     crate::ffi::culex::lifecycle::pre_connect(h);

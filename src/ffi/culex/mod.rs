@@ -11,6 +11,9 @@
 //!   ([`lifecycle`]), one-shot publishing ([`oneshot`]), MQTT over WebSockets ([`websocket`]), an
 //!   HTTP CONNECT proxy ([`proxy`]), a list of brokers with failover ([`servers`]),
 //!   the durable session store ([`persist`]).
+//! - What paho-mqtt's Python client needs of the C API: an asynchronous connect with MQTT 5
+//!   properties and paho's CONNECT defaults ([`connect`]), subscriptions with per-filter options
+//!   and UNSUBACK reason codes ([`subscribe`]).
 
 use std::os::raw::c_int;
 
@@ -19,6 +22,7 @@ use crate::ffi::handle::mosquitto;
 
 pub mod acks;
 pub mod auth;
+pub mod connect;
 pub mod delivery;
 pub mod errors;
 pub mod lifecycle;
@@ -27,12 +31,14 @@ pub mod persist;
 pub mod proxy;
 pub mod queue;
 pub mod servers;
+pub mod subscribe;
 pub mod tls;
 pub mod topics;
 pub mod websocket;
 
 pub use acks::*;
 pub use auth::*;
+pub use connect::*;
 pub use delivery::*;
 pub use errors::*;
 pub use lifecycle::*;
@@ -41,6 +47,7 @@ pub use persist::*;
 pub use proxy::*;
 pub use queue::*;
 pub use servers::*;
+pub use subscribe::*;
 pub use tls::*;
 pub use topics::*;
 pub use websocket::*;

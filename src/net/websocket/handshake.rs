@@ -25,6 +25,9 @@ pub struct Handshake {
     head: HeadReader,
     /// The server's name, for log lines.
     peer: String,
+    /// Accept any subprotocol the server selects, or none (paho-mqtt's rule, which does not
+    /// look at it; RFC 6455 and MQTT want `mqtt`): set by `SessionConfig::paho_wire`.
+    pub any_subprotocol: bool,
 }
 
 /// The `Sec-WebSocket-Accept` value for `key`.
@@ -81,6 +84,7 @@ impl Handshake {
             accept: accept_for(&key),
             head: HeadReader::new(),
             peer: crate::net::http::authority(bare, port),
+            any_subprotocol: false,
         })
     }
 
@@ -161,6 +165,7 @@ impl Handshake {
         }
         let protocols = response.tokens("Sec-WebSocket-Protocol");
         match protocols.as_slice() {
+            _ if self.any_subprotocol => {}
             [one] if one == SUBPROTOCOL => {}
             [] => return Err("selected no subprotocol (MQTT needs \"mqtt\")".into()),
             other => {
