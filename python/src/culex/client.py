@@ -293,7 +293,7 @@ class MQTTMessageInfo:
 
     def __iter__(self) -> Iterator[MQTTErrorCode | int]:
         self._iterpos = 0
-        return self  # type: ignore[return-value]
+        return self
 
     def __next__(self) -> MQTTErrorCode | int:
         if self._iterpos == 0:
@@ -416,7 +416,7 @@ class _Callbacks:
                     return None
                 try:
                     return getattr(c, name)(*args[2:])
-                except BaseException as exc:  # noqa: BLE001 - ctypes would swallow it
+                except BaseException as exc:
                     # KeyboardInterrupt, SystemExit, or an error of the callback's own: raised
                     # again by the loop call that ran the callback.
                     c._defer(exc)
@@ -498,7 +498,7 @@ class Client:
         if client_id in ("", None):
             self._client_id = _random_client_id().encode() if protocol == MQTTv31 else b""
         else:
-            self._client_id = _topic_bytes(client_id)  # type: ignore[arg-type]
+            self._client_id = _topic_bytes(client_id)
         self._host = ""
         self._port = 1883
         self._keepalive = 60
@@ -592,9 +592,7 @@ class Client:
         try:
             func(*args)
         except Exception as exc:
-            self._easy_log(
-                MQTT_LOG_ERR, "Caught exception in %s: %s", name, traceback.format_exc()
-            )
+            self._easy_log(MQTT_LOG_ERR, "Caught exception in %s: %s", name, traceback.format_exc())
             if not self.suppress_exceptions:
                 self._defer(exc)
 
@@ -804,7 +802,12 @@ class Client:
         data = _payload_bytes(payload)
         props = _ffi.PropertyList(properties) if self._protocol == MQTTv5 else None
         rc = lib.mosquitto_will_set_v5(
-            self._h(), _topic_bytes(topic), len(data), data, qos, retain,
+            self._h(),
+            _topic_bytes(topic),
+            len(data),
+            data,
+            qos,
+            retain,
             props.ptr if props else None,
         )
         if rc != 0:
@@ -886,7 +889,8 @@ class Client:
                 raise FileNotFoundError(_errno.ENOENT, "No such file or directory", path)
         h = self._h()
         if keyfile_password is not None:
-            secret = _topic_bytes(keyfile_password() if callable(keyfile_password) else keyfile_password)
+            given = keyfile_password() if callable(keyfile_password) else keyfile_password
+            secret = _topic_bytes(given)
 
             def give(buf: int, size: int, rwflag: int, userdata: int) -> int:
                 n = min(len(secret), size - 1)
@@ -989,9 +993,8 @@ class Client:
         if path is None:
             path = "/mqtt"
         self._ws_path = path
-        if callable(headers):
-            headers = headers({})
-        fields = [f"{k}: {v}".encode() for k, v in (headers or {}).items()]
+        fields_given: dict[str, str] = (headers({}) if callable(headers) else headers) or {}
+        fields = [f"{k}: {v}".encode() for k, v in fields_given.items()]
         arr = (c_char_p * (len(fields) + 1))(*fields, None)
         self._check(lib.culex_ws_set_options(self._h(), path.encode(), arr))
 
@@ -1400,7 +1403,7 @@ class Client:
     def _loop_stop_c(self) -> int:
         if not self._loop_running[0]:
             return MQTTErrorCode.MQTT_ERR_INVAL
-        rc = lib.mosquitto_loop_stop(self._h(), True)
+        rc = int(lib.mosquitto_loop_stop(self._h(), True))
         if rc == 0:
             self._loop_running[0] = False
         return rc
@@ -1468,7 +1471,12 @@ class Client:
                 self._call("on_connect", func, self, self._userdata, flags_dict, rc)
         else:
             self._call(
-                "on_connect", func, self, self._userdata, ConnectFlags(session_present), reason,
+                "on_connect",
+                func,
+                self,
+                self._userdata,
+                ConnectFlags(session_present),
+                reason,
                 properties,
             )
 
@@ -1502,7 +1510,12 @@ class Client:
                 self._call("on_disconnect", func, self, self._userdata, v1_rc)
         else:
             self._call(
-                "on_disconnect", func, self, self._userdata, DisconnectFlags(from_server), reason,
+                "on_disconnect",
+                func,
+                self,
+                self._userdata,
+                DisconnectFlags(from_server),
+                reason,
                 properties,
             )
 
@@ -1514,7 +1527,11 @@ class Client:
             self._call("on_publish", func, self, self._userdata, mid)
         else:
             self._call(
-                "on_publish", func, self, self._userdata, mid,
+                "on_publish",
+                func,
+                self,
+                self._userdata,
+                mid,
                 ReasonCode(PacketTypes.PUBACK, identifier=rc),
                 _ffi.read_properties(props, PacketTypes.PUBACK),
             )
@@ -1658,7 +1675,9 @@ class Client:
     @on_publish.setter
     def on_publish(self, func: CallbackType) -> None:
         self._on_publish = func
-        lib.mosquitto_publish_v5_callback_set(self._h(), self._cb.publish if func else _ffi.PUBLISH_CB())
+        lib.mosquitto_publish_v5_callback_set(
+            self._h(), self._cb.publish if func else _ffi.PUBLISH_CB()
+        )
 
     @property
     def on_message(self) -> CallbackType:
@@ -1682,7 +1701,9 @@ class Client:
     @on_subscribe.setter
     def on_subscribe(self, func: CallbackType) -> None:
         self._on_subscribe = func
-        lib.mosquitto_subscribe_v5_callback_set(self._h(), self._cb.subscribe if func else _ffi.SUBSCRIBE_CB())
+        lib.mosquitto_subscribe_v5_callback_set(
+            self._h(), self._cb.subscribe if func else _ffi.SUBSCRIBE_CB()
+        )
 
     @property
     def on_unsubscribe(self) -> CallbackType:
@@ -1691,7 +1712,9 @@ class Client:
     @on_unsubscribe.setter
     def on_unsubscribe(self, func: CallbackType) -> None:
         self._on_unsubscribe = func
-        lib.culex_unsubscribe_v5_callback_set(self._h(), self._cb.unsubscribe if func else _ffi.UNSUBSCRIBE_CB())
+        lib.culex_unsubscribe_v5_callback_set(
+            self._h(), self._cb.unsubscribe if func else _ffi.UNSUBSCRIBE_CB()
+        )
 
     @property
     def on_log(self) -> CallbackType:
@@ -1832,7 +1855,9 @@ def _handshake_error(captured: list[str]) -> Exception:
             return WebsocketConnectionError("WebSocket handshake error, connection not upgraded")
         return WebsocketConnectionError("WebSocket handshake error")
     if "verif" in text or "certificate" in text:
-        return ssl.SSLError(1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed ({text})")
+        return ssl.SSLError(
+            1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed ({text})"
+        )
     if "TLS" in text or "SSL" in text:
         return ssl.SSLError(1, f"TLS handshake failed ({text})")
     return ConnectionError(text or "the connection failed")
@@ -1873,4 +1898,3 @@ def _connack_reason(rc: int) -> ReasonCode:
         5: "Not authorized",
     }
     return ReasonCode(PacketTypes.CONNACK, names.get(rc, "Unspecified error"))
-

@@ -11,7 +11,7 @@ import sys
 import culex
 
 __version__ = culex.paho_api_version
-from culex import MQTTException  # noqa: E402, F401
+from culex import MQTTException  # noqa: F401
 
 _MODULES = (
     "client",
