@@ -402,6 +402,28 @@ CallbackType = Optional[Callable[..., Any]]
 PayloadType = Union[str, bytes, bytearray, int, float, None]
 
 
+class _UserCallback:
+    """A user callback attribute of ``Client`` (``on_connect``, ...): kept in ``_<name>``;
+    ``register(client, on)``, if given, tells the library whether to call back at all."""
+
+    def __init__(self, register: Callable[[Client, bool], None] | None = None) -> None:
+        self._register = register
+        self._attr = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attr = "_" + name
+
+    def __get__(self, client: Client | None, owner: type | None = None) -> Any:
+        if client is None:
+            return self
+        return getattr(client, self._attr)
+
+    def __set__(self, client: Client, func: CallbackType) -> None:
+        setattr(client, self._attr, func)
+        if self._register is not None:
+            self._register(client, func is not None)
+
+
 class _Callbacks:
     """The C callbacks of one client, each calling back through a weak reference, so that the
     client can be collected while the library still holds the functions."""
@@ -859,12 +881,11 @@ class Client:
                 return
             logger = logging.getLogger(__name__)
         self._logger = logger
-        lib.mosquitto_log_callback_set(self._h(), self._cb.log)
+        self._log_callback_needed()
 
     def disable_logger(self) -> None:
         self._logger = None
-        if self._on_log is None:
-            lib.mosquitto_log_callback_set(self._h(), _ffi.LOG_CB())
+        self._log_callback_needed()
 
     def enable_bridge_mode(self) -> None:
         raise NotImplementedError("Culex does not provide mosquitto's bridge mode")
@@ -1643,50 +1664,50 @@ class Client:
             )
 
     # ----- the user's callbacks -----
+    # Each is an attribute (see _UserCallback); those that cost the library's thread a GIL
+    # round trip per message reach the library only once set.
 
-    @property
-    def on_connect(self) -> CallbackType:
-        return self._on_connect
-
-    @on_connect.setter
-    def on_connect(self, func: CallbackType) -> None:
-        self._on_connect = func
-
-    @property
-    def on_connect_fail(self) -> CallbackType:
-        return self._on_connect_fail
-
-    @on_connect_fail.setter
-    def on_connect_fail(self, func: CallbackType) -> None:
-        self._on_connect_fail = func
-
-    @property
-    def on_disconnect(self) -> CallbackType:
-        return self._on_disconnect
-
-    @on_disconnect.setter
-    def on_disconnect(self, func: CallbackType) -> None:
-        self._on_disconnect = func
-
-    @property
-    def on_publish(self) -> CallbackType:
-        return self._on_publish
-
-    @on_publish.setter
-    def on_publish(self, func: CallbackType) -> None:
-        self._on_publish = func
-        lib.mosquitto_publish_v5_callback_set(
-            self._h(), self._cb.publish if func else _ffi.PUBLISH_CB()
+    on_connect = _UserCallback()
+    on_connect_fail = _UserCallback()
+    on_disconnect = _UserCallback()
+    on_socket_close = _UserCallback()
+    on_publish = _UserCallback(
+        lambda c, on: lib.mosquitto_publish_v5_callback_set(
+            c._h(), c._cb.publish if on else _ffi.PUBLISH_CB()
         )
-
-    @property
-    def on_message(self) -> CallbackType:
-        return self._on_message
-
-    @on_message.setter
-    def on_message(self, func: CallbackType) -> None:
-        self._on_message = func
-        self._message_callback_needed()
+    )
+    on_message = _UserCallback(lambda c, on: c._message_callback_needed())
+    on_subscribe = _UserCallback(
+        lambda c, on: lib.mosquitto_subscribe_v5_callback_set(
+            c._h(), c._cb.subscribe if on else _ffi.SUBSCRIBE_CB()
+        )
+    )
+    on_unsubscribe = _UserCallback(
+        lambda c, on: lib.culex_unsubscribe_v5_callback_set(
+            c._h(), c._cb.unsubscribe if on else _ffi.UNSUBSCRIBE_CB()
+        )
+    )
+    on_log = _UserCallback(lambda c, on: c._log_callback_needed())
+    on_pre_connect = _UserCallback(
+        lambda c, on: lib.culex_pre_connect_callback_set(
+            c._h(), c._cb.pre_connect if on else _ffi.PLAIN_CB()
+        )
+    )
+    on_socket_open = _UserCallback(
+        lambda c, on: lib.culex_socket_open_callback_set(
+            c._h(), c._cb.socket_open if on else _ffi.INT_CB()
+        )
+    )
+    on_socket_register_write = _UserCallback(
+        lambda c, on: lib.culex_socket_register_write_callback_set(
+            c._h(), c._cb.socket_register_write if on else _ffi.INT_CB()
+        )
+    )
+    on_socket_unregister_write = _UserCallback(
+        lambda c, on: lib.culex_socket_unregister_write_callback_set(
+            c._h(), c._cb.socket_unregister_write if on else _ffi.INT_CB()
+        )
+    )
 
     def _message_callback_needed(self) -> None:
         wanted = self._on_message is not None or bool(self._topic_callbacks)
@@ -1694,91 +1715,9 @@ class Client:
             self._h(), self._cb.message if wanted else _ffi.MESSAGE_CB()
         )
 
-    @property
-    def on_subscribe(self) -> CallbackType:
-        return self._on_subscribe
-
-    @on_subscribe.setter
-    def on_subscribe(self, func: CallbackType) -> None:
-        self._on_subscribe = func
-        lib.mosquitto_subscribe_v5_callback_set(
-            self._h(), self._cb.subscribe if func else _ffi.SUBSCRIBE_CB()
-        )
-
-    @property
-    def on_unsubscribe(self) -> CallbackType:
-        return self._on_unsubscribe
-
-    @on_unsubscribe.setter
-    def on_unsubscribe(self, func: CallbackType) -> None:
-        self._on_unsubscribe = func
-        lib.culex_unsubscribe_v5_callback_set(
-            self._h(), self._cb.unsubscribe if func else _ffi.UNSUBSCRIBE_CB()
-        )
-
-    @property
-    def on_log(self) -> CallbackType:
-        return self._on_log
-
-    @on_log.setter
-    def on_log(self, func: CallbackType) -> None:
-        self._on_log = func
-        if func is not None:
-            lib.mosquitto_log_callback_set(self._h(), self._cb.log)
-        elif self._logger is None:
-            lib.mosquitto_log_callback_set(self._h(), _ffi.LOG_CB())
-
-    @property
-    def on_pre_connect(self) -> CallbackType:
-        return self._on_pre_connect
-
-    @on_pre_connect.setter
-    def on_pre_connect(self, func: CallbackType) -> None:
-        self._on_pre_connect = func
-        lib.culex_pre_connect_callback_set(
-            self._h(), self._cb.pre_connect if func else _ffi.PLAIN_CB()
-        )
-
-    @property
-    def on_socket_open(self) -> CallbackType:
-        return self._on_socket_open
-
-    @on_socket_open.setter
-    def on_socket_open(self, func: CallbackType) -> None:
-        self._on_socket_open = func
-        lib.culex_socket_open_callback_set(
-            self._h(), self._cb.socket_open if func else _ffi.INT_CB()
-        )
-
-    @property
-    def on_socket_close(self) -> CallbackType:
-        return self._on_socket_close
-
-    @on_socket_close.setter
-    def on_socket_close(self, func: CallbackType) -> None:
-        self._on_socket_close = func
-
-    @property
-    def on_socket_register_write(self) -> CallbackType:
-        return self._on_socket_register_write
-
-    @on_socket_register_write.setter
-    def on_socket_register_write(self, func: CallbackType) -> None:
-        self._on_socket_register_write = func
-        lib.culex_socket_register_write_callback_set(
-            self._h(), self._cb.socket_register_write if func else _ffi.INT_CB()
-        )
-
-    @property
-    def on_socket_unregister_write(self) -> CallbackType:
-        return self._on_socket_unregister_write
-
-    @on_socket_unregister_write.setter
-    def on_socket_unregister_write(self, func: CallbackType) -> None:
-        self._on_socket_unregister_write = func
-        lib.culex_socket_unregister_write_callback_set(
-            self._h(), self._cb.socket_unregister_write if func else _ffi.INT_CB()
-        )
+    def _log_callback_needed(self) -> None:
+        wanted = self._on_log is not None or self._logger is not None
+        lib.mosquitto_log_callback_set(self._h(), self._cb.log if wanted else _ffi.LOG_CB())
 
     # The decorator forms: @client.connect_callback() etc.
 
