@@ -424,6 +424,16 @@ class _UserCallback:
             self._register(client, func is not None)
 
 
+def _library_callback(setter: str, name: str, none: Any) -> _UserCallback:
+    """A user callback that the library calls through ``_Callbacks.<name>`` only while set
+    (``lib.<setter>`` registers it, or the NULL function ``none()``)."""
+
+    def register(c: Client, on: bool) -> None:
+        getattr(lib, setter)(c._h(), getattr(c._cb, name) if on else none())
+
+    return _UserCallback(register)
+
+
 class _Callbacks:
     """The C callbacks of one client, each calling back through a weak reference, so that the
     client can be collected while the library still holds the functions."""
@@ -1671,42 +1681,24 @@ class Client:
     on_connect_fail = _UserCallback()
     on_disconnect = _UserCallback()
     on_socket_close = _UserCallback()
-    on_publish = _UserCallback(
-        lambda c, on: lib.mosquitto_publish_v5_callback_set(
-            c._h(), c._cb.publish if on else _ffi.PUBLISH_CB()
-        )
-    )
+    on_publish = _library_callback("mosquitto_publish_v5_callback_set", "publish", _ffi.PUBLISH_CB)
     on_message = _UserCallback(lambda c, on: c._message_callback_needed())
-    on_subscribe = _UserCallback(
-        lambda c, on: lib.mosquitto_subscribe_v5_callback_set(
-            c._h(), c._cb.subscribe if on else _ffi.SUBSCRIBE_CB()
-        )
+    on_subscribe = _library_callback(
+        "mosquitto_subscribe_v5_callback_set", "subscribe", _ffi.SUBSCRIBE_CB
     )
-    on_unsubscribe = _UserCallback(
-        lambda c, on: lib.culex_unsubscribe_v5_callback_set(
-            c._h(), c._cb.unsubscribe if on else _ffi.UNSUBSCRIBE_CB()
-        )
+    on_unsubscribe = _library_callback(
+        "culex_unsubscribe_v5_callback_set", "unsubscribe", _ffi.UNSUBSCRIBE_CB
     )
     on_log = _UserCallback(lambda c, on: c._log_callback_needed())
-    on_pre_connect = _UserCallback(
-        lambda c, on: lib.culex_pre_connect_callback_set(
-            c._h(), c._cb.pre_connect if on else _ffi.PLAIN_CB()
-        )
+    on_pre_connect = _library_callback(
+        "culex_pre_connect_callback_set", "pre_connect", _ffi.PLAIN_CB
     )
-    on_socket_open = _UserCallback(
-        lambda c, on: lib.culex_socket_open_callback_set(
-            c._h(), c._cb.socket_open if on else _ffi.INT_CB()
-        )
+    on_socket_open = _library_callback("culex_socket_open_callback_set", "socket_open", _ffi.INT_CB)
+    on_socket_register_write = _library_callback(
+        "culex_socket_register_write_callback_set", "socket_register_write", _ffi.INT_CB
     )
-    on_socket_register_write = _UserCallback(
-        lambda c, on: lib.culex_socket_register_write_callback_set(
-            c._h(), c._cb.socket_register_write if on else _ffi.INT_CB()
-        )
-    )
-    on_socket_unregister_write = _UserCallback(
-        lambda c, on: lib.culex_socket_unregister_write_callback_set(
-            c._h(), c._cb.socket_unregister_write if on else _ffi.INT_CB()
-        )
+    on_socket_unregister_write = _library_callback(
+        "culex_socket_unregister_write_callback_set", "socket_unregister_write", _ffi.INT_CB
     )
 
     def _message_callback_needed(self) -> None:
