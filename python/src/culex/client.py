@@ -24,12 +24,25 @@ import time
 import traceback
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from ctypes import byref, c_char_p, c_int
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any
 
 from . import _ffi
+from ._callbacks import CallbackType, PayloadType, _Callbacks, _library_callback, _UserCallback
+from ._errors import (
+    _MOSQ_ERR_KEEPALIVE,
+    _MOSQ_ERR_MALFORMED_UTF8,
+    WebsocketConnectionError,
+    _connack_reason,
+    _handshake_error,
+    _paho_rc,
+    _raise_connect_error,
+    connack_string,
+    error_string,
+)
 from ._ffi import lib
+from ._message import ConnectFlags, DisconnectFlags, MQTTMessage, MQTTMessageInfo
 from .enums import (
     CallbackAPIVersion,
     ConnackCode,
@@ -46,11 +59,13 @@ from .reasoncodes import ReasonCode
 from .subscribeoptions import SubscribeOptions
 
 __all__ = [
+    "CallbackType",
     "Client",
     "ConnectFlags",
     "DisconnectFlags",
     "MQTTMessage",
     "MQTTMessageInfo",
+    "PayloadType",
     "WebsocketConnectionError",
     "connack_string",
     "error_string",
@@ -135,71 +150,6 @@ MQTT_CLEAN_START_FIRST_ONLY = 3
 # PySocks' proxy type numbers (paho-mqtt's proxy_set takes them).
 _PROXY_SOCKS4, _PROXY_SOCKS5, _PROXY_HTTP = 1, 2, 3
 
-# libmosquitto's error codes that are not paho-mqtt's numbers.
-_MOSQ_ERR_EAI = 15
-_MOSQ_ERR_PROXY = 16
-_MOSQ_ERR_MALFORMED_UTF8 = 18
-_MOSQ_ERR_KEEPALIVE = 19
-_MOSQ_ERR_TLS_HANDSHAKE = 23
-_MOSQ_ERR_OVERSIZE_PACKET = 25
-_MOSQ_ERR_TIMEOUT = 27
-_CULEX_ERR_QUEUE_FULL = 100
-
-_ERROR_TEXT = {
-    MQTTErrorCode.MQTT_ERR_AGAIN: "Try again.",
-    MQTTErrorCode.MQTT_ERR_SUCCESS: "No error.",
-    MQTTErrorCode.MQTT_ERR_NOMEM: "Out of memory.",
-    MQTTErrorCode.MQTT_ERR_PROTOCOL: "A network protocol error occurred when communicating "
-    "with the broker.",
-    MQTTErrorCode.MQTT_ERR_INVAL: "Invalid function arguments provided.",
-    MQTTErrorCode.MQTT_ERR_NO_CONN: "The client is not currently connected.",
-    MQTTErrorCode.MQTT_ERR_CONN_REFUSED: "The connection was refused.",
-    MQTTErrorCode.MQTT_ERR_NOT_FOUND: "Message not found (internal error).",
-    MQTTErrorCode.MQTT_ERR_CONN_LOST: "The connection was lost.",
-    MQTTErrorCode.MQTT_ERR_TLS: "A TLS error occurred.",
-    MQTTErrorCode.MQTT_ERR_PAYLOAD_SIZE: "Payload too large.",
-    MQTTErrorCode.MQTT_ERR_NOT_SUPPORTED: "This feature is not supported.",
-    MQTTErrorCode.MQTT_ERR_AUTH: "Authorisation failed.",
-    MQTTErrorCode.MQTT_ERR_ACL_DENIED: "Access denied by ACL.",
-    MQTTErrorCode.MQTT_ERR_UNKNOWN: "Unknown error.",
-    MQTTErrorCode.MQTT_ERR_ERRNO: "Error defined by errno.",
-    MQTTErrorCode.MQTT_ERR_QUEUE_SIZE: "Message queue full.",
-    MQTTErrorCode.MQTT_ERR_KEEPALIVE: "Client or broker did not communicate in the keepalive "
-    "interval.",
-}
-
-
-class WebsocketConnectionError(ConnectionError):
-    """The WebSocket upgrade failed."""
-
-
-class ConnectFlags(NamedTuple):
-    """The flags of a CONNACK (VERSION2 ``on_connect``)."""
-
-    session_present: bool
-
-
-class DisconnectFlags(NamedTuple):
-    """Why ``on_disconnect`` is called (VERSION2)."""
-
-    is_disconnect_packet_from_server: bool
-
-
-def error_string(mqtt_errno: int) -> str:
-    """A description of an ``MQTTErrorCode``."""
-    try:
-        return _ERROR_TEXT[MQTTErrorCode(mqtt_errno)]
-    except ValueError:
-        return "Unknown error."
-
-
-def connack_string(connack_code: int | ReasonCode) -> str:
-    """A description of a CONNACK return code (or of an MQTT 5 reason code)."""
-    if isinstance(connack_code, ReasonCode):
-        return str(connack_code)
-    text = lib.mosquitto_connack_string(int(connack_code))
-    return text.decode() if text else "Connection Refused: unknown reason."
-
 
 def topic_matches_sub(sub: str, topic: str) -> bool:
     """Whether ``topic`` matches the subscription filter ``sub`` (``+`` and ``#`` wildcards,
@@ -216,41 +166,6 @@ def topic_matches_sub(sub: str, topic: str) -> bool:
         if level != "+" and level != topic_levels[i]:
             return False
     return len(filter_levels) == len(topic_levels)
-
-
-_SAME_CODES = tuple(MQTTErrorCode(n) for n in range(15))
-
-
-def _paho_rc(rc: int) -> MQTTErrorCode:
-    """The ``MQTTErrorCode`` closest to a library error code."""
-    if 0 <= rc <= 14:
-        return _SAME_CODES[rc]
-    return {
-        _MOSQ_ERR_KEEPALIVE: MQTTErrorCode.MQTT_ERR_KEEPALIVE,
-        _CULEX_ERR_QUEUE_FULL: MQTTErrorCode.MQTT_ERR_QUEUE_SIZE,
-        _MOSQ_ERR_TLS_HANDSHAKE: MQTTErrorCode.MQTT_ERR_TLS,
-        _MOSQ_ERR_OVERSIZE_PACKET: MQTTErrorCode.MQTT_ERR_PAYLOAD_SIZE,
-        _MOSQ_ERR_MALFORMED_UTF8: MQTTErrorCode.MQTT_ERR_INVAL,
-        21: MQTTErrorCode.MQTT_ERR_PROTOCOL,  # MALFORMED_PACKET
-        22: MQTTErrorCode.MQTT_ERR_PROTOCOL,  # DUPLICATE_PROPERTY
-        24: MQTTErrorCode.MQTT_ERR_NOT_SUPPORTED,  # QOS_NOT_SUPPORTED
-        _MOSQ_ERR_EAI: MQTTErrorCode.MQTT_ERR_ERRNO,
-        _MOSQ_ERR_PROXY: MQTTErrorCode.MQTT_ERR_CONN_REFUSED,
-    }.get(rc, MQTTErrorCode.MQTT_ERR_UNKNOWN)
-
-
-def _raise_connect_error(rc: int, err: int) -> None:
-    """Raise what paho-mqtt raises when opening the connection fails."""
-    if rc == MQTTErrorCode.MQTT_ERR_ERRNO:
-        raise OSError(err, os.strerror(err))
-    if rc == _MOSQ_ERR_EAI:
-        raise socket.gaierror(err, f"name lookup failed (EAI {err})")
-    if rc in (MQTTErrorCode.MQTT_ERR_TLS, _MOSQ_ERR_TLS_HANDSHAKE):
-        raise ssl.SSLError(f"TLS: {lib.mosquitto_strerror(rc).decode()}")
-    if rc == _MOSQ_ERR_PROXY:
-        raise ConnectionRefusedError(_errno.ECONNREFUSED, "the proxy refused the connection")
-    if rc == MQTTErrorCode.MQTT_ERR_INVAL:
-        raise ValueError("Invalid connect arguments.")
 
 
 def _topic_bytes(topic: str | bytes) -> bytes:
@@ -274,201 +189,6 @@ def _payload_bytes(payload: Any) -> bytes:
 def _random_client_id() -> str:
     alphabet = string.ascii_letters + string.digits
     return "culex" + "".join(secrets.choice(alphabet) for _ in range(17))
-
-
-class MQTTMessageInfo:
-    """What ``Client.publish`` returns: the message id, the result of the call, and a way to
-    wait until the message is published (the library keeps the message and its state)."""
-
-    __slots__ = ("_client", "_iterpos", "mid", "rc")
-
-    def __init__(self, mid: int, client: Client | None = None) -> None:
-        self.mid = mid
-        self.rc: MQTTErrorCode = MQTTErrorCode.MQTT_ERR_SUCCESS
-        self._iterpos = 0
-        self._client = client
-
-    def __str__(self) -> str:
-        return str((self.rc, self.mid))
-
-    def __iter__(self) -> Iterator[MQTTErrorCode | int]:
-        self._iterpos = 0
-        return self
-
-    def __next__(self) -> MQTTErrorCode | int:
-        if self._iterpos == 0:
-            self._iterpos = 1
-            return self.rc
-        if self._iterpos == 1:
-            self._iterpos = 2
-            return self.mid
-        raise StopIteration
-
-    def __getitem__(self, index: int) -> MQTTErrorCode | int:
-        if index == 0:
-            return self.rc
-        if index == 1:
-            return self.mid
-        raise IndexError("index out of range")
-
-    def _check_queued(self) -> None:
-        if self.rc == MQTTErrorCode.MQTT_ERR_QUEUE_SIZE:
-            raise ValueError("Message is not queued due to ERR_QUEUE_SIZE")
-        if self.rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-            return
-        if self.rc > 0 and self.rc != MQTTErrorCode.MQTT_ERR_NO_CONN:
-            raise RuntimeError(f"Message publish failed: {error_string(self.rc)}")
-
-    def wait_for_publish(self, timeout: float | None = None) -> None:
-        """Block until the message is published, or ``timeout`` seconds have passed.
-
-        Unlike paho-mqtt, which can wait for ever, it raises ``RuntimeError`` when no loop
-        drives the client, or when called from the client's own loop thread."""
-        self._check_queued()
-        client = self._client
-        if client is None or client._handle is None:
-            raise RuntimeError("Message publish failed: the client is gone")
-        ms = -1 if timeout is None else max(0, int(timeout * 1000))
-        reason = c_int(0)
-        rc = lib.culex_wait_for_publish(client._handle, self.mid, ms, byref(reason))
-        if rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, _MOSQ_ERR_TIMEOUT):
-            return
-        if rc == MQTTErrorCode.MQTT_ERR_NO_CONN:
-            raise RuntimeError(
-                "wait_for_publish: no loop drives this client (call loop_start(), "
-                "loop_forever() or loop() first)"
-            )
-        if rc == MQTTErrorCode.MQTT_ERR_INVAL:
-            raise RuntimeError("wait_for_publish: called from the client's own loop thread")
-
-    def is_published(self) -> bool:
-        """Whether the message is published: QoS 0 sent, QoS 1 acknowledged by PUBACK, QoS 2
-        completed by PUBCOMP."""
-        self._check_queued()
-        client = self._client
-        if client is None or client._handle is None:
-            return False
-        return bool(lib.culex_is_published(client._handle, self.mid))
-
-
-class MQTTMessage:
-    """A message: ``topic``, ``payload``, ``qos``, ``retain``, ``mid`` and MQTT 5
-    ``properties``."""
-
-    __slots__ = (
-        "_topic",
-        "dup",
-        "info",
-        "mid",
-        "payload",
-        "properties",
-        "qos",
-        "retain",
-        "state",
-        "timestamp",
-    )
-
-    def __init__(self, mid: int = 0, topic: bytes = b"") -> None:
-        self.timestamp = time.monotonic()
-        self.state = mqtt_ms_invalid
-        self.dup = False
-        self.mid = mid
-        self._topic = topic
-        self.payload = b""
-        self.qos = 0
-        self.retain = False
-        self.info = MQTTMessageInfo(mid)
-        self.properties: Properties | None = None
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MQTTMessage) and self.mid == other.mid
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = object.__hash__
-
-    @property
-    def topic(self) -> str:
-        return self._topic.decode("utf-8")
-
-    @topic.setter
-    def topic(self, value: bytes) -> None:
-        self._topic = value
-
-
-CallbackType = Optional[Callable[..., Any]]
-#: What ``publish`` takes as a payload.
-PayloadType = Union[str, bytes, bytearray, int, float, None]
-
-
-class _UserCallback:
-    """A user callback attribute of ``Client`` (``on_connect``, ...): kept in ``_<name>``;
-    ``register(client, on)``, if given, tells the library whether to call back at all."""
-
-    def __init__(self, register: Callable[[Client, bool], None] | None = None) -> None:
-        self._register = register
-        self._attr = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._attr = "_" + name
-
-    def __get__(self, client: Client | None, owner: type | None = None) -> Any:
-        if client is None:
-            return self
-        return getattr(client, self._attr)
-
-    def __set__(self, client: Client, func: CallbackType) -> None:
-        setattr(client, self._attr, func)
-        if self._register is not None:
-            self._register(client, func is not None)
-
-
-def _library_callback(setter: str, name: str, none: Any) -> _UserCallback:
-    """A user callback that the library calls through ``_Callbacks.<name>`` only while set
-    (``lib.<setter>`` registers it, or the NULL function ``none()``)."""
-
-    def register(c: Client, on: bool) -> None:
-        getattr(lib, setter)(c._h(), getattr(c._cb, name) if on else none())
-
-    return _UserCallback(register)
-
-
-class _Callbacks:
-    """The C callbacks of one client, each calling back through a weak reference, so that the
-    client can be collected while the library still holds the functions."""
-
-    def __init__(self, client: Client) -> None:
-        ref = weakref.ref(client)
-
-        def bind(name: str, cftype: Any) -> Any:
-            def trampoline(*args: Any) -> Any:
-                c = ref()
-                if c is None:
-                    return None
-                try:
-                    return getattr(c, name)(*args[2:])
-                except BaseException as exc:
-                    # KeyboardInterrupt, SystemExit, or an error of the callback's own: raised
-                    # again by the loop call that ran the callback.
-                    c._defer(exc)
-                return None
-
-            return cftype(trampoline)
-
-        self.connect = bind("_c_connect", _ffi.CONNECT_CB)
-        self.disconnect = bind("_c_disconnect", _ffi.DISCONNECT_CB)
-        self.publish = bind("_c_publish", _ffi.PUBLISH_CB)
-        self.message = bind("_c_message", _ffi.MESSAGE_CB)
-        self.subscribe = bind("_c_subscribe", _ffi.SUBSCRIBE_CB)
-        self.unsubscribe = bind("_c_unsubscribe", _ffi.UNSUBSCRIBE_CB)
-        self.log = bind("_c_log", _ffi.LOG_CB)
-        self.pre_connect = bind("_c_pre_connect", _ffi.PLAIN_CB)
-        self.connect_fail = bind("_c_connect_fail", _ffi.INT_CB)
-        self.socket_open = bind("_c_socket_open", _ffi.INT_CB)
-        self.socket_close = bind("_c_socket_close", _ffi.INT_CB)
-        self.socket_register_write = bind("_c_socket_register_write", _ffi.INT_CB)
-        self.socket_unregister_write = bind("_c_socket_unregister_write", _ffi.INT_CB)
 
 
 def _release(handle: int, loop_running: list[bool]) -> None:
@@ -1775,25 +1495,6 @@ _SOCKET_NONE, _SOCKET_CONNECTED, _SOCKET_DISCONNECTING = 0, 6, 7
 _HANDSHAKING = (1, 2, 3, 4, 8)  # resolving, TCP, proxy, TLS, WebSocket upgrade
 
 
-def _handshake_error(captured: list[str]) -> Exception:
-    """What paho-mqtt raises for a failed TLS or WebSocket handshake, from the library's log
-    lines about it."""
-    text = " ".join(captured)
-    if "WebSocket" in text:
-        if "Sec-WebSocket-Accept" in text:
-            return WebsocketConnectionError("WebSocket handshake error, invalid secret key")
-        if "Connection: Upgrade" in text or "Upgrade: websocket" in text:
-            return WebsocketConnectionError("WebSocket handshake error, connection not upgraded")
-        return WebsocketConnectionError("WebSocket handshake error")
-    if "verif" in text or "certificate" in text:
-        return ssl.SSLError(
-            1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed ({text})"
-        )
-    if "TLS" in text or "SSL" in text:
-        return ssl.SSLError(1, f"TLS handshake failed ({text})")
-    return ConnectionError(text or "the connection failed")
-
-
 class _LibraryThread:
     """Stands for the library's network thread of ``loop_start`` where paho-mqtt programs
     look at ``client._thread``."""
@@ -1816,16 +1517,3 @@ def _default_ca() -> tuple[bytes | None, bytes | None]:
         None if cafile is None else os.fsencode(cafile),
         None if capath is None else os.fsencode(capath),
     )
-
-
-def _connack_reason(rc: int) -> ReasonCode:
-    """The MQTT 5 reason code paho-mqtt reports for an MQTT 3 CONNACK return code."""
-    names = {
-        0: "Success",
-        1: "Unsupported protocol version",
-        2: "Client identifier not valid",
-        3: "Server unavailable",
-        4: "Bad user name or password",
-        5: "Not authorized",
-    }
-    return ReasonCode(PacketTypes.CONNACK, names.get(rc, "Unspecified error"))
