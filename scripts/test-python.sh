@@ -3,7 +3,8 @@
 #
 #   scripts/test-python.sh
 #
-# 1. a project-local virtual environment (target/python-venv) with pytest, and
+# 1. a project-local virtual environment (target/python-venv) with pytest, ruff and mypy (the
+#    package must be ruff- and mypy --strict-clean), and
 #    `pip install ./python` into it (builds the Rust library and ships it in the package);
 # 2. Culex's own Python tests (tests/python: the README's getting-started example, deadlocks,
 #    callbacks, loops) against real mosquitto brokers;
@@ -18,7 +19,11 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 py="$venv/bin/python"
-"$py" -m pip install -q --disable-pip-version-check pytest pytest-timeout
+"$py" -m pip install -q --disable-pip-version-check pytest pytest-timeout ruff mypy
+echo "test-python: ruff and mypy --strict" >&2
+"$venv/bin/ruff" check --config python/pyproject.toml python/src tests/python bench/python
+"$venv/bin/ruff" format --check --config python/pyproject.toml python/src tests/python bench/python
+(cd python && "../$venv/bin/mypy" src/culex)
 "$py" -m pip install -q --disable-pip-version-check ./python
 if "$py" -c "import paho" 2>/dev/null; then
     echo "test-python: paho-mqtt is installed in $venv; the suite must run against culex" >&2

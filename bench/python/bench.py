@@ -84,8 +84,22 @@ def recv(mqtt: Any, args: argparse.Namespace) -> tuple[float, float]:
     if not subscribed.wait(10):
         sys.exit("bench: no SUBACK")
     feeder = subprocess.Popen(
-        [sys.executable, __file__, "culex", "feed", "--qos", str(args.qos), "--count",
-         str(args.count), "--size", str(args.size), "--port", str(args.port), "--topic", topic],
+        [
+            sys.executable,
+            __file__,
+            "culex",
+            "feed",
+            "--qos",
+            str(args.qos),
+            "--count",
+            str(args.count),
+            "--size",
+            str(args.size),
+            "--port",
+            str(args.port),
+            "--topic",
+            topic,
+        ],
     )
     if not last.wait(120):
         feeder.kill()

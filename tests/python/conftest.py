@@ -45,7 +45,9 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
         "max_queued_messages 100000\nlog_dest stderr\nlog_type all\n"
     )
     proc = subprocess.Popen(
-        [mosquitto_path(), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [mosquitto_path(), "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     assert proc.stderr is not None
     log: list[bytes] = []

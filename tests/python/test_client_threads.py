@@ -10,10 +10,9 @@ import threading
 import time
 from typing import Any
 
+import culex.client as mqtt
 import pytest
 from conftest import Broker
-
-import culex.client as mqtt
 from culex.enums import CallbackAPIVersion, MQTTErrorCode
 
 V2 = CallbackAPIVersion.VERSION2
@@ -39,7 +38,7 @@ def run_with_deadline(func: Any, seconds: float = DEADLINE) -> Any:
     def body() -> None:
         try:
             result.append(func())
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:
             error.append(exc)
 
     t = threading.Thread(target=body, daemon=True)
@@ -111,12 +110,19 @@ def test_every_method_from_inside_every_callback(broker: Broker) -> None:
         client.max_inflight_messages_set(20)
         client.reconnect_delay_set(1, 2)
         results.append(client.want_write() in (True, False))
-        if {"on_connect", "on_subscribe", "on_message", "on_publish", "on_unsubscribe"} <= set(
-            seen
-        ):
+        if {
+            "on_connect",
+            "on_subscribe",
+            "on_message",
+            "on_publish",
+            "on_unsubscribe",
+        } <= set(seen):
             done.set()
 
-    c.on_connect = lambda client, *a: (exercise("on_connect", client), client.subscribe("m/#", 1))
+    c.on_connect = lambda client, *a: (
+        exercise("on_connect", client),
+        client.subscribe("m/#", 1),
+    )
     c.on_subscribe = lambda client, *a: exercise("on_subscribe", client)
     c.on_message = lambda client, *a: exercise("on_message", client)
     c.on_publish = lambda client, *a: exercise("on_publish", client)

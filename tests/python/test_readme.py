@@ -15,7 +15,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_getting_started_example(broker: Broker, tmp_path: Path) -> None:
     text = README.read_text()
-    match = re.search(r"<!-- python-getting-started -->\s*```python\n(.*?)```", text, re.S)
+    match = re.search(r"<!-- python-getting-started -->\s*```python\n(.*?)```", text, re.DOTALL)
     assert match, "the README lost its Python getting-started example"
     script = tmp_path / "getting_started.py"
     script.write_text(match.group(1))
@@ -29,4 +29,4 @@ def test_getting_started_example(broker: Broker, tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "Connected with result code 0" in out.stdout
-    assert re.search(r"^\$SYS/\S+ b'", out.stdout, re.M), out.stdout
+    assert re.search(r"^\$SYS/\S+ b'", out.stdout, re.MULTILINE), out.stdout

@@ -55,7 +55,7 @@ libc.free.argtypes = [c_void_p]
 libc.free.restype = None
 
 
-class mosquitto_message(Structure):  # noqa: N801 - the C name
+class mosquitto_message(Structure):
     _fields_ = (
         ("mid", c_int),
         ("topic", c_void_p),
@@ -102,12 +102,26 @@ _declare("mosquitto_connect_srv", c_int, H, c_char_p, c_int, c_char_p)
 _declare("mosquitto_reconnect", c_int, H)
 _declare("mosquitto_disconnect_v5", c_int, H, c_int, PROP_P)
 _declare(
-    "mosquitto_publish_v5", c_int, H, POINTER(c_int), c_char_p, c_int, c_char_p, c_int, c_bool,
+    "mosquitto_publish_v5",
+    c_int,
+    H,
+    POINTER(c_int),
+    c_char_p,
+    c_int,
+    c_char_p,
+    c_int,
+    c_bool,
     PROP_P,
 )
 _declare(
-    "culex_subscribe_multiple_v5", c_int, H, POINTER(c_int), c_int, POINTER(c_char_p),
-    POINTER(c_int), PROP_P,
+    "culex_subscribe_multiple_v5",
+    c_int,
+    H,
+    POINTER(c_int),
+    c_int,
+    POINTER(c_char_p),
+    POINTER(c_int),
+    PROP_P,
 )
 _declare(
     "mosquitto_unsubscribe_multiple", c_int, H, POINTER(c_int), c_int, POINTER(c_char_p), PROP_P
@@ -179,13 +193,23 @@ _declare("mosquitto_property_read_int16", PROP_P, PROP_P, c_int, POINTER(c_uint1
 _declare("mosquitto_property_read_int32", PROP_P, PROP_P, c_int, POINTER(c_uint32), c_bool)
 _declare("mosquitto_property_read_varint", PROP_P, PROP_P, c_int, POINTER(c_uint32), c_bool)
 _declare(
-    "mosquitto_property_read_binary", PROP_P, PROP_P, c_int, POINTER(c_void_p),
-    POINTER(c_uint16), c_bool,
+    "mosquitto_property_read_binary",
+    PROP_P,
+    PROP_P,
+    c_int,
+    POINTER(c_void_p),
+    POINTER(c_uint16),
+    c_bool,
 )
 _declare("mosquitto_property_read_string", PROP_P, PROP_P, c_int, POINTER(c_void_p), c_bool)
 _declare(
-    "mosquitto_property_read_string_pair", PROP_P, PROP_P, c_int, POINTER(c_void_p),
-    POINTER(c_void_p), c_bool,
+    "mosquitto_property_read_string_pair",
+    PROP_P,
+    PROP_P,
+    c_int,
+    POINTER(c_void_p),
+    POINTER(c_void_p),
+    c_bool,
 )
 
 lib.mosquitto_lib_init()
@@ -294,8 +318,10 @@ def _read_one(ptr: int, ident: int, kind: int) -> Any:
         return s.value
     if kind in (_INT32, _VBI):
         i = c_uint32()
-        read = lib.mosquitto_property_read_int32 if kind == _INT32 else (
-            lib.mosquitto_property_read_varint
+        read = (
+            lib.mosquitto_property_read_int32
+            if kind == _INT32
+            else (lib.mosquitto_property_read_varint)
         )
         read(ptr, ident, ctypes.byref(i), False)
         return i.value

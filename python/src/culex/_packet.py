@@ -83,7 +83,9 @@ def decode_connack(header: int, packet: bytes, protocol: MQTTProtocolVersion) ->
         properties, _ = _properties(PacketTypes.CONNACK, data[2:])
         reason = ReasonCode(PacketTypes.CONNACK, identifier=code)
     else:
-        reason = ReasonCode(PacketTypes.CONNACK, identifier=code) if code == 0 else (
-            ReasonCode(PacketTypes.CONNACK, "Unspecified error")
+        reason = (
+            ReasonCode(PacketTypes.CONNACK, identifier=code)
+            if code == 0
+            else (ReasonCode(PacketTypes.CONNACK, "Unspecified error"))
         )
     return ConnackPacket(flags=flags, reason=reason, properties=properties)

@@ -24,12 +24,25 @@ import time
 import traceback
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from ctypes import byref, c_char_p, c_int
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any
 
 from . import _ffi
+from ._callbacks import CallbackType, PayloadType, _Callbacks, _library_callback, _UserCallback
+from ._errors import (
+    _MOSQ_ERR_KEEPALIVE,
+    _MOSQ_ERR_MALFORMED_UTF8,
+    WebsocketConnectionError,
+    _connack_reason,
+    _handshake_error,
+    _paho_rc,
+    _raise_connect_error,
+    connack_string,
+    error_string,
+)
 from ._ffi import lib
+from ._message import ConnectFlags, DisconnectFlags, MQTTMessage, MQTTMessageInfo
 from .enums import (
     CallbackAPIVersion,
     ConnackCode,
@@ -46,11 +59,13 @@ from .reasoncodes import ReasonCode
 from .subscribeoptions import SubscribeOptions
 
 __all__ = [
+    "CallbackType",
     "Client",
     "ConnectFlags",
     "DisconnectFlags",
     "MQTTMessage",
     "MQTTMessageInfo",
+    "PayloadType",
     "WebsocketConnectionError",
     "connack_string",
     "error_string",
@@ -135,71 +150,6 @@ MQTT_CLEAN_START_FIRST_ONLY = 3
 # PySocks' proxy type numbers (paho-mqtt's proxy_set takes them).
 _PROXY_SOCKS4, _PROXY_SOCKS5, _PROXY_HTTP = 1, 2, 3
 
-# libmosquitto's error codes that are not paho-mqtt's numbers.
-_MOSQ_ERR_EAI = 15
-_MOSQ_ERR_PROXY = 16
-_MOSQ_ERR_MALFORMED_UTF8 = 18
-_MOSQ_ERR_KEEPALIVE = 19
-_MOSQ_ERR_TLS_HANDSHAKE = 23
-_MOSQ_ERR_OVERSIZE_PACKET = 25
-_MOSQ_ERR_TIMEOUT = 27
-_CULEX_ERR_QUEUE_FULL = 100
-
-_ERROR_TEXT = {
-    MQTTErrorCode.MQTT_ERR_AGAIN: "Try again.",
-    MQTTErrorCode.MQTT_ERR_SUCCESS: "No error.",
-    MQTTErrorCode.MQTT_ERR_NOMEM: "Out of memory.",
-    MQTTErrorCode.MQTT_ERR_PROTOCOL: "A network protocol error occurred when communicating "
-    "with the broker.",
-    MQTTErrorCode.MQTT_ERR_INVAL: "Invalid function arguments provided.",
-    MQTTErrorCode.MQTT_ERR_NO_CONN: "The client is not currently connected.",
-    MQTTErrorCode.MQTT_ERR_CONN_REFUSED: "The connection was refused.",
-    MQTTErrorCode.MQTT_ERR_NOT_FOUND: "Message not found (internal error).",
-    MQTTErrorCode.MQTT_ERR_CONN_LOST: "The connection was lost.",
-    MQTTErrorCode.MQTT_ERR_TLS: "A TLS error occurred.",
-    MQTTErrorCode.MQTT_ERR_PAYLOAD_SIZE: "Payload too large.",
-    MQTTErrorCode.MQTT_ERR_NOT_SUPPORTED: "This feature is not supported.",
-    MQTTErrorCode.MQTT_ERR_AUTH: "Authorisation failed.",
-    MQTTErrorCode.MQTT_ERR_ACL_DENIED: "Access denied by ACL.",
-    MQTTErrorCode.MQTT_ERR_UNKNOWN: "Unknown error.",
-    MQTTErrorCode.MQTT_ERR_ERRNO: "Error defined by errno.",
-    MQTTErrorCode.MQTT_ERR_QUEUE_SIZE: "Message queue full.",
-    MQTTErrorCode.MQTT_ERR_KEEPALIVE: "Client or broker did not communicate in the keepalive "
-    "interval.",
-}
-
-
-class WebsocketConnectionError(ConnectionError):
-    """The WebSocket upgrade failed."""
-
-
-class ConnectFlags(NamedTuple):
-    """The flags of a CONNACK (VERSION2 ``on_connect``)."""
-
-    session_present: bool
-
-
-class DisconnectFlags(NamedTuple):
-    """Why ``on_disconnect`` is called (VERSION2)."""
-
-    is_disconnect_packet_from_server: bool
-
-
-def error_string(mqtt_errno: int) -> str:
-    """A description of an ``MQTTErrorCode``."""
-    try:
-        return _ERROR_TEXT[MQTTErrorCode(mqtt_errno)]
-    except ValueError:
-        return "Unknown error."
-
-
-def connack_string(connack_code: int | ReasonCode) -> str:
-    """A description of a CONNACK return code (or of an MQTT 5 reason code)."""
-    if isinstance(connack_code, ReasonCode):
-        return str(connack_code)
-    text = lib.mosquitto_connack_string(int(connack_code))
-    return text.decode() if text else "Connection Refused: unknown reason."
-
 
 def topic_matches_sub(sub: str, topic: str) -> bool:
     """Whether ``topic`` matches the subscription filter ``sub`` (``+`` and ``#`` wildcards,
@@ -216,41 +166,6 @@ def topic_matches_sub(sub: str, topic: str) -> bool:
         if level != "+" and level != topic_levels[i]:
             return False
     return len(filter_levels) == len(topic_levels)
-
-
-_SAME_CODES = tuple(MQTTErrorCode(n) for n in range(15))
-
-
-def _paho_rc(rc: int) -> MQTTErrorCode:
-    """The ``MQTTErrorCode`` closest to a library error code."""
-    if 0 <= rc <= 14:
-        return _SAME_CODES[rc]
-    return {
-        _MOSQ_ERR_KEEPALIVE: MQTTErrorCode.MQTT_ERR_KEEPALIVE,
-        _CULEX_ERR_QUEUE_FULL: MQTTErrorCode.MQTT_ERR_QUEUE_SIZE,
-        _MOSQ_ERR_TLS_HANDSHAKE: MQTTErrorCode.MQTT_ERR_TLS,
-        _MOSQ_ERR_OVERSIZE_PACKET: MQTTErrorCode.MQTT_ERR_PAYLOAD_SIZE,
-        _MOSQ_ERR_MALFORMED_UTF8: MQTTErrorCode.MQTT_ERR_INVAL,
-        21: MQTTErrorCode.MQTT_ERR_PROTOCOL,  # MALFORMED_PACKET
-        22: MQTTErrorCode.MQTT_ERR_PROTOCOL,  # DUPLICATE_PROPERTY
-        24: MQTTErrorCode.MQTT_ERR_NOT_SUPPORTED,  # QOS_NOT_SUPPORTED
-        _MOSQ_ERR_EAI: MQTTErrorCode.MQTT_ERR_ERRNO,
-        _MOSQ_ERR_PROXY: MQTTErrorCode.MQTT_ERR_CONN_REFUSED,
-    }.get(rc, MQTTErrorCode.MQTT_ERR_UNKNOWN)
-
-
-def _raise_connect_error(rc: int, err: int) -> None:
-    """Raise what paho-mqtt raises when opening the connection fails."""
-    if rc == MQTTErrorCode.MQTT_ERR_ERRNO:
-        raise OSError(err, os.strerror(err))
-    if rc == _MOSQ_ERR_EAI:
-        raise socket.gaierror(err, f"name lookup failed (EAI {err})")
-    if rc in (MQTTErrorCode.MQTT_ERR_TLS, _MOSQ_ERR_TLS_HANDSHAKE):
-        raise ssl.SSLError(f"TLS: {lib.mosquitto_strerror(rc).decode()}")
-    if rc == _MOSQ_ERR_PROXY:
-        raise ConnectionRefusedError(_errno.ECONNREFUSED, "the proxy refused the connection")
-    if rc == MQTTErrorCode.MQTT_ERR_INVAL:
-        raise ValueError("Invalid connect arguments.")
 
 
 def _topic_bytes(topic: str | bytes) -> bytes:
@@ -274,169 +189,6 @@ def _payload_bytes(payload: Any) -> bytes:
 def _random_client_id() -> str:
     alphabet = string.ascii_letters + string.digits
     return "culex" + "".join(secrets.choice(alphabet) for _ in range(17))
-
-
-class MQTTMessageInfo:
-    """What ``Client.publish`` returns: the message id, the result of the call, and a way to
-    wait until the message is published (the library keeps the message and its state)."""
-
-    __slots__ = ("_client", "_iterpos", "mid", "rc")
-
-    def __init__(self, mid: int, client: Client | None = None) -> None:
-        self.mid = mid
-        self.rc: MQTTErrorCode = MQTTErrorCode.MQTT_ERR_SUCCESS
-        self._iterpos = 0
-        self._client = client
-
-    def __str__(self) -> str:
-        return str((self.rc, self.mid))
-
-    def __iter__(self) -> Iterator[MQTTErrorCode | int]:
-        self._iterpos = 0
-        return self  # type: ignore[return-value]
-
-    def __next__(self) -> MQTTErrorCode | int:
-        if self._iterpos == 0:
-            self._iterpos = 1
-            return self.rc
-        if self._iterpos == 1:
-            self._iterpos = 2
-            return self.mid
-        raise StopIteration
-
-    def __getitem__(self, index: int) -> MQTTErrorCode | int:
-        if index == 0:
-            return self.rc
-        if index == 1:
-            return self.mid
-        raise IndexError("index out of range")
-
-    def _check_queued(self) -> None:
-        if self.rc == MQTTErrorCode.MQTT_ERR_QUEUE_SIZE:
-            raise ValueError("Message is not queued due to ERR_QUEUE_SIZE")
-        if self.rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-            return
-        if self.rc > 0 and self.rc != MQTTErrorCode.MQTT_ERR_NO_CONN:
-            raise RuntimeError(f"Message publish failed: {error_string(self.rc)}")
-
-    def wait_for_publish(self, timeout: float | None = None) -> None:
-        """Block until the message is published, or ``timeout`` seconds have passed.
-
-        Unlike paho-mqtt, which can wait for ever, it raises ``RuntimeError`` when no loop
-        drives the client, or when called from the client's own loop thread."""
-        self._check_queued()
-        client = self._client
-        if client is None or client._handle is None:
-            raise RuntimeError("Message publish failed: the client is gone")
-        ms = -1 if timeout is None else max(0, int(timeout * 1000))
-        reason = c_int(0)
-        rc = lib.culex_wait_for_publish(client._handle, self.mid, ms, byref(reason))
-        if rc in (MQTTErrorCode.MQTT_ERR_SUCCESS, _MOSQ_ERR_TIMEOUT):
-            return
-        if rc == MQTTErrorCode.MQTT_ERR_NO_CONN:
-            raise RuntimeError(
-                "wait_for_publish: no loop drives this client (call loop_start(), "
-                "loop_forever() or loop() first)"
-            )
-        if rc == MQTTErrorCode.MQTT_ERR_INVAL:
-            raise RuntimeError("wait_for_publish: called from the client's own loop thread")
-
-    def is_published(self) -> bool:
-        """Whether the message is published: QoS 0 sent, QoS 1 acknowledged by PUBACK, QoS 2
-        completed by PUBCOMP."""
-        self._check_queued()
-        client = self._client
-        if client is None or client._handle is None:
-            return False
-        return bool(lib.culex_is_published(client._handle, self.mid))
-
-
-class MQTTMessage:
-    """A message: ``topic``, ``payload``, ``qos``, ``retain``, ``mid`` and MQTT 5
-    ``properties``."""
-
-    __slots__ = (
-        "_topic",
-        "dup",
-        "info",
-        "mid",
-        "payload",
-        "properties",
-        "qos",
-        "retain",
-        "state",
-        "timestamp",
-    )
-
-    def __init__(self, mid: int = 0, topic: bytes = b"") -> None:
-        self.timestamp = time.monotonic()
-        self.state = mqtt_ms_invalid
-        self.dup = False
-        self.mid = mid
-        self._topic = topic
-        self.payload = b""
-        self.qos = 0
-        self.retain = False
-        self.info = MQTTMessageInfo(mid)
-        self.properties: Properties | None = None
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MQTTMessage) and self.mid == other.mid
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = object.__hash__
-
-    @property
-    def topic(self) -> str:
-        return self._topic.decode("utf-8")
-
-    @topic.setter
-    def topic(self, value: bytes) -> None:
-        self._topic = value
-
-
-CallbackType = Optional[Callable[..., Any]]
-#: What ``publish`` takes as a payload.
-PayloadType = Union[str, bytes, bytearray, int, float, None]
-
-
-class _Callbacks:
-    """The C callbacks of one client, each calling back through a weak reference, so that the
-    client can be collected while the library still holds the functions."""
-
-    def __init__(self, client: Client) -> None:
-        ref = weakref.ref(client)
-
-        def bind(name: str, cftype: Any) -> Any:
-            def trampoline(*args: Any) -> Any:
-                c = ref()
-                if c is None:
-                    return None
-                try:
-                    return getattr(c, name)(*args[2:])
-                except BaseException as exc:  # noqa: BLE001 - ctypes would swallow it
-                    # KeyboardInterrupt, SystemExit, or an error of the callback's own: raised
-                    # again by the loop call that ran the callback.
-                    c._defer(exc)
-                return None
-
-            return cftype(trampoline)
-
-        self.connect = bind("_c_connect", _ffi.CONNECT_CB)
-        self.disconnect = bind("_c_disconnect", _ffi.DISCONNECT_CB)
-        self.publish = bind("_c_publish", _ffi.PUBLISH_CB)
-        self.message = bind("_c_message", _ffi.MESSAGE_CB)
-        self.subscribe = bind("_c_subscribe", _ffi.SUBSCRIBE_CB)
-        self.unsubscribe = bind("_c_unsubscribe", _ffi.UNSUBSCRIBE_CB)
-        self.log = bind("_c_log", _ffi.LOG_CB)
-        self.pre_connect = bind("_c_pre_connect", _ffi.PLAIN_CB)
-        self.connect_fail = bind("_c_connect_fail", _ffi.INT_CB)
-        self.socket_open = bind("_c_socket_open", _ffi.INT_CB)
-        self.socket_close = bind("_c_socket_close", _ffi.INT_CB)
-        self.socket_register_write = bind("_c_socket_register_write", _ffi.INT_CB)
-        self.socket_unregister_write = bind("_c_socket_unregister_write", _ffi.INT_CB)
 
 
 def _release(handle: int, loop_running: list[bool]) -> None:
@@ -498,7 +250,7 @@ class Client:
         if client_id in ("", None):
             self._client_id = _random_client_id().encode() if protocol == MQTTv31 else b""
         else:
-            self._client_id = _topic_bytes(client_id)  # type: ignore[arg-type]
+            self._client_id = _topic_bytes(client_id)
         self._host = ""
         self._port = 1883
         self._keepalive = 60
@@ -592,9 +344,7 @@ class Client:
         try:
             func(*args)
         except Exception as exc:
-            self._easy_log(
-                MQTT_LOG_ERR, "Caught exception in %s: %s", name, traceback.format_exc()
-            )
+            self._easy_log(MQTT_LOG_ERR, "Caught exception in %s: %s", name, traceback.format_exc())
             if not self.suppress_exceptions:
                 self._defer(exc)
 
@@ -804,7 +554,12 @@ class Client:
         data = _payload_bytes(payload)
         props = _ffi.PropertyList(properties) if self._protocol == MQTTv5 else None
         rc = lib.mosquitto_will_set_v5(
-            self._h(), _topic_bytes(topic), len(data), data, qos, retain,
+            self._h(),
+            _topic_bytes(topic),
+            len(data),
+            data,
+            qos,
+            retain,
             props.ptr if props else None,
         )
         if rc != 0:
@@ -856,12 +611,11 @@ class Client:
                 return
             logger = logging.getLogger(__name__)
         self._logger = logger
-        lib.mosquitto_log_callback_set(self._h(), self._cb.log)
+        self._log_callback_needed()
 
     def disable_logger(self) -> None:
         self._logger = None
-        if self._on_log is None:
-            lib.mosquitto_log_callback_set(self._h(), _ffi.LOG_CB())
+        self._log_callback_needed()
 
     def enable_bridge_mode(self) -> None:
         raise NotImplementedError("Culex does not provide mosquitto's bridge mode")
@@ -886,7 +640,8 @@ class Client:
                 raise FileNotFoundError(_errno.ENOENT, "No such file or directory", path)
         h = self._h()
         if keyfile_password is not None:
-            secret = _topic_bytes(keyfile_password() if callable(keyfile_password) else keyfile_password)
+            given = keyfile_password() if callable(keyfile_password) else keyfile_password
+            secret = _topic_bytes(given)
 
             def give(buf: int, size: int, rwflag: int, userdata: int) -> int:
                 n = min(len(secret), size - 1)
@@ -989,9 +744,8 @@ class Client:
         if path is None:
             path = "/mqtt"
         self._ws_path = path
-        if callable(headers):
-            headers = headers({})
-        fields = [f"{k}: {v}".encode() for k, v in (headers or {}).items()]
+        fields_given: dict[str, str] = (headers({}) if callable(headers) else headers) or {}
+        fields = [f"{k}: {v}".encode() for k, v in fields_given.items()]
         arr = (c_char_p * (len(fields) + 1))(*fields, None)
         self._check(lib.culex_ws_set_options(self._h(), path.encode(), arr))
 
@@ -1400,7 +1154,7 @@ class Client:
     def _loop_stop_c(self) -> int:
         if not self._loop_running[0]:
             return MQTTErrorCode.MQTT_ERR_INVAL
-        rc = lib.mosquitto_loop_stop(self._h(), True)
+        rc = int(lib.mosquitto_loop_stop(self._h(), True))
         if rc == 0:
             self._loop_running[0] = False
         return rc
@@ -1468,7 +1222,12 @@ class Client:
                 self._call("on_connect", func, self, self._userdata, flags_dict, rc)
         else:
             self._call(
-                "on_connect", func, self, self._userdata, ConnectFlags(session_present), reason,
+                "on_connect",
+                func,
+                self,
+                self._userdata,
+                ConnectFlags(session_present),
+                reason,
                 properties,
             )
 
@@ -1502,7 +1261,12 @@ class Client:
                 self._call("on_disconnect", func, self, self._userdata, v1_rc)
         else:
             self._call(
-                "on_disconnect", func, self, self._userdata, DisconnectFlags(from_server), reason,
+                "on_disconnect",
+                func,
+                self,
+                self._userdata,
+                DisconnectFlags(from_server),
+                reason,
                 properties,
             )
 
@@ -1514,7 +1278,11 @@ class Client:
             self._call("on_publish", func, self, self._userdata, mid)
         else:
             self._call(
-                "on_publish", func, self, self._userdata, mid,
+                "on_publish",
+                func,
+                self,
+                self._userdata,
+                mid,
                 ReasonCode(PacketTypes.PUBACK, identifier=rc),
                 _ffi.read_properties(props, PacketTypes.PUBACK),
             )
@@ -1626,48 +1394,32 @@ class Client:
             )
 
     # ----- the user's callbacks -----
+    # Each is an attribute (see _UserCallback); those that cost the library's thread a GIL
+    # round trip per message reach the library only once set.
 
-    @property
-    def on_connect(self) -> CallbackType:
-        return self._on_connect
-
-    @on_connect.setter
-    def on_connect(self, func: CallbackType) -> None:
-        self._on_connect = func
-
-    @property
-    def on_connect_fail(self) -> CallbackType:
-        return self._on_connect_fail
-
-    @on_connect_fail.setter
-    def on_connect_fail(self, func: CallbackType) -> None:
-        self._on_connect_fail = func
-
-    @property
-    def on_disconnect(self) -> CallbackType:
-        return self._on_disconnect
-
-    @on_disconnect.setter
-    def on_disconnect(self, func: CallbackType) -> None:
-        self._on_disconnect = func
-
-    @property
-    def on_publish(self) -> CallbackType:
-        return self._on_publish
-
-    @on_publish.setter
-    def on_publish(self, func: CallbackType) -> None:
-        self._on_publish = func
-        lib.mosquitto_publish_v5_callback_set(self._h(), self._cb.publish if func else _ffi.PUBLISH_CB())
-
-    @property
-    def on_message(self) -> CallbackType:
-        return self._on_message
-
-    @on_message.setter
-    def on_message(self, func: CallbackType) -> None:
-        self._on_message = func
-        self._message_callback_needed()
+    on_connect = _UserCallback()
+    on_connect_fail = _UserCallback()
+    on_disconnect = _UserCallback()
+    on_socket_close = _UserCallback()
+    on_publish = _library_callback("mosquitto_publish_v5_callback_set", "publish", _ffi.PUBLISH_CB)
+    on_message = _UserCallback(lambda c, on: c._message_callback_needed())
+    on_subscribe = _library_callback(
+        "mosquitto_subscribe_v5_callback_set", "subscribe", _ffi.SUBSCRIBE_CB
+    )
+    on_unsubscribe = _library_callback(
+        "culex_unsubscribe_v5_callback_set", "unsubscribe", _ffi.UNSUBSCRIBE_CB
+    )
+    on_log = _UserCallback(lambda c, on: c._log_callback_needed())
+    on_pre_connect = _library_callback(
+        "culex_pre_connect_callback_set", "pre_connect", _ffi.PLAIN_CB
+    )
+    on_socket_open = _library_callback("culex_socket_open_callback_set", "socket_open", _ffi.INT_CB)
+    on_socket_register_write = _library_callback(
+        "culex_socket_register_write_callback_set", "socket_register_write", _ffi.INT_CB
+    )
+    on_socket_unregister_write = _library_callback(
+        "culex_socket_unregister_write_callback_set", "socket_unregister_write", _ffi.INT_CB
+    )
 
     def _message_callback_needed(self) -> None:
         wanted = self._on_message is not None or bool(self._topic_callbacks)
@@ -1675,87 +1427,9 @@ class Client:
             self._h(), self._cb.message if wanted else _ffi.MESSAGE_CB()
         )
 
-    @property
-    def on_subscribe(self) -> CallbackType:
-        return self._on_subscribe
-
-    @on_subscribe.setter
-    def on_subscribe(self, func: CallbackType) -> None:
-        self._on_subscribe = func
-        lib.mosquitto_subscribe_v5_callback_set(self._h(), self._cb.subscribe if func else _ffi.SUBSCRIBE_CB())
-
-    @property
-    def on_unsubscribe(self) -> CallbackType:
-        return self._on_unsubscribe
-
-    @on_unsubscribe.setter
-    def on_unsubscribe(self, func: CallbackType) -> None:
-        self._on_unsubscribe = func
-        lib.culex_unsubscribe_v5_callback_set(self._h(), self._cb.unsubscribe if func else _ffi.UNSUBSCRIBE_CB())
-
-    @property
-    def on_log(self) -> CallbackType:
-        return self._on_log
-
-    @on_log.setter
-    def on_log(self, func: CallbackType) -> None:
-        self._on_log = func
-        if func is not None:
-            lib.mosquitto_log_callback_set(self._h(), self._cb.log)
-        elif self._logger is None:
-            lib.mosquitto_log_callback_set(self._h(), _ffi.LOG_CB())
-
-    @property
-    def on_pre_connect(self) -> CallbackType:
-        return self._on_pre_connect
-
-    @on_pre_connect.setter
-    def on_pre_connect(self, func: CallbackType) -> None:
-        self._on_pre_connect = func
-        lib.culex_pre_connect_callback_set(
-            self._h(), self._cb.pre_connect if func else _ffi.PLAIN_CB()
-        )
-
-    @property
-    def on_socket_open(self) -> CallbackType:
-        return self._on_socket_open
-
-    @on_socket_open.setter
-    def on_socket_open(self, func: CallbackType) -> None:
-        self._on_socket_open = func
-        lib.culex_socket_open_callback_set(
-            self._h(), self._cb.socket_open if func else _ffi.INT_CB()
-        )
-
-    @property
-    def on_socket_close(self) -> CallbackType:
-        return self._on_socket_close
-
-    @on_socket_close.setter
-    def on_socket_close(self, func: CallbackType) -> None:
-        self._on_socket_close = func
-
-    @property
-    def on_socket_register_write(self) -> CallbackType:
-        return self._on_socket_register_write
-
-    @on_socket_register_write.setter
-    def on_socket_register_write(self, func: CallbackType) -> None:
-        self._on_socket_register_write = func
-        lib.culex_socket_register_write_callback_set(
-            self._h(), self._cb.socket_register_write if func else _ffi.INT_CB()
-        )
-
-    @property
-    def on_socket_unregister_write(self) -> CallbackType:
-        return self._on_socket_unregister_write
-
-    @on_socket_unregister_write.setter
-    def on_socket_unregister_write(self, func: CallbackType) -> None:
-        self._on_socket_unregister_write = func
-        lib.culex_socket_unregister_write_callback_set(
-            self._h(), self._cb.socket_unregister_write if func else _ffi.INT_CB()
-        )
+    def _log_callback_needed(self) -> None:
+        wanted = self._on_log is not None or self._logger is not None
+        lib.mosquitto_log_callback_set(self._h(), self._cb.log if wanted else _ffi.LOG_CB())
 
     # The decorator forms: @client.connect_callback() etc.
 
@@ -1821,23 +1495,6 @@ _SOCKET_NONE, _SOCKET_CONNECTED, _SOCKET_DISCONNECTING = 0, 6, 7
 _HANDSHAKING = (1, 2, 3, 4, 8)  # resolving, TCP, proxy, TLS, WebSocket upgrade
 
 
-def _handshake_error(captured: list[str]) -> Exception:
-    """What paho-mqtt raises for a failed TLS or WebSocket handshake, from the library's log
-    lines about it."""
-    text = " ".join(captured)
-    if "WebSocket" in text:
-        if "Sec-WebSocket-Accept" in text:
-            return WebsocketConnectionError("WebSocket handshake error, invalid secret key")
-        if "Connection: Upgrade" in text or "Upgrade: websocket" in text:
-            return WebsocketConnectionError("WebSocket handshake error, connection not upgraded")
-        return WebsocketConnectionError("WebSocket handshake error")
-    if "verif" in text or "certificate" in text:
-        return ssl.SSLError(1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed ({text})")
-    if "TLS" in text or "SSL" in text:
-        return ssl.SSLError(1, f"TLS handshake failed ({text})")
-    return ConnectionError(text or "the connection failed")
-
-
 class _LibraryThread:
     """Stands for the library's network thread of ``loop_start`` where paho-mqtt programs
     look at ``client._thread``."""
@@ -1860,17 +1517,3 @@ def _default_ca() -> tuple[bytes | None, bytes | None]:
         None if cafile is None else os.fsencode(cafile),
         None if capath is None else os.fsencode(capath),
     )
-
-
-def _connack_reason(rc: int) -> ReasonCode:
-    """The MQTT 5 reason code paho-mqtt reports for an MQTT 3 CONNACK return code."""
-    names = {
-        0: "Success",
-        1: "Unsupported protocol version",
-        2: "Client identifier not valid",
-        3: "Server unavailable",
-        4: "Bad user name or password",
-        5: "Not authorized",
-    }
-    return ReasonCode(PacketTypes.CONNACK, names.get(rc, "Unspecified error"))
-

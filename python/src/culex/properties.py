@@ -223,7 +223,9 @@ class Properties:
         try:
             return _BY_NAME[name]
         except KeyError:
-            raise MQTTException(f"property name {compressedName!r} is not an MQTT 5 property")
+            raise MQTTException(
+                f"property name {compressedName!r} is not an MQTT 5 property"
+            ) from None
 
     def getNameFromIdent(self, identifier: int) -> str | None:
         d = _DEFINITIONS.get(identifier)

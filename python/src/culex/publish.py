@@ -48,7 +48,8 @@ def multiple(
     if not messages:
         raise ValueError("msgs is empty")
     pending: set[int] = set()
-    state = {"sent": False, "acked": set()}
+    acked: set[int] = set()
+    state = {"sent": False}
 
     c = make_client(client_id, None, protocol, transport, will, auth, tls, proxy_args)
 
@@ -60,16 +61,19 @@ def multiple(
         state["sent"] = True
         for m in messages:
             info = client.publish(
-                m["topic"], m.get("payload"), m.get("qos", 0), m.get("retain", False),
+                m["topic"],
+                m.get("payload"),
+                m.get("qos", 0),
+                m.get("retain", False),
                 m.get("properties"),
             )
             pending.add(info.mid)
-        pending.difference_update(state["acked"])
+        pending.difference_update(acked)
         if not pending:
             client.disconnect()
 
     def on_publish(client: mqtt.Client, _u: Any, mid: int, _r: Any, _p: Any) -> None:
-        state["acked"].add(mid)
+        acked.add(mid)
         pending.discard(mid)
         if state["sent"] and not pending:
             client.disconnect()
@@ -99,5 +103,14 @@ def single(
     """Publish one message and disconnect once it is published."""
     multiple(
         [{"topic": topic, "payload": payload, "qos": qos, "retain": retain}],
-        hostname, port, client_id, keepalive, will, auth, tls, protocol, transport, proxy_args,
+        hostname,
+        port,
+        client_id,
+        keepalive,
+        will,
+        auth,
+        tls,
+        protocol,
+        transport,
+        proxy_args,
     )

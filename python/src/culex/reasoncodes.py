@@ -78,7 +78,7 @@ for _code, _entry in _FAILURES.items():
     _TABLE[_code] = (_entry,)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _name_of(packet_type: int, code: int) -> str | None:
     for name, types in _TABLE.get(code, ()):
         if packet_type in types:
@@ -86,7 +86,7 @@ def _name_of(packet_type: int, code: int) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _code_of(packet_type: int, name: str) -> int | None:
     for code, entries in _TABLE.items():
         for entry_name, types in entries:

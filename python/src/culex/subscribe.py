@@ -91,7 +91,20 @@ def simple(
             client.disconnect()
 
     callback(
-        collect, topics, qos, None, hostname, port, client_id, keepalive, will, auth, tls,
-        protocol, transport, clean_session, proxy_args,
+        collect,
+        topics,
+        qos,
+        None,
+        hostname,
+        port,
+        client_id,
+        keepalive,
+        will,
+        auth,
+        tls,
+        protocol,
+        transport,
+        clean_session,
+        proxy_args,
     )
     return got[0] if msg_count == 1 else got

@@ -39,12 +39,14 @@ class SubscribeOptions:
 
     def pack(self) -> bytes:
         """The Subscription Options byte."""
-        return bytes([
-            self.QoS
-            | (0x04 if self.noLocal else 0)
-            | (0x08 if self.retainAsPublished else 0)
-            | (self.retainHandling << 4)
-        ])
+        return bytes(
+            [
+                self.QoS
+                | (0x04 if self.noLocal else 0)
+                | (0x08 if self.retainAsPublished else 0)
+                | (self.retainHandling << 4)
+            ]
+        )
 
     def unpack(self, buffer: bytes) -> int:
         b = buffer[0]

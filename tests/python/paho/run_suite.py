@@ -39,12 +39,20 @@ def main() -> int:
     expected = expected_failures()
     whole_files = [t for t in expected if "::" not in t]
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(SHIM), str(sdist), env.get("PYTHONPATH", "")]
-    ).rstrip(os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([str(SHIM), str(sdist), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep
+    )
     args = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout", "60",
-        f"--junitxml={junit}", "tests",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--timeout",
+        "60",
+        f"--junitxml={junit}",
+        "tests",
     ] + [f"--ignore={f}" for f in whole_files]
     subprocess.run(args, cwd=sdist, env=env, check=False)
     passed, failed = set(), set()
@@ -70,15 +78,18 @@ def main() -> int:
     excluded_count = 4 * len(whole_files)  # each excluded file collects 4 tests (see the list)
     unexpected = sorted(failed - set(expected))
     fixed = sorted(set(expected) & passed)
-    print(f"paho-mqtt suite on culex: {len(passed)} passed, {len(failed)} failed, "
-          f"{excluded_count} in excluded files; paho-mqtt itself passes {PAHO_PASSES}")
+    print(
+        f"paho-mqtt suite on culex: {len(passed)} passed, {len(failed)} failed, "
+        f"{excluded_count} in excluded files; paho-mqtt itself passes {PAHO_PASSES}"
+    )
     ok = True
     if unexpected:
         print("FAILED, not in expected_failures.txt:\n  " + "\n  ".join(unexpected))
         ok = False
     if fixed:
-        print("PASSED, but listed in expected_failures.txt (take them off):\n  "
-              + "\n  ".join(fixed))
+        print(
+            "PASSED, but listed in expected_failures.txt (take them off):\n  " + "\n  ".join(fixed)
+        )
         ok = False
     if len(passed) < REQUIRED:
         print(f"only {len(passed)} pass, fewer than the {REQUIRED} required")
