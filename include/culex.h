@@ -136,6 +136,18 @@ typedef void (*culex_auth_callback)(struct mosquitto *mosq,
                                     const mosquitto_property *props);
 
 /**
+ * `void (*)(struct mosquitto *mosq, void *obj, const struct mosquitto_message *messages,
+ * const mosquitto_property *const *properties, int count)`: `count` messages in the order they
+ * arrived, `messages[i]` with the MQTT 5 properties `properties[i]` (NULL when it has none).
+ * Arrays, messages and lists are the library's, valid during the call.
+ */
+typedef void (*culex_message_batch_callback)(struct mosquitto*,
+                                             void*,
+                                             const struct mosquitto_message*,
+                                             const mosquitto_property*const *,
+                                             int);
+
+/**
  * `void (*)(struct mosquitto *mosq, void *obj)`: a connection attempt is about to start.
  */
 typedef void (*culex_pre_connect_callback)(struct mosquitto*, void*);
@@ -384,6 +396,16 @@ int culex_reauthenticate(struct mosquitto *mosq,
                          const void *data,
                          int datalen,
                          const mosquitto_property *props);
+
+/**
+ * Receive messages in batches: while set, every received message goes to `on_messages`
+ * instead of `on_message`, `on_message_v5` and the per-topic callbacks, with all the messages
+ * received before the next other event (or the end of the loop iteration) in one call.
+ * Acknowledgements are not delayed by it (PUBACK and PUBCOMP leave as without it). NULL goes
+ * back to one callback per message.
+ */
+int culex_message_batch_callback_set(struct mosquitto *mosq,
+                                     culex_message_batch_callback on_messages);
 
 /**
  * `mosquitto_connect_bind_async` with MQTT 5 CONNECT properties, kept for reconnects as

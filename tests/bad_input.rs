@@ -1190,6 +1190,8 @@ fn cases() -> Vec<Case> {
         |e| code(culex_server_disconnect_length(null_mut())) },
         case! { culex_server_disconnect_length, "never connected", code(-1), QUIET, "Culex only",
         |e| code(culex_server_disconnect_length(e.m)) },
+        case! { culex_message_batch_callback_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
+        |e| code(culex_message_batch_callback_set(null_mut(), None)) },
         case! { culex_paho_wire_set, "mosq NULL", code(INVAL), QUIET, "Culex only",
         |e| code(culex_paho_wire_set(null_mut(), true)) },
         case! { culex_client_id_set, "mosq NULL", code(INVAL), QUIET, "Culex only",

@@ -272,6 +272,117 @@ fn per_topic_callbacks_with_data_tell_their_filters_apart() {
     publisher.loop_stop(true);
 }
 
+/// Every batch the batch callback got: (client, the topics and payloads in it, the Content
+/// Type of each).
+type Batch = Vec<(String, Vec<u8>, Option<String>)>;
+static BATCHES: Mutex<Vec<(usize, Batch)>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn on_batch(
+    mosq: *mut mosquitto,
+    _obj: *mut c_void,
+    messages: *const mosquitto_message,
+    properties: *const *const culex::ffi::property::mosquitto_property,
+    count: c_int,
+) {
+    let mut batch = Vec::new();
+    for i in 0..count as usize {
+        let m = &*messages.add(i);
+        let topic = CStr::from_ptr(m.topic).to_string_lossy().into_owned();
+        let payload = if m.payload.is_null() {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts(m.payload as *const u8, m.payloadlen as usize).to_vec()
+        };
+        let props = *properties.add(i);
+        let mut value: *mut std::os::raw::c_char = std::ptr::null_mut();
+        let found = !props.is_null()
+            && !(culex::ffi::property::mosquitto_property_read_string(props, 3, &mut value, false)
+                .is_null());
+        let content_type = if !found {
+            None
+        } else {
+            let s = CStr::from_ptr(value).to_string_lossy().into_owned();
+            libc::free(value.cast());
+            Some(s)
+        };
+        batch.push((topic, payload, content_type));
+    }
+    BATCHES.lock().unwrap().push((mosq as usize, batch));
+}
+
+#[test]
+fn batched_messages_arrive_all_in_order_with_their_properties() {
+    let broker = Broker::start(BrokerConfig::default());
+    // QoS 0: with hundreds of QoS 1 messages in flight the client sometimes ends the connection
+    // with DISCONNECT 0x93 (Receive Maximum exceeded) against mosquitto 2.0.11, batching or not,
+    // in every loop mode: an open finding (the closing note of issue 14), not this test's subject.
+    for mode in MODES {
+        let base = unique("batch");
+        let sub = Client::new_v5(Some(&unique("sub")), true);
+        let publisher = Client::new_v5(Some(&unique("pub")), true);
+        assert_eq!(publisher.loop_start(), 0);
+        assert_eq!(publisher.connect_v5(broker.port(), 60, std::ptr::null()), 0);
+        assert_eq!(publisher.wait_connect(PROMPT), Some(0));
+        let id = sub.handle().0 as usize;
+        assert_eq!(
+            unsafe { culex_message_batch_callback_set(sub.handle().0, Some(on_batch)) },
+            0
+        );
+        assert_eq!(sub.connect_v5(broker.port(), 60, std::ptr::null()), 0);
+        let driven = drive(&sub, mode);
+        assert_eq!(sub.wait_connect(PROMPT), Some(0));
+        subscribe(&sub, &format!("{base}/#"));
+        let typed = common::client::PropList::new().string(3, "text/plain");
+        let n = 500;
+        for i in 0..n {
+            let props = if i % 7 == 0 {
+                typed.as_ptr()
+            } else {
+                std::ptr::null()
+            };
+            publisher
+                .publish_v5(
+                    &format!("{base}/{i}"),
+                    format!("{i}").as_bytes(),
+                    0,
+                    false,
+                    props,
+                )
+                .unwrap();
+        }
+        let mine = || -> Vec<Batch> {
+            BATCHES
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(c, b)| *c == id && b.iter().all(|(t, _, _)| t.starts_with(&base)))
+                .map(|(_, b)| b.clone())
+                .collect()
+        };
+        assert!(
+            wait_until(PROMPT, || mine().iter().map(Vec::len).sum::<usize>() == n),
+            "{mode:?}: {} of {n}",
+            mine().iter().map(Vec::len).sum::<usize>()
+        );
+        let all: Vec<_> = mine().into_iter().flatten().collect();
+        for (i, (topic, payload, content_type)) in all.iter().enumerate() {
+            assert_eq!(topic, &format!("{base}/{i}"), "{mode:?}: in order");
+            assert_eq!(payload, format!("{i}").as_bytes());
+            assert_eq!(
+                content_type.is_some(),
+                i % 7 == 0,
+                "{mode:?}: message {i}'s properties"
+            );
+        }
+        assert!(
+            fallback_topics(&sub).is_empty(),
+            "{mode:?}: on_message is not called while batching"
+        );
+        driven.stop();
+        publisher.loop_stop(true);
+    }
+}
+
 // Callbacks that change the per-topic callbacks while one runs: `add-here` adds one for
 // `.../added`, `remove-me` removes itself.
 static BASE: Mutex<String> = Mutex::new(String::new());

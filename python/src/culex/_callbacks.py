@@ -76,7 +76,7 @@ class _Callbacks:
         self.connect = bind("_c_connect", _ffi.CONNECT_CB)
         self.disconnect = bind("_c_disconnect", _ffi.DISCONNECT_CB)
         self.publish = bind("_c_publish", _ffi.PUBLISH_CB)
-        self.message = bind("_c_message", _ffi.MESSAGE_CB)
+        self.messages = bind("_c_messages", _ffi.BATCH_CB)
         self.subscribe = bind("_c_subscribe", _ffi.SUBSCRIBE_CB)
         self.unsubscribe = bind("_c_unsubscribe", _ffi.UNSUBSCRIBE_CB)
         self.log = bind("_c_log", _ffi.LOG_CB)

@@ -1287,16 +1287,23 @@ class Client:
                 _ffi.read_properties(props, PacketTypes.PUBACK),
             )
 
-    def _c_message(self, msg_p: Any, props: int | None) -> None:
-        m = msg_p.contents
-        topic = ctypes.string_at(m.topic)
-        message = MQTTMessage(m.mid, topic)
-        if m.payloadlen:
-            message.payload = ctypes.string_at(m.payload, m.payloadlen)
-        message.qos = m.qos
-        message.retain = m.retain
-        if self._protocol == MQTTv5:
-            message.properties = _ffi.read_properties(props, PacketTypes.PUBLISH)
+    def _c_messages(self, messages: Any, props: Any, count: int) -> None:
+        """A batch of received messages (one library call for all a loop iteration read)."""
+        v5 = self._protocol == MQTTv5
+        string_at = ctypes.string_at
+        for i in range(count):
+            m = messages[i]
+            message = MQTTMessage(m.mid, string_at(m.topic))
+            if m.payloadlen:
+                message.payload = string_at(m.payload, m.payloadlen)
+            message.qos = m.qos
+            message.retain = m.retain
+            if v5:
+                message.properties = _ffi.read_properties(props[i], PacketTypes.PUBLISH)
+            self._hand_on(message)
+
+    def _hand_on(self, message: MQTTMessage) -> None:
+        """A received message to the matching topic callbacks, or else to on_message."""
         if self._topic_callbacks:
             text = message.topic
             matched = False
@@ -1423,8 +1430,8 @@ class Client:
 
     def _message_callback_needed(self) -> None:
         wanted = self._on_message is not None or bool(self._topic_callbacks)
-        lib.mosquitto_message_v5_callback_set(
-            self._h(), self._cb.message if wanted else _ffi.MESSAGE_CB()
+        lib.culex_message_batch_callback_set(
+            self._h(), self._cb.messages if wanted else _ffi.BATCH_CB()
         )
 
     def _log_callback_needed(self) -> None:

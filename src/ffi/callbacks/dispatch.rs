@@ -8,7 +8,7 @@ use crate::ffi::boundary::errors::error_code;
 use crate::ffi::boundary::logging as capture;
 use crate::ffi::callbacks::{Callbacks, MessageCallback, MessageDataCallback, MessageV5Callback};
 use crate::ffi::handle::mosquitto;
-use crate::ffi::property::LentList;
+use crate::ffi::property::{mosquitto_property, LentList};
 use crate::ffi::util::message::mosquitto_message;
 use crate::protocol::{AckKind, Properties, PropertyId, PropertyValue, ReasonCode};
 use crate::session::Event;
@@ -110,6 +110,9 @@ fn deliver_message(
 /// Calls the C callbacks of one handle for driver events.
 pub(crate) struct Dispatch {
     mosq: *mut mosquitto,
+    /// Messages held for `culex_message_batch_callback_set`'s callback, until another event
+    /// or the end of the loop iteration.
+    batch: std::sync::Mutex<Vec<crate::protocol::Publish>>,
 }
 
 // SAFETY: the handle outlives every loop thread (`mosquitto_destroy` stops the thread before it
@@ -121,6 +124,7 @@ impl Dispatch {
     pub(crate) fn new(handle: &mosquitto) -> Dispatch {
         Dispatch {
             mosq: handle.as_ptr(),
+            batch: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -128,12 +132,91 @@ impl Dispatch {
         // SAFETY: see the Send impl: the handle is alive while a dispatcher exists.
         unsafe { &*self.mosq }
     }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Vec<crate::protocol::Publish>> {
+        self.batch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Hand the held messages to the batch callback in one call (no lock held during it).
+    fn flush_batch(&self) {
+        let publishes = std::mem::take(&mut *self.held());
+        if publishes.is_empty() {
+            return;
+        }
+        let h = self.handle();
+        let Some(f) = h.callbacks(|c| c.more_ref().and_then(|m| m.on_message_batch)) else {
+            // Unset by a callback while messages were held: they go the usual way, none lost.
+            for publish in publishes {
+                let targets = h.callbacks(|c| message_callbacks(c, &publish.topic));
+                deliver_message(self.mosq, h.userdata(), targets.as_slice(), publish);
+            }
+            return;
+        };
+        let mut topics: Vec<Vec<u8>> = Vec::with_capacity(publishes.len());
+        let mut payloads: Vec<Vec<u8>> = Vec::with_capacity(publishes.len());
+        let mut lists: Vec<LentList> = Vec::with_capacity(publishes.len());
+        let mut messages: Vec<mosquitto_message> = Vec::with_capacity(publishes.len());
+        for publish in publishes {
+            lists.push(LentList::new(&publish.properties));
+            let mut topic = publish.topic.into_bytes();
+            topic.push(0);
+            let mut payload = publish.payload;
+            let payloadlen = payload.len() as c_int;
+            if !payload.is_empty() {
+                payload.push(0);
+            }
+            messages.push(mosquitto_message {
+                mid: c_int::from(publish.packet_id),
+                topic: topic.as_mut_ptr() as *mut c_char,
+                payload: if payloadlen == 0 {
+                    std::ptr::null_mut()
+                } else {
+                    payload.as_mut_ptr() as *mut c_void
+                },
+                payloadlen,
+                qos: c_int::from(publish.qos.as_u8()),
+                retain: publish.retain,
+            });
+            // Moving a Vec keeps its heap buffer where it is: the pointers above stay valid.
+            topics.push(topic);
+            payloads.push(payload);
+        }
+        let props: Vec<*const mosquitto_property> = lists.iter().map(LentList::as_ptr).collect();
+        let obj = h.userdata();
+        // SAFETY: a callback the application set for this handle, called with its arguments:
+        // `count` messages and as many property pointers, alive until it returns.
+        unsafe {
+            f(
+                self.mosq,
+                obj,
+                messages.as_ptr(),
+                props.as_ptr(),
+                messages.len() as c_int,
+            )
+        };
+    }
 }
 
 impl EventSink for Dispatch {
     fn deliver(&self, _client: &Client, event: ClientEvent) {
         let h = self.handle();
         h.flush_logs();
+        let batching =
+            || h.callbacks(|c| c.more_ref().is_some_and(|m| m.on_message_batch.is_some()));
+        let event = match event {
+            ClientEvent::Session(Event::Message(publish)) if batching() => {
+                self.held().push(publish);
+                return;
+            }
+            event @ ClientEvent::Session(Event::Message(_)) => event,
+            event => {
+                // The messages held for a batch come before any other event.
+                self.flush_batch();
+                event
+            }
+        };
         let (mosq, obj) = (self.mosq, h.userdata());
         // The calls below: C function pointers supplied by the application for this handle,
         // called with the handle, its user data and arguments valid for the call.
@@ -363,6 +446,7 @@ impl EventSink for Dispatch {
     }
 
     fn quiet(&self, _client: &Client) {
+        self.flush_batch();
         self.handle().flush_logs();
     }
 

@@ -116,6 +116,8 @@ pub(crate) struct MoreCallbacks {
     pub on_unsubscribe_v5: Option<UnsubscribeV5Callback>,
     /// Culex extension: UNSUBACK with its reason codes (`culex/subscribe.rs`).
     pub on_unsubscribe_reasons: crate::ffi::culex::culex_unsubscribe_v5_callback,
+    /// Culex extension: received messages in batches (`culex/batch.rs`).
+    pub on_message_batch: crate::ffi::culex::culex_message_batch_callback,
     /// Culex extension: MQTT 5 enhanced authentication (see `culex.h`).
     pub on_auth: crate::ffi::culex::culex_auth_callback,
     /// Culex extensions: the connection life cycle (`culex/lifecycle.rs`).
@@ -143,6 +145,7 @@ impl MoreCallbacks {
             && self.on_subscribe_v5.is_none()
             && self.on_unsubscribe_v5.is_none()
             && self.on_unsubscribe_reasons.is_none()
+            && self.on_message_batch.is_none()
             && self.on_auth.is_none()
             && self.on_pre_connect.is_none()
             && self.on_connect_fail.is_none()

@@ -13,7 +13,7 @@
 //!   the durable session store ([`persist`]).
 //! - What paho-mqtt's Python client needs of the C API: an asynchronous connect with MQTT 5
 //!   properties and paho's CONNECT defaults ([`connect`]), subscriptions with per-filter options
-//!   and UNSUBACK reason codes ([`subscribe`]).
+//!   and UNSUBACK reason codes ([`subscribe`]); received messages in batches ([`batch`]).
 
 use std::os::raw::c_int;
 
@@ -22,6 +22,7 @@ use crate::ffi::handle::mosquitto;
 
 pub mod acks;
 pub mod auth;
+pub mod batch;
 pub mod connect;
 pub mod delivery;
 pub mod errors;
@@ -38,6 +39,7 @@ pub mod websocket;
 
 pub use acks::*;
 pub use auth::*;
+pub use batch::*;
 pub use connect::*;
 pub use delivery::*;
 pub use errors::*;
