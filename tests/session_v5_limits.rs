@@ -100,41 +100,49 @@ fn more_unacknowledged_qos2_than_our_receive_maximum_is_disconnect_0x93() {
 }
 
 #[test]
-fn pubrel_answered_frees_a_receive_maximum_slot_once_pubcomp_is_sent() {
+fn pubrel_answered_frees_a_receive_maximum_slot() {
     let mut h = connected(v5(receive_maximum(1)), Properties::new());
     h.feed(incoming("a", QoS::ExactlyOnce, 1)).unwrap();
     h.feed(pubrel(1)).unwrap();
     assert_eq!(summary(&h.sent()), ["PubRec m1", "PubComp m1"]);
     h.feed(incoming("a", QoS::ExactlyOnce, 2)).unwrap();
     h.feed(pubrel(2)).unwrap();
-    // PUBCOMP m2 not handed to the transport yet: the flow still counts.
+    // PUBCOMP m2 is queued: the flow is over, as libmosquitto counts.
+    h.feed(incoming("a", QoS::AtLeastOnce, 3)).unwrap();
+    // A QoS 2 flow awaiting PUBREL holds the one slot: a second one is one too many.
+    h.feed(incoming("a", QoS::ExactlyOnce, 4)).unwrap();
     assert_eq!(
-        h.feed(incoming("a", QoS::AtLeastOnce, 3)),
+        h.feed(incoming("a", QoS::ExactlyOnce, 5)),
         Err(Error::Protocol)
     );
     assert_eq!(disconnect_reasons(&h.sent()), [0x93]);
 }
 
 #[test]
-fn qos1_counts_until_its_puback_is_handed_to_the_transport() {
+fn qos1_is_acknowledged_once_its_puback_is_queued() {
+    // libmosquitto's count: a QoS 1 message holds no slot once answered, so a broker that sends
+    // a little ahead of the wire (mosquitto 2.0.11 under load) is not disconnected.
     let mut h = connected(v5(receive_maximum(1)), Properties::new());
     h.feed(incoming("a", QoS::AtLeastOnce, 1)).unwrap();
-    assert_eq!(summary(&h.sent()), ["PubAck m1"]);
-    h.feed(incoming("a", QoS::AtLeastOnce, 2)).unwrap();
-    assert_eq!(summary(&h.sent()), ["PubAck m2"]);
-    // QoS 0 never counts.
-    h.feed(incoming("a", QoS::AtMostOnce, 0)).unwrap();
-    h.feed(incoming("a", QoS::AtLeastOnce, 3)).unwrap();
-    // Two in one read: the first PUBACK is still waiting.
-    let mut bytes = encode(&incoming("a", QoS::AtLeastOnce, 4), ProtocolVersion::V5);
-    bytes.extend(encode(
-        &incoming("a", QoS::AtLeastOnce, 5),
-        ProtocolVersion::V5,
-    ));
-    assert_eq!(h.session.handle_bytes(h.now, &bytes), Err(Error::Protocol));
-    assert_eq!(h.events().len(), 4);
-    let sent = h.sent();
-    assert_eq!(disconnect_reasons(&sent), [0x93]);
+    let mut bytes = Vec::new();
+    for id in 2..=5 {
+        bytes.extend(encode(
+            &incoming("a", QoS::AtLeastOnce, id),
+            ProtocolVersion::V5,
+        ));
+    }
+    assert_eq!(h.session.handle_bytes(h.now, &bytes), Ok(()));
+    assert_eq!(h.events().len(), 5);
+    assert_eq!(
+        summary(&h.sent()),
+        [
+            "PubAck m1",
+            "PubAck m2",
+            "PubAck m3",
+            "PubAck m4",
+            "PubAck m5"
+        ]
+    );
 }
 
 #[test]

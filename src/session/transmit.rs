@@ -18,9 +18,6 @@ pub(super) struct Transmit {
     buf: Vec<u8>,
     qos0_mids: Vec<PacketId>,
     disconnect_pending: bool,
-    /// PUBACK/PUBCOMP ending an inbound flow, waiting in `buf` (u32: 4 bytes each, so the
-    /// buffer would hold 16 GiB first).
-    inbound_acks: u32,
     /// The server's Maximum Packet Size, once CONNACK told it.
     max_packet_size: Option<u32>,
 }
@@ -128,28 +125,19 @@ impl Transmit {
         let _ = self.packet(&ack, version);
     }
 
-    /// Encode the PUBACK or PUBCOMP that ends an inbound QoS 1/2 flow; it counts against our
-    /// Receive Maximum until handed to the transport.
+    /// Encode the PUBACK or PUBCOMP that ends an inbound QoS 1/2 flow (reason code 0).
     pub(super) fn inbound_ack(
         &mut self,
         kind: AckKind,
         packet_id: PacketId,
         version: ProtocolVersion,
     ) {
-        let before = self.buf.len();
         self.ack(kind, packet_id, 0, version);
-        if self.buf.len() > before {
-            self.inbound_acks += 1;
-        }
     }
 
     /// How many PUBACK/PUBCOMP ending an inbound flow wait in the buffer.
     pub(super) fn holds_qos0(&self, mid: PacketId) -> bool {
         self.qos0_mids.contains(&mid)
-    }
-
-    pub(super) fn inbound_acks(&self) -> usize {
-        self.inbound_acks as usize
     }
 
     /// How many bytes are waiting.
@@ -188,7 +176,6 @@ impl Transmit {
             published(mid);
         }
         self.disconnect_pending = false;
-        self.inbound_acks = 0;
         n
     }
 
@@ -205,7 +192,6 @@ impl Transmit {
     pub(super) fn discard(&mut self) -> Vec<PacketId> {
         self.buf.clear();
         self.disconnect_pending = false;
-        self.inbound_acks = 0;
         self.max_packet_size = None;
         std::mem::take(&mut self.qos0_mids)
     }
