@@ -171,21 +171,25 @@ fn run(
         points.len(),
         started.elapsed().as_secs_f64()
     );
+    let pub_packets = w.pub_link.packets.snapshot();
+    let traced = |p: &str| {
+        format!(
+            "{}{}",
+            qos2::trace("pub", p.as_bytes(), &pub_packets),
+            qos2::trace("sub", p.as_bytes(), &sub_packets)
+        )
+    };
+    for p in lost.iter().take(3) {
+        eprintln!("{p}: lost\n{}", traced(p));
+    }
     assert!(
         all_in && lost.is_empty(),
         "{name} seed {seed}: {} of {n} messages lost, e.g. {:?}",
         lost.len(),
         &lost[..lost.len().min(10)]
     );
-    if !unexplained.is_empty() {
-        let pub_packets = w.pub_link.packets.snapshot();
-        for (p, copies, why) in unexplained.iter().take(3) {
-            eprintln!(
-                "{p}: delivered {copies} times: {why}\n{}{}",
-                qos2::trace("pub", p.as_bytes(), &pub_packets),
-                qos2::trace("sub", p.as_bytes(), &sub_packets)
-            );
-        }
+    for (p, copies, why) in unexplained.iter().take(3) {
+        eprintln!("{p}: delivered {copies} times: {why}\n{}", traced(p));
     }
     assert_eq!(
         unexplained.len(),
