@@ -333,7 +333,13 @@ fn publisher_killed(test: &str, mode: &str, default_seed: u64) {
         let reached = p.wait(Duration::from_secs(60), |l| {
             ok_count(l) >= at || l.iter().any(|l| l == "<eof>")
         });
-        assert!(reached, "kill {kill}: the child published nothing");
+        if !reached {
+            let lines = p.lines.snapshot();
+            panic!(
+                "kill {kill}: the child did not publish {at} messages in 60 s; its last lines: {:?}",
+                &lines[lines.len().saturating_sub(8)..]
+            );
+        }
         let lines = p.kill9();
         accepted.extend(lines.iter().filter_map(|l| index_of(l, "ok ")));
         resumed += lines.iter().filter(|l| l.starts_with("resumed ")).count();
