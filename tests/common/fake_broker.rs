@@ -239,6 +239,11 @@ impl FakeConnection {
         }
     }
 
+    /// A raw MQTT client connection to 127.0.0.1:`port` (a real broker's), with the same framing.
+    pub fn dial(port: u16) -> FakeConnection {
+        FakeConnection::new(TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+    }
+
     /// The underlying socket, for anything not covered here.
     pub fn stream(&self) -> &TcpStream {
         &self.stream
