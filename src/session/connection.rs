@@ -112,6 +112,14 @@ impl Session {
         if self.rx.capacity() > RX_KEEP_CAPACITY {
             self.rx = Vec::new();
         }
+        for id in self.tx.take_unsent_pubcomps() {
+            // Released and delivered, but the broker never got our PUBCOMP: the exchange is
+            // still open on its side, and a PUBLISH it sends again under this id (mosquitto
+            // 2.0.11 does, after a resume cut short) is the same message. Marked as awaiting
+            // PUBREL without a message, it gets PUBREC and is not delivered twice.
+            log::debug!("culex: PUBCOMP m{id} not sent before the connection ended");
+            self.inbound_qos2.insert(id);
+        }
         for mid in self.tx.discard() {
             log::debug!("culex: QoS 0 PUBLISH m{mid} not sent before the connection ended");
             self.record_outcome(mid, super::Delivery::Discarded { reason_code: 0 });

@@ -18,6 +18,9 @@ pub(super) struct Transmit {
     buf: Vec<u8>,
     qos0_mids: Vec<PacketId>,
     disconnect_pending: bool,
+    /// The ids of the PUBCOMPs waiting in `buf`: if the connection ends before they are handed
+    /// to the transport, the broker never had them (see `Session::connection_lost`).
+    pubcomps: Vec<PacketId>,
     /// The server's Maximum Packet Size, once CONNACK told it.
     max_packet_size: Option<u32>,
 }
@@ -132,7 +135,16 @@ impl Transmit {
         packet_id: PacketId,
         version: ProtocolVersion,
     ) {
+        let before = self.buf.len();
         self.ack(kind, packet_id, 0, version);
+        if kind == AckKind::PubComp && self.buf.len() > before {
+            self.pubcomps.push(packet_id);
+        }
+    }
+
+    /// The ids of the PUBCOMPs still waiting (not handed to the transport), taken.
+    pub(super) fn take_unsent_pubcomps(&mut self) -> Vec<PacketId> {
+        std::mem::take(&mut self.pubcomps)
     }
 
     /// How many PUBACK/PUBCOMP ending an inbound flow wait in the buffer.
@@ -175,6 +187,7 @@ impl Transmit {
         for mid in self.qos0_mids.drain(..) {
             published(mid);
         }
+        self.pubcomps.clear();
         self.disconnect_pending = false;
         n
     }
@@ -191,6 +204,7 @@ impl Transmit {
     /// Forget every waiting byte (the connection is gone); returns the QoS 0 ids dropped.
     pub(super) fn discard(&mut self) -> Vec<PacketId> {
         self.buf.clear();
+        self.pubcomps.clear();
         self.disconnect_pending = false;
         self.max_packet_size = None;
         std::mem::take(&mut self.qos0_mids)
