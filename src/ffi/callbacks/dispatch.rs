@@ -1,7 +1,7 @@
 //! Event dispatch: the driver's events become calls of the handle's C callbacks, made with no lock
 //! held, so that every callback may call any API function.
 
-use std::os::raw::{c_char, c_int, c_void};
+use std::os::raw::{c_int, c_void};
 
 use crate::driver::{Client, ClientEvent, EventSink};
 use crate::ffi::boundary::errors::error_code;
@@ -9,7 +9,7 @@ use crate::ffi::boundary::logging as capture;
 use crate::ffi::callbacks::{Callbacks, MessageCallback, MessageDataCallback, MessageV5Callback};
 use crate::ffi::handle::mosquitto;
 use crate::ffi::property::{mosquitto_property, LentList};
-use crate::ffi::util::message::mosquitto_message;
+use crate::ffi::util::message::{mosquitto_message, LentMessage};
 use crate::protocol::{AckKind, Properties, PropertyId, PropertyValue, ReasonCode};
 use crate::session::Event;
 
@@ -63,46 +63,30 @@ fn deliver_message(
     mosq: *mut mosquitto,
     obj: *mut c_void,
     callbacks: &[MessageFns],
-    publish: crate::protocol::Publish,
+    mut publish: crate::protocol::Publish,
 ) {
-    let mut topic = publish.topic.into_bytes();
-    topic.push(0);
-    let mut payload = publish.payload;
-    let payloadlen = payload.len() as c_int;
-    let payload_ptr = if payload.is_empty() {
-        std::ptr::null_mut()
-    } else {
-        // The codec leaves room for this NUL, as libmosquitto's payloads have one.
-        payload.push(0);
-        payload.as_mut_ptr() as *mut c_void
-    };
-    let message = mosquitto_message {
-        mid: c_int::from(publish.packet_id),
-        topic: topic.as_mut_ptr() as *mut c_char,
-        payload: payload_ptr,
-        payloadlen,
-        qos: c_int::from(publish.qos.as_u8()),
-        retain: publish.retain,
-    };
+    let properties = std::mem::take(&mut publish.properties);
+    let lent = LentMessage::new(publish);
+    let message = lent.as_ptr();
     // The calls below: C function pointers supplied by the application for this handle, called
     // with the handle, its user data and a message valid for the duration of the call.
     let needs_props = callbacks
         .iter()
         .any(|(_, v5, data)| v5.is_some() || data.is_some());
-    let props = needs_props.then(|| LentList::new(&publish.properties));
+    let props = needs_props.then(|| LentList::new(&properties));
     for &(on_message, on_message_v5, on_message_data) in callbacks {
         if let Some(f) = on_message {
             // SAFETY: a callback the application set for this handle, called with its arguments.
-            unsafe { f(mosq, obj, &message) };
+            unsafe { f(mosq, obj, message) };
         }
         if let (Some(f), Some(props)) = (on_message_v5, &props) {
             // SAFETY: a callback the application set for this handle, called with its arguments.
-            unsafe { f(mosq, obj, &message, props.as_ptr()) };
+            unsafe { f(mosq, obj, message, props.as_ptr()) };
         }
         if let (Some((f, data)), Some(props)) = (on_message_data, &props) {
             // SAFETY: a callback the application set for this handle, called with its
             // arguments and the data pointer it gave with it.
-            unsafe { f(mosq, obj, &message, props.as_ptr(), data as *mut c_void) };
+            unsafe { f(mosq, obj, message, props.as_ptr(), data as *mut c_void) };
         }
     }
 }
@@ -154,35 +138,13 @@ impl Dispatch {
             }
             return;
         };
-        let mut topics: Vec<Vec<u8>> = Vec::with_capacity(publishes.len());
-        let mut payloads: Vec<Vec<u8>> = Vec::with_capacity(publishes.len());
         let mut lists: Vec<LentList> = Vec::with_capacity(publishes.len());
-        let mut messages: Vec<mosquitto_message> = Vec::with_capacity(publishes.len());
+        let mut lent: Vec<LentMessage> = Vec::with_capacity(publishes.len());
         for publish in publishes {
             lists.push(LentList::new(&publish.properties));
-            let mut topic = publish.topic.into_bytes();
-            topic.push(0);
-            let mut payload = publish.payload;
-            let payloadlen = payload.len() as c_int;
-            if !payload.is_empty() {
-                payload.push(0);
-            }
-            messages.push(mosquitto_message {
-                mid: c_int::from(publish.packet_id),
-                topic: topic.as_mut_ptr() as *mut c_char,
-                payload: if payloadlen == 0 {
-                    std::ptr::null_mut()
-                } else {
-                    payload.as_mut_ptr() as *mut c_void
-                },
-                payloadlen,
-                qos: c_int::from(publish.qos.as_u8()),
-                retain: publish.retain,
-            });
-            // Moving a Vec keeps its heap buffer where it is: the pointers above stay valid.
-            topics.push(topic);
-            payloads.push(payload);
+            lent.push(LentMessage::new(publish));
         }
+        let messages: Vec<mosquitto_message> = lent.iter().map(LentMessage::lent_copy).collect();
         let props: Vec<*const mosquitto_property> = lists.iter().map(LentList::as_ptr).collect();
         let obj = h.userdata();
         // SAFETY: a callback the application set for this handle, called with its arguments:

@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::ffi::boundary::args::refuse;
 use crate::ffi::boundary::errors::*;
 use crate::ffi::handle::mosquitto;
-use crate::ffi::util::message::mosquitto_message;
+use crate::ffi::util::message::{mosquitto_message, LentMessage};
 use crate::persist::Mode;
 use crate::protocol::Publish;
 
@@ -79,27 +79,10 @@ fn report(
     f: unsafe extern "C" fn(*mut mosquitto, *mut c_void, *const mosquitto_message),
     publish: Publish,
 ) {
-    let mut topic = publish.topic.into_bytes();
-    topic.push(0);
-    let mut payload = publish.payload;
-    let payloadlen = payload.len() as c_int;
-    let payload_ptr = if payload.is_empty() {
-        std::ptr::null_mut()
-    } else {
-        payload.push(0);
-        payload.as_mut_ptr() as *mut c_void
-    };
-    let message = mosquitto_message {
-        mid: c_int::from(publish.packet_id),
-        topic: topic.as_mut_ptr() as *mut c_char,
-        payload: payload_ptr,
-        payloadlen,
-        qos: c_int::from(publish.qos.as_u8()),
-        retain: publish.retain,
-    };
+    let lent = LentMessage::new(publish);
     // SAFETY: a callback the application passed for this handle, called with the handle, its
     // user data and a message that lives until it returns.
-    unsafe { f(h.as_ptr(), h.userdata(), &message) };
+    unsafe { f(h.as_ptr(), h.userdata(), lent.as_ptr()) };
 }
 
 /// Keep this client's session on disk in `directory` (created if missing), so that it survives

@@ -35,6 +35,63 @@ pub struct mosquitto_message {
     pub retain: bool,
 }
 
+/// A received (or resumed) message lent to the application's callbacks: the
+/// `mosquitto_message` and the buffers it points into, a NUL-terminated topic and the payload
+/// with a NUL after it (as libmosquitto's payloads have one), valid while this lives.
+pub(crate) struct LentMessage {
+    message: mosquitto_message,
+    // Where `message` points; moving a Vec keeps its heap buffer where it is.
+    _topic: Vec<u8>,
+    _payload: Vec<u8>,
+}
+
+impl LentMessage {
+    /// The message of `publish` (its properties are lent separately).
+    pub(crate) fn new(publish: crate::protocol::Publish) -> LentMessage {
+        let mut topic = publish.topic.into_bytes();
+        topic.push(0);
+        let mut payload = publish.payload;
+        let payloadlen = payload.len() as c_int;
+        let payload_ptr = if payload.is_empty() {
+            ptr::null_mut()
+        } else {
+            // The codec leaves room for this NUL.
+            payload.push(0);
+            payload.as_mut_ptr() as *mut c_void
+        };
+        LentMessage {
+            message: mosquitto_message {
+                mid: c_int::from(publish.packet_id),
+                topic: topic.as_mut_ptr() as *mut c_char,
+                payload: payload_ptr,
+                payloadlen,
+                qos: c_int::from(publish.qos.as_u8()),
+                retain: publish.retain,
+            },
+            _topic: topic,
+            _payload: payload,
+        }
+    }
+
+    /// The message to pass to C, valid while `self` lives.
+    pub(crate) fn as_ptr(&self) -> *const mosquitto_message {
+        &self.message
+    }
+
+    /// A copy of the message struct (for an array of them), pointing into `self`'s buffers.
+    pub(crate) fn lent_copy(&self) -> mosquitto_message {
+        let m = &self.message;
+        mosquitto_message {
+            mid: m.mid,
+            topic: m.topic,
+            payload: m.payload,
+            payloadlen: m.payloadlen,
+            qos: m.qos,
+            retain: m.retain,
+        }
+    }
+}
+
 /// Allocate the topic and payload of a message and store them, with the other fields, in `dst`.
 /// Whatever `dst` pointed to before is overwritten, not freed. On failure `dst` is unchanged.
 fn fill_message(
