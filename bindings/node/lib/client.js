@@ -4,7 +4,7 @@
 // is ready, and every library callback therefore runs on the main thread too, inside those calls.
 
 const EventEmitter = require('node:events');
-const { koffi, c, cb, sys, Message, PropertyPtr } = require('./native');
+const { koffi, c, cb, sys, Message } = require('./native');
 const { Poller, POLLIN, POLLOUT, POLLERR, POLLHUP } = require('./poller');
 const { CulexError, ReasonCodeError, check } = require('./errors');
 const properties = require('./properties');
@@ -51,7 +51,7 @@ class Client extends EventEmitter {
     this._flushScheduled = false;
     this._connectRunning = false;
     this._mid = new Int32Array(1);
-    this._heads = Buffer.alloc(MESSAGE_SIZE * 64);
+    this._head = Buffer.alloc(MESSAGE_SIZE);
     this._poller = new Poller();
     this._create();
     this._misc = setInterval(() => this._loopMisc(), 1000);
@@ -80,7 +80,7 @@ class Client extends EventEmitter {
       publish: reg(this._onPublish, cb.publish),
       subscribe: reg(this._onSubscribe, cb.subscribe),
       unsubscribe: reg(this._onUnsubscribe, cb.unsubscribe),
-      messages: reg(this._onMessages, cb.messages),
+      message: reg(this._onMessage, cb.message),
       connectFail: reg(this._onConnectFail, cb.int),
       open: reg(this._onSocketOpen, cb.int),
       close: reg(this._onSocketClose, cb.int),
@@ -93,9 +93,7 @@ class Client extends EventEmitter {
     c.publish_v5_callback_set(mosq, k.publish);
     c.subscribe_v5_callback_set(mosq, k.subscribe);
     c.unsubscribe_v5_callback_set(mosq, k.unsubscribe);
-    // One call for all the messages a loop iteration received (a koffi callback each would
-    // cost as much as the message itself).
-    c.message_batch_callback_set(mosq, k.messages);
+    c.message_v5_callback_set(mosq, k.message);
     c.connect_fail_callback_set(mosq, k.connectFail);
     c.socket_open_callback_set(mosq, k.open);
     c.socket_close_callback_set(mosq, k.close);
@@ -276,26 +274,19 @@ class Client extends EventEmitter {
     p.done(undefined);
   }
 
-  _onMessages(_mosq, _obj, msgsPtr, propsPtr, count) {
-    // The structs' plain fields in one copy, each topic as a string, and a copy of each payload
-    // (the library frees its messages when this returns): the fewest calls into koffi.
-    const size = MESSAGE_SIZE * count;
-    if (this._heads.length < size) this._heads = Buffer.allocUnsafe(size);
-    const heads = this._heads;
-    sys.memcpy(heads, msgsPtr, size);
-    const lists = koffi.decode(propsPtr, PropertyPtr, count);
-    for (let i = 0; i < count; i++) {
-      const at = i * MESSAGE_SIZE;
-      const len = heads.readInt32LE(at + OFFSET.payloadlen);
-      const topic = koffi.decode(msgsPtr, at + OFFSET.topic, 'char *');
-      const payload = Buffer.allocUnsafe(len);
-      if (len > 0) sys.memcpy(payload, koffi.decode(msgsPtr, at + OFFSET.payload, 'void *'), len);
-      const mid = heads.readInt32LE(at + OFFSET.mid);
-      const packet = { cmd: 'publish', topic, payload, qos: heads.readInt32LE(at + OFFSET.qos), retain: heads[at + OFFSET.retain] !== 0, dup: false, messageId: mid || undefined };
-      const props = lists[i];
-      if (props) packet.properties = properties.fromList(props);
-      this.emit('message', topic, payload, packet);
-    }
+  _onMessage(_mosq, _obj, msgPtr, props) {
+    // The struct's plain fields in one copy, its topic as a string, and a copy of the payload
+    // (the library frees its message when this returns): the fewest calls into koffi.
+    const head = this._head;
+    sys.memcpy(head, msgPtr, MESSAGE_SIZE);
+    const len = head.readInt32LE(OFFSET.payloadlen);
+    const topic = koffi.decode(msgPtr, OFFSET.topic, 'char *');
+    const payload = Buffer.allocUnsafe(len);
+    if (len > 0) sys.memcpy(payload, koffi.decode(msgPtr, OFFSET.payload, 'void *'), len);
+    const mid = head.readInt32LE(OFFSET.mid);
+    const packet = { cmd: 'publish', topic, payload, qos: head.readInt32LE(OFFSET.qos), retain: head[OFFSET.retain] !== 0, dup: false, messageId: mid || undefined };
+    if (props) packet.properties = properties.fromList(props);
+    this.emit('message', topic, payload, packet);
   }
 
   // ---- the socket and the event loop --------------------------------------------------------

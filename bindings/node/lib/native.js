@@ -35,8 +35,6 @@ const cb = {
   subscribe: koffi.proto('void culex_on_subscribe(mosquitto *, void *, int mid, int count, const int *granted, const mosquitto_property *)'),
   unsubscribe: koffi.proto('void culex_on_unsubscribe(mosquitto *, void *, int mid, const mosquitto_property *)'),
   message: koffi.proto('void culex_on_message(mosquitto *, void *, const mosquitto_message *, const mosquitto_property *)'),
-  // A batch: `count` messages (an array of structs) and their property lists.
-  messages: koffi.proto('void culex_on_messages(mosquitto *, void *, const mosquitto_message *, const mosquitto_property **, int count)'),
   int: koffi.proto('void culex_on_int(mosquitto *, void *, int)'),
 };
 
@@ -75,7 +73,6 @@ const c = {
   subscribe_v5_callback_set: f('void mosquitto_subscribe_v5_callback_set(mosquitto *, culex_on_subscribe *)'),
   unsubscribe_v5_callback_set: f('void mosquitto_unsubscribe_v5_callback_set(mosquitto *, culex_on_unsubscribe *)'),
   message_v5_callback_set: f('void mosquitto_message_v5_callback_set(mosquitto *, culex_on_message *)'),
-  message_batch_callback_set: f('int culex_message_batch_callback_set(mosquitto *, culex_on_messages *)'),
   connect_fail_callback_set: f('void culex_connect_fail_callback_set(mosquitto *, culex_on_int *)'),
   socket_open_callback_set: f('void culex_socket_open_callback_set(mosquitto *, culex_on_int *)'),
   socket_close_callback_set: f('void culex_socket_close_callback_set(mosquitto *, culex_on_int *)'),
@@ -113,4 +110,4 @@ const sys = {
 
 c.lib_init();
 
-module.exports = { koffi, c, cb, sys, Message, PropertyPtr: koffi.pointer(property) };
+module.exports = { koffi, c, cb, sys, Message };
