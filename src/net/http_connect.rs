@@ -147,33 +147,7 @@ mod tests {
         }
     }
 
-    /// A peer that takes every write and answers with `reply`.
-    struct Peer {
-        got: Vec<u8>,
-        reply: Vec<u8>,
-    }
-
-    impl ByteIo for Peer {
-        fn read_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
-            let r = self.peek_io(buf)?;
-            if let Io::Done(n) = r {
-                self.reply.drain(..n);
-            }
-            Ok(r)
-        }
-        fn write_io(&mut self, buf: &[u8]) -> Result<Io, Error> {
-            self.got.extend_from_slice(buf);
-            Ok(Io::Done(buf.len()))
-        }
-        fn peek_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
-            if self.reply.is_empty() {
-                return Ok(Io::WouldBlock);
-            }
-            let n = self.reply.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.reply[..n]);
-            Ok(Io::Done(n))
-        }
-    }
+    use crate::net::socket::ScriptedPeer as Peer;
 
     fn run(
         credentials: Option<(&str, &str)>,

@@ -170,3 +170,34 @@ impl ByteIo for Socket {
         })
     }
 }
+
+/// For the handshakes' unit tests: a peer that takes every write (into `got`) and answers with
+/// `reply`, a byte at a time or all at once as the reader asks.
+#[cfg(test)]
+pub(crate) struct ScriptedPeer {
+    pub(crate) got: Vec<u8>,
+    pub(crate) reply: Vec<u8>,
+}
+
+#[cfg(test)]
+impl ByteIo for ScriptedPeer {
+    fn read_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
+        let r = self.peek_io(buf)?;
+        if let Io::Done(n) = r {
+            self.reply.drain(..n);
+        }
+        Ok(r)
+    }
+    fn write_io(&mut self, buf: &[u8]) -> Result<Io, Error> {
+        self.got.extend_from_slice(buf);
+        Ok(Io::Done(buf.len()))
+    }
+    fn peek_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
+        if self.reply.is_empty() {
+            return Ok(Io::WouldBlock);
+        }
+        let n = self.reply.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.reply[..n]);
+        Ok(Io::Done(n))
+    }
+}

@@ -194,33 +194,7 @@ impl Handshake {
 mod tests {
     use super::*;
 
-    /// A server that takes the request and answers with `reply` (a function of the key).
-    struct Server {
-        got: Vec<u8>,
-        reply: Vec<u8>,
-    }
-
-    impl ByteIo for Server {
-        fn read_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
-            let r = self.peek_io(buf)?;
-            if let Io::Done(n) = r {
-                self.reply.drain(..n);
-            }
-            Ok(r)
-        }
-        fn write_io(&mut self, buf: &[u8]) -> Result<Io, Error> {
-            self.got.extend_from_slice(buf);
-            Ok(Io::Done(buf.len()))
-        }
-        fn peek_io(&mut self, buf: &mut [u8]) -> Result<Io, Error> {
-            if self.reply.is_empty() {
-                return Ok(Io::WouldBlock);
-            }
-            let n = self.reply.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.reply[..n]);
-            Ok(Io::Done(n))
-        }
-    }
+    use crate::net::socket::ScriptedPeer as Server;
 
     fn key_of(request: &[u8]) -> String {
         let text = String::from_utf8_lossy(request);
