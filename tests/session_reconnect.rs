@@ -298,3 +298,74 @@ fn a_pubcomp_that_left_frees_its_id_across_a_reconnect() {
         "a new message under a freed id"
     );
 }
+
+#[test]
+fn a_pubcomp_the_transport_never_took_keeps_its_id_across_a_reconnect() {
+    use culex::session::Event;
+    let mut h = Harness::new(SessionConfig {
+        clean_start: false,
+        ..config(20)
+    });
+    h.connect(false);
+    let p = publish("in", b"1", QoS::ExactlyOnce, 9, false);
+    h.feed(Packet::Publish(p.clone())).unwrap();
+    assert_eq!(summary(&h.sent()), ["PubRec m9"]);
+    // PUBREL m9 and a QoS 1 message m10 arrive together: PUBCOMP m9 and PUBACK m10 are handed
+    // to the driver at once, which writes only the PUBCOMP's first byte before the link dies.
+    h.feed(pubrel(9)).unwrap();
+    let q1 = publish("in", b"q1", QoS::AtLeastOnce, 10, false);
+    h.feed(Packet::Publish(q1.clone())).unwrap();
+    let handed = h.sent_bytes();
+    assert_eq!(
+        summary(&decode_all(&handed, h.version())),
+        ["PubComp m9", "PubAck m10"]
+    );
+    assert_eq!(h.events(), vec![Event::Message(p), Event::Message(q1)]);
+    h.session.connection_lost_unwritten(handed.len() - 1);
+    h.connect(true);
+    assert_eq!(h.sent(), vec![]);
+    // The broker never had PUBCOMP m9: its PUBLISH DUP=1 under m9 is the same message.
+    let dup = publish("in", b"1", QoS::ExactlyOnce, 9, true);
+    h.feed(Packet::Publish(dup)).unwrap();
+    assert_eq!(h.events(), vec![], "the same message: not delivered again");
+    assert_eq!(summary(&h.sent()), ["PubRec m9"]);
+    h.feed(pubrel(9)).unwrap();
+    assert_eq!(h.events(), vec![]);
+    assert_eq!(summary(&h.sent()), ["PubComp m9"]);
+}
+
+#[test]
+fn a_pubcomp_the_transport_took_frees_its_id_even_if_later_bytes_were_not() {
+    use culex::session::Event;
+    let mut h = Harness::new(SessionConfig {
+        clean_start: false,
+        ..config(20)
+    });
+    h.connect(false);
+    let p = publish("in", b"1", QoS::ExactlyOnce, 11, false);
+    h.feed(Packet::Publish(p.clone())).unwrap();
+    h.feed(pubrel(11)).unwrap();
+    assert_eq!(h.events(), vec![Event::Message(p)]);
+    // PUBCOMP m11 is written whole; a QoS 0 PUBLISH handed after it is not.
+    let mut handed = h.sent_bytes();
+    assert_eq!(
+        summary(&decode_all(&handed, h.version())),
+        ["PubRec m11", "PubComp m11"]
+    );
+    pubq(&mut h, "out", QoS::AtMostOnce).unwrap();
+    let written = handed.len();
+    let _appended = h.session.poll_transmit(h.now, &mut handed);
+    assert!(handed.len() > written);
+    let _published = h.events();
+    h.session.connection_lost_unwritten(handed.len() - written);
+    h.connect(true);
+    assert_eq!(h.sent(), vec![]);
+    let next = publish("in", b"2", QoS::ExactlyOnce, 11, false);
+    h.feed(Packet::Publish(next.clone())).unwrap();
+    h.feed(pubrel(11)).unwrap();
+    assert_eq!(
+        h.events(),
+        vec![Event::Message(next)],
+        "a new message under a freed id"
+    );
+}

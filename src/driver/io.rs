@@ -392,13 +392,15 @@ impl Core {
             stream.close();
         }
         self.conn = Conn::Idle;
+        // What the transport never took (a PUBCOMP among it must not count as sent).
+        let unwritten = self.out.len() - self.out_pos;
         self.out.clear();
         self.out_pos = 0;
         self.out_busy_at = None;
         if self.out.capacity() > OUT_KEEP {
             self.out.shrink_to(0);
         }
-        self.session.connection_lost();
+        self.session.connection_lost_unwritten(unwritten);
         self.session.shrink_transmit(OUT_KEEP / 16);
         self.read_paused = false;
         if was_open {

@@ -22,7 +22,7 @@ impl Session {
     pub(super) fn open_impl(&mut self) {
         if self.state != State::Offline {
             log::debug!("culex: new connection attempt while {:?}", self.state);
-            self.connection_lost_impl();
+            self.connection_lost_impl(0);
         }
         self.state = State::Opening;
     }
@@ -97,7 +97,7 @@ impl Session {
         }
     }
 
-    pub(super) fn connection_lost_impl(&mut self) {
+    pub(super) fn connection_lost_impl(&mut self, unwritten: usize) {
         if self.state != State::Offline {
             log::debug!("culex: connection lost while {:?}", self.state);
         }
@@ -112,7 +112,7 @@ impl Session {
         if self.rx.capacity() > RX_KEEP_CAPACITY {
             self.rx = Vec::new();
         }
-        for id in self.tx.take_unsent_pubcomps() {
+        for id in self.tx.take_unsent_pubcomps(unwritten) {
             // Released and delivered, but the broker never got our PUBCOMP: the exchange is
             // still open on its side, and a PUBLISH it sends again under this id (mosquitto
             // 2.0.11 does, after a resume cut short) is the same message. Marked as awaiting

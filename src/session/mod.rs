@@ -478,7 +478,15 @@ impl Session {
     /// PUBLISH and SUBSCRIBE/UNSUBSCRIBE not yet sent or not yet acknowledged (their ids are freed,
     /// no event follows). Calling it when already offline does nothing more.
     pub fn connection_lost(&mut self) {
-        self.connection_lost_impl();
+        self.connection_lost_impl(0);
+    }
+
+    /// [`Session::connection_lost`] when the transport did not take every byte handed out: the
+    /// last `unwritten` bytes of those [`Session::poll_transmit`] appended never reached it. A
+    /// PUBCOMP among them leaves its id awaiting PUBREL (the broker still has the exchange open;
+    /// a PUBLISH it sends again under that id is answered with PUBREC, not delivered again).
+    pub fn connection_lost_unwritten(&mut self, unwritten: usize) {
+        self.connection_lost_impl(unwritten);
     }
 
     /// Feed bytes read from the broker. Every complete packet is handled. On a protocol violation the

@@ -18,9 +18,15 @@ pub(super) struct Transmit {
     buf: Vec<u8>,
     qos0_mids: Vec<PacketId>,
     disconnect_pending: bool,
-    /// The ids of the PUBCOMPs waiting in `buf`: if the connection ends before they are handed
-    /// to the transport, the broker never had them (see `Session::connection_lost`).
-    pubcomps: Vec<PacketId>,
+    /// The PUBCOMPs waiting in `buf`: their ids and where each ends in `buf`. If the connection
+    /// ends before they are written, the broker never had them (`Session::connection_lost`).
+    pubcomps: Vec<(PacketId, usize)>,
+    /// The PUBCOMPs handed to the driver whose bytes it may not have written yet: their ids and
+    /// where each ends in the stream of bytes handed out on this connection (`handed`). Cleared
+    /// when the driver asks for more with an empty buffer: it wrote everything before.
+    handed_pubcomps: Vec<(PacketId, u64)>,
+    /// How many bytes were handed to the driver on this connection.
+    handed: u64,
     /// The server's Maximum Packet Size, once CONNACK told it.
     max_packet_size: Option<u32>,
 }
@@ -138,13 +144,23 @@ impl Transmit {
         let before = self.buf.len();
         self.ack(kind, packet_id, 0, version);
         if kind == AckKind::PubComp && self.buf.len() > before {
-            self.pubcomps.push(packet_id);
+            self.pubcomps.push((packet_id, self.buf.len()));
         }
     }
 
-    /// The ids of the PUBCOMPs still waiting (not handed to the transport), taken.
-    pub(super) fn take_unsent_pubcomps(&mut self) -> Vec<PacketId> {
-        std::mem::take(&mut self.pubcomps)
+    /// The ids of the PUBCOMPs that never reached the transport, taken: those still waiting here,
+    /// and those handed out that end within the last `unwritten` bytes handed out (the driver's
+    /// buffer held them unwritten when the connection ended).
+    pub(super) fn take_unsent_pubcomps(&mut self, unwritten: usize) -> Vec<PacketId> {
+        let written = self.handed.saturating_sub(unwritten as u64);
+        let mut unsent: Vec<PacketId> = self
+            .handed_pubcomps
+            .drain(..)
+            .filter(|&(_, end)| end > written)
+            .map(|(id, _)| id)
+            .collect();
+        unsent.extend(self.pubcomps.drain(..).map(|(id, _)| id));
+        unsent
     }
 
     /// How many PUBACK/PUBCOMP ending an inbound flow wait in the buffer.
@@ -179,6 +195,8 @@ impl Transmit {
             return 0;
         }
         if out.is_empty() {
+            // The driver wrote everything it had: no PUBCOMP handed before is left unwritten.
+            self.handed_pubcomps.clear();
             std::mem::swap(out, &mut self.buf);
         } else {
             out.extend_from_slice(&self.buf);
@@ -187,7 +205,13 @@ impl Transmit {
         for mid in self.qos0_mids.drain(..) {
             published(mid);
         }
-        self.pubcomps.clear();
+        let base = self.handed;
+        self.handed_pubcomps.extend(
+            self.pubcomps
+                .drain(..)
+                .map(|(id, end)| (id, base + end as u64)),
+        );
+        self.handed += n as u64;
         self.disconnect_pending = false;
         n
     }
@@ -205,6 +229,8 @@ impl Transmit {
     pub(super) fn discard(&mut self) -> Vec<PacketId> {
         self.buf.clear();
         self.pubcomps.clear();
+        self.handed_pubcomps.clear();
+        self.handed = 0;
         self.disconnect_pending = false;
         self.max_packet_size = None;
         std::mem::take(&mut self.qos0_mids)
