@@ -9,7 +9,9 @@
 #
 # Each round runs both test files once (CULEX_FAULT_SEED=seed, 10,000 messages per scenario;
 # CULEX_FAULT_MESSAGES changes that). Output: target/soak/<start>/rounds.log (every test's
-# output), results.txt (the FAULT-RESULT lines) and summary.md (the table, also printed). The
+# output), results.txt (the FAULT-RESULT lines) and summary.md (the table, also printed); for a
+# failed round, logs/<seed>/ keeps the library's debug log of every kill -9 child
+# (CULEX_CRASH_LOGDIR) and the lines of the lives that lost messages (CULEX_CRASH_DUMP). The
 # script exits non-zero if any round failed. docs/soak.md records a run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,11 +31,16 @@ failed=0
 while [ $((SECONDS - started)) -lt "$seconds" ]; do
     rounds=$((rounds + 1))
     echo "soak: round $rounds, seed $seed, t+$((SECONDS - started)) s" >&2
-    if ! CULEX_FAULT_SEED=$seed cargo nextest run --test fault_scenarios --test crash_recovery \
+    logs="$out/logs/$seed"
+    mkdir -p "$logs"
+    if ! CULEX_FAULT_SEED=$seed CULEX_CRASH_LOGDIR="$logs" CULEX_CRASH_DUMP="$logs/lines.txt" \
+        cargo nextest run --test fault_scenarios --test crash_recovery \
         --no-fail-fast --success-output immediate --failure-output immediate \
         >> "$out/rounds.log" 2>&1; then
         failed=$((failed + 1))
-        echo "soak: round $rounds (seed $seed) FAILED; see $out/rounds.log" >&2
+        echo "soak: round $rounds (seed $seed) FAILED; see $out/rounds.log and $logs" >&2
+    else
+        rm -rf "$logs"
     fi
     seed=$((seed + 1))
 done

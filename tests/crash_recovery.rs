@@ -203,13 +203,15 @@ impl Proc {
         for (k, v) in vars {
             cmd.env(k, v);
         }
-        // CULEX_CRASH_LOGDIR: each child's library log (debug) in a file of its own there.
+        // CULEX_CRASH_LOGDIR: each child's library log (debug) in a file of its own there, named
+        // after its role, this test process and its life.
         if let Some(dir) = std::env::var_os("CULEX_CRASH_LOGDIR") {
             static LIFE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
             let n = LIFE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let file =
-                std::fs::File::create(std::path::Path::new(&dir).join(format!("{role}-{n}.log")))
-                    .expect("child log file");
+            let file = std::fs::File::create(
+                std::path::Path::new(&dir).join(format!("{role}-{}-{n}.log", std::process::id())),
+            )
+            .expect("child log file");
             cmd.env("CULEX_LOG_STDERR", "1").stderr(file);
         }
         let mut child = cmd.spawn().expect("spawn child");
