@@ -128,15 +128,65 @@ fn every_step_of_both_directions_is_recorded_before_its_bytes() {
     assert_eq!(j.short()[4..], ["done m2", "in m9"]);
     assert_eq!(sent(&mut h), ["PubRec m9", "PubRec m9"]);
     h.feed(pubrel(9)).unwrap();
-    assert_eq!(j.short()[6..], ["in-done m9"]);
-    assert_eq!(sent(&mut h), ["PubComp m9"]);
-    // The message is delivered once, after PUBCOMP was queued.
+    // Durable: PUBREL hands the message out, and it is done (recorded, PUBCOMP queued) only once
+    // the application has had it, so that a crash in between loses nothing.
+    assert_eq!(j.short().len(), 6, "nothing recorded before the delivery");
+    assert_eq!(sent(&mut h), Vec::<String>::new());
     let delivered: Vec<_> = h
         .events()
         .into_iter()
         .filter(|e| matches!(e, Event::Message(_)))
         .collect();
     assert_eq!(delivered, vec![Event::Message(inbound)]);
+    // A PUBREL sent again meanwhile is not a second delivery.
+    h.feed(pubrel(9)).unwrap();
+    assert_eq!(h.events(), vec![]);
+    h.session.messages_delivered();
+    assert_eq!(j.short()[6..], ["in-done m9"]);
+    assert_eq!(sent(&mut h), ["PubComp m9"]);
+}
+
+#[test]
+fn a_released_message_not_yet_delivered_survives_a_snapshot_and_a_crash() {
+    let (mut h, j) = journaled();
+    let inbound = publish("in", b"x", QoS::ExactlyOnce, 5, false);
+    h.feed(Packet::Publish(inbound.clone())).unwrap();
+    assert_eq!(sent(&mut h), ["PubRec m5"]);
+    h.feed(pubrel(5)).unwrap();
+    // The process dies after the release, before the application ran: the store (snapshotted
+    // meanwhile) still holds the message, and a new process delivers it at the next PUBREL.
+    h.session.snapshot_journal().unwrap();
+    assert_eq!(j.short(), ["in m5"]);
+    assert_eq!(h.session.held_inbound_count(), 1);
+    let recovered = replay(j.records());
+    assert_eq!(recovered.inbound, vec![inbound.clone()]);
+    let mut next = Harness::new(SessionConfig {
+        clean_start: false,
+        ..config(20)
+    });
+    assert_eq!(next.session.restore(recovered), vec![]);
+    next.connect(true);
+    next.feed(pubrel(5)).unwrap();
+    assert_eq!(next.events(), vec![Event::Message(inbound)]);
+}
+
+#[test]
+fn a_message_delivered_after_the_connection_ended_is_done_and_its_pubrel_answered_alone() {
+    let (mut h, j) = journaled();
+    let inbound = publish("in", b"x", QoS::ExactlyOnce, 6, false);
+    h.feed(Packet::Publish(inbound.clone())).unwrap();
+    assert_eq!(sent(&mut h), ["PubRec m6"]);
+    h.feed(pubrel(6)).unwrap();
+    h.session.connection_lost();
+    assert_eq!(h.events(), vec![Event::Message(inbound)]);
+    h.session.messages_delivered();
+    assert_eq!(j.short(), ["in m6", "in-done m6"]);
+    h.connect(true);
+    assert_eq!(sent(&mut h), Vec::<String>::new());
+    // The broker never had PUBCOMP: it releases again, and gets PUBCOMP, without a delivery.
+    h.feed(pubrel(6)).unwrap();
+    assert_eq!(sent(&mut h), ["PubComp m6"]);
+    assert_eq!(h.events(), vec![]);
 }
 
 #[test]

@@ -139,6 +139,9 @@ impl Run {
                 );
             }
         }
+        // As the driver does once the application has had them (the PUBCOMPs this queues for
+        // a durable session are checked with the next output).
+        self.session.messages_delivered();
     }
 
     /// Feed broker bytes; a failure must leave the session offline.

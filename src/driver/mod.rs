@@ -464,6 +464,8 @@ impl Client {
         }
         sink.quiet(self);
         if any {
+            // The application has had them: a durable store may now let their PUBCOMP go.
+            self.lock().session.messages_delivered();
             self.wake_waiters();
         }
         any

@@ -16,7 +16,7 @@ use super::outgoing::{InflightPublish, Outgoing, Stage};
 use super::Session;
 use crate::error::Error;
 use crate::persist::{Journal, Record, Recovered};
-use crate::protocol::Publish;
+use crate::protocol::{AckKind, Publish};
 
 /// Hand `record` to the journal, if there is one.
 #[inline]
@@ -92,7 +92,11 @@ impl Session {
             return Ok(());
         };
         if journal.wants_snapshot() {
-            let mut live = live_records(&self.outgoing, self.awaiting_release.as_deref());
+            let mut live = live_records(
+                &self.outgoing,
+                self.awaiting_release.as_deref(),
+                &self.delivering,
+            );
             journal.snapshot(&mut live)
         } else {
             journal.commit()
@@ -104,13 +108,39 @@ impl Session {
         let Some(journal) = self.journal.as_deref_mut() else {
             return Ok(());
         };
-        let mut live = live_records(&self.outgoing, self.awaiting_release.as_deref());
+        let mut live = live_records(
+            &self.outgoing,
+            self.awaiting_release.as_deref(),
+            &self.delivering,
+        );
         journal.snapshot(&mut live)
     }
 
-    /// How many inbound QoS 2 messages are held until their PUBREL.
+    /// The application has had every event polled so far (the driver calls this after handing
+    /// them on). With a durable store, the messages PUBREL released are done now: `InboundDone`
+    /// is recorded and their PUBCOMP queued (or, offline, their ids stay awaiting PUBREL, which
+    /// the broker sends again and which is then answered without a second delivery). A crash
+    /// before this leaves them in the store, to be delivered again after the restart: nothing
+    /// lost.
+    pub fn messages_delivered(&mut self) {
+        if self.delivering.is_empty() {
+            return;
+        }
+        let version = self.config.protocol;
+        let connected = self.state == super::State::Connected;
+        for publish in self.delivering.drain(..) {
+            let id = publish.packet_id;
+            note(&mut self.journal, Record::InboundDone(id));
+            if connected && self.inbound_qos2.remove(id) {
+                self.tx.inbound_ack(AckKind::PubComp, id, version);
+            }
+        }
+    }
+
+    /// How many inbound QoS 2 messages the store must hold: those awaiting their PUBREL, and
+    /// those released but not yet handed to the application ([`Session::messages_delivered`]).
     pub fn held_inbound_count(&self) -> usize {
-        self.awaiting_release.as_ref().map_or(0, |held| held.len())
+        self.awaiting_release.as_ref().map_or(0, |held| held.len()) + self.delivering.len()
     }
 
     /// A QoS 1/2 publish was accepted: a synchronous journal makes it durable now.
@@ -123,10 +153,11 @@ impl Session {
 }
 
 /// The records that rebuild the durable state: outgoing messages in flight (with their stage),
-/// then queued ones, then inbound QoS 2 messages awaiting PUBREL.
+/// then queued ones, then inbound QoS 2 messages awaiting PUBREL or their delivery.
 fn live_records<'a>(
     outgoing: &'a Outgoing,
     awaiting_release: Option<&'a VecDeque<Publish>>,
+    delivering: &'a [Publish],
 ) -> impl Iterator<Item = Record<'a>> {
     let inflight = outgoing.inflight.iter().flat_map(|m| {
         let released = (m.stage == Stage::AwaitingPubComp)
@@ -139,6 +170,7 @@ fn live_records<'a>(
     let inbound = awaiting_release
         .into_iter()
         .flatten()
+        .chain(delivering)
         .map(|p| Record::Inbound(Cow::Borrowed(p)));
     inflight.chain(queued).chain(inbound)
 }

@@ -350,6 +350,17 @@ impl Session {
             if !can_send {
                 return Ok(());
             }
+            if self.journal.is_some() && self.inbound_qos2.contains(id) {
+                // Durable: the message is done only once the application has had it.
+                if self.delivering.iter().any(|p| p.packet_id == id) {
+                    return Ok(()); // PUBCOMP follows the delivery under way
+                }
+                if let Some(publish) = self.take_awaiting_release(id) {
+                    self.events.push_back(Event::Message(publish.clone()));
+                    self.delivering.push(publish);
+                    return Ok(());
+                }
+            }
             if self.inbound_qos2.remove(id) {
                 note(&mut self.journal, Record::InboundDone(id));
                 self.tx.inbound_ack(AckKind::PubComp, id, version);

@@ -357,6 +357,10 @@ pub struct Session {
     /// (libmosquitto's order). Boxed and allocated on first use: most sessions never hold one.
     #[allow(clippy::box_collection)]
     awaiting_release: Option<Box<VecDeque<Publish>>>,
+    /// With a durable store: messages released by PUBREL and handed out as events, whose
+    /// PUBCOMP and `InboundDone` wait until the application has had them
+    /// ([`Session::messages_delivered`]), so that a crash in between loses nothing.
+    delivering: Vec<Publish>,
     /// Bytes waiting for the transport.
     tx: Transmit,
     /// The incomplete tail of the last read (never more than one partial packet).
@@ -401,6 +405,7 @@ impl Session {
             outgoing: Outgoing::default(),
             inbound_qos2: IdSet::default(),
             awaiting_release: None,
+            delivering: Vec::new(),
             tx: Transmit::default(),
             rx: Vec::new(),
             keepalive: Keepalive::default(),
