@@ -5,7 +5,7 @@ mod common_session;
 
 use common_session::*;
 use culex::protocol::{AckKind, Packet, QoS};
-use culex::session::SessionConfig;
+use culex::session::{Event, SessionConfig};
 
 /// Connected; m1 q1 "a", m2 q2 "b" (PUBREC received, PUBREL sent), m3 q2 "c", m4 q1 "d" (PUBACKed),
 /// then the connection is lost and m5 q1 "e" is published while offline.
@@ -121,12 +121,7 @@ fn broker_claiming_a_session_after_clean_start_breaks_the_protocol() {
 
 #[test]
 fn inbound_qos2_awaiting_pubrel_survives_session_present_1_and_is_delivered_on_0() {
-    use culex::session::Event;
-    let mut h = Harness::new(SessionConfig {
-        clean_start: false,
-        ..config(20)
-    });
-    h.connect(false);
+    let mut h = persistent_session();
     let p = publish("in", b"1", QoS::ExactlyOnce, 9, false);
     h.feed(Packet::Publish(p.clone())).unwrap();
     assert_eq!(h.events(), vec![], "delivered at PUBREL");
@@ -241,14 +236,43 @@ fn inflight_accounting_is_exact_across_reconnects() {
     );
 }
 
-#[test]
-fn a_released_qos2_message_whose_pubcomp_never_left_is_not_delivered_twice() {
-    use culex::session::Event;
+/// Connected with clean session false, nothing in flight.
+fn persistent_session() -> Harness {
     let mut h = Harness::new(SessionConfig {
         clean_start: false,
         ..config(20)
     });
     h.connect(false);
+    h
+}
+
+/// The broker sends the QoS 2 message "1" under `id` again (PUBLISH DUP=1, then PUBREL): the
+/// session answers both and delivers nothing.
+fn resend_is_not_delivered(h: &mut Harness, id: u16) {
+    let dup = publish("in", b"1", QoS::ExactlyOnce, id, true);
+    h.feed(Packet::Publish(dup)).unwrap();
+    assert_eq!(h.events(), vec![], "the same message: not delivered again");
+    assert_eq!(summary(&h.sent()), [format!("PubRec m{id}")]);
+    h.feed(pubrel(id)).unwrap();
+    assert_eq!(h.events(), vec![]);
+    assert_eq!(summary(&h.sent()), [format!("PubComp m{id}")]);
+}
+
+/// A new QoS 2 message "2" under the freed `id` is delivered at its PUBREL.
+fn new_message_is_delivered(h: &mut Harness, id: u16) {
+    let next = publish("in", b"2", QoS::ExactlyOnce, id, false);
+    h.feed(Packet::Publish(next.clone())).unwrap();
+    h.feed(pubrel(id)).unwrap();
+    assert_eq!(
+        h.events(),
+        vec![Event::Message(next)],
+        "a new message under a freed id"
+    );
+}
+
+#[test]
+fn a_released_qos2_message_whose_pubcomp_never_left_is_not_delivered_twice() {
+    let mut h = persistent_session();
     let p = publish("in", b"1", QoS::ExactlyOnce, 7, false);
     h.feed(Packet::Publish(p.clone())).unwrap();
     assert_eq!(summary(&h.sent()), ["PubRec m7"]);
@@ -261,52 +285,26 @@ fn a_released_qos2_message_whose_pubcomp_never_left_is_not_delivered_twice() {
     // The connection ends before PUBCOMP m7 is handed to the transport: the broker never had
     // it. mosquitto 2.0.11, resuming, may send the message again as PUBLISH DUP=1 under m7.
     assert_eq!(h.reconnect(true), vec![]);
-    let dup = publish("in", b"1", QoS::ExactlyOnce, 7, true);
-    h.feed(Packet::Publish(dup)).unwrap();
-    assert_eq!(h.events(), vec![], "the same message: not delivered again");
-    assert_eq!(summary(&h.sent()), ["PubRec m7"]);
-    h.feed(pubrel(7)).unwrap();
-    assert_eq!(h.events(), vec![]);
-    assert_eq!(summary(&h.sent()), ["PubComp m7"]);
+    resend_is_not_delivered(&mut h, 7);
     // Once PUBCOMP has left, m7 is free: a new message under it is delivered.
-    let next = publish("in", b"2", QoS::ExactlyOnce, 7, false);
-    h.feed(Packet::Publish(next.clone())).unwrap();
-    h.feed(pubrel(7)).unwrap();
-    assert_eq!(h.events(), vec![Event::Message(next)]);
+    new_message_is_delivered(&mut h, 7);
 }
 
 #[test]
 fn a_pubcomp_that_left_frees_its_id_across_a_reconnect() {
-    use culex::session::Event;
-    let mut h = Harness::new(SessionConfig {
-        clean_start: false,
-        ..config(20)
-    });
-    h.connect(false);
+    let mut h = persistent_session();
     let p = publish("in", b"1", QoS::ExactlyOnce, 8, false);
     h.feed(Packet::Publish(p.clone())).unwrap();
     h.feed(pubrel(8)).unwrap();
     assert_eq!(summary(&h.sent()), ["PubRec m8", "PubComp m8"]);
     assert_eq!(h.events(), vec![Event::Message(p)]);
     assert_eq!(h.reconnect(true), vec![]);
-    let next = publish("in", b"2", QoS::ExactlyOnce, 8, false);
-    h.feed(Packet::Publish(next.clone())).unwrap();
-    h.feed(pubrel(8)).unwrap();
-    assert_eq!(
-        h.events(),
-        vec![Event::Message(next)],
-        "a new message under a freed id"
-    );
+    new_message_is_delivered(&mut h, 8);
 }
 
 #[test]
 fn a_pubcomp_the_transport_never_took_keeps_its_id_across_a_reconnect() {
-    use culex::session::Event;
-    let mut h = Harness::new(SessionConfig {
-        clean_start: false,
-        ..config(20)
-    });
-    h.connect(false);
+    let mut h = persistent_session();
     let p = publish("in", b"1", QoS::ExactlyOnce, 9, false);
     h.feed(Packet::Publish(p.clone())).unwrap();
     assert_eq!(summary(&h.sent()), ["PubRec m9"]);
@@ -325,23 +323,12 @@ fn a_pubcomp_the_transport_never_took_keeps_its_id_across_a_reconnect() {
     h.connect(true);
     assert_eq!(h.sent(), vec![]);
     // The broker never had PUBCOMP m9: its PUBLISH DUP=1 under m9 is the same message.
-    let dup = publish("in", b"1", QoS::ExactlyOnce, 9, true);
-    h.feed(Packet::Publish(dup)).unwrap();
-    assert_eq!(h.events(), vec![], "the same message: not delivered again");
-    assert_eq!(summary(&h.sent()), ["PubRec m9"]);
-    h.feed(pubrel(9)).unwrap();
-    assert_eq!(h.events(), vec![]);
-    assert_eq!(summary(&h.sent()), ["PubComp m9"]);
+    resend_is_not_delivered(&mut h, 9);
 }
 
 #[test]
 fn a_pubcomp_the_transport_took_frees_its_id_even_if_later_bytes_were_not() {
-    use culex::session::Event;
-    let mut h = Harness::new(SessionConfig {
-        clean_start: false,
-        ..config(20)
-    });
-    h.connect(false);
+    let mut h = persistent_session();
     let p = publish("in", b"1", QoS::ExactlyOnce, 11, false);
     h.feed(Packet::Publish(p.clone())).unwrap();
     h.feed(pubrel(11)).unwrap();
@@ -360,12 +347,5 @@ fn a_pubcomp_the_transport_took_frees_its_id_even_if_later_bytes_were_not() {
     h.session.connection_lost_unwritten(handed.len() - written);
     h.connect(true);
     assert_eq!(h.sent(), vec![]);
-    let next = publish("in", b"2", QoS::ExactlyOnce, 11, false);
-    h.feed(Packet::Publish(next.clone())).unwrap();
-    h.feed(pubrel(11)).unwrap();
-    assert_eq!(
-        h.events(),
-        vec![Event::Message(next)],
-        "a new message under a freed id"
-    );
+    new_message_is_delivered(&mut h, 11);
 }
