@@ -111,6 +111,10 @@ pub enum ClientEvent {
 pub trait EventSink {
     /// One event, in the order they happened.
     fn deliver(&self, client: &Client, event: ClientEvent);
+    /// Whether `deliver` keeps messages to hand them on later (in `quiet`), not at once.
+    fn holds_messages(&self) -> bool {
+        false
+    }
     /// Called when the driver holds no lock and has no event pending (e.g. to flush log lines).
     fn quiet(&self, _client: &Client) {}
     /// Runs the whole body of a loop thread (e.g. to set up per-thread log capture).
@@ -455,8 +459,20 @@ impl Client {
             let event = self.lock().next_event();
             match event {
                 Some(event) => {
+                    let released = match &event {
+                        ClientEvent::Session(Event::Message(m)) if m.qos == QoS::ExactlyOnce => {
+                            Some(m.packet_id)
+                        }
+                        _ => None,
+                    };
                     let _callbacks = immediate::Busy::enter(&self.in_callbacks);
-                    sink.deliver(self, event)
+                    sink.deliver(self, event);
+                    if let Some(id) = released {
+                        if !sink.holds_messages() {
+                            // Its callback returned: a durable store may now let PUBCOMP go.
+                            self.lock().session.message_delivered(id);
+                        }
+                    }
                 }
                 None => break,
             }
@@ -464,7 +480,7 @@ impl Client {
         }
         sink.quiet(self);
         if any {
-            // The application has had them: a durable store may now let their PUBCOMP go.
+            // The application has had them all (batches included).
             self.lock().session.messages_delivered();
             self.wake_waiters();
         }

@@ -172,6 +172,21 @@ impl Journal for FileStore {
     }
 
     fn commit(&mut self) -> Result<(), Error> {
+        self.write()?;
+        if self.needs_sync {
+            if let Err(e) = self.file.sync_data() {
+                log::error!(
+                    "culex: syncing the session store {}: {e}",
+                    self.path.display()
+                );
+                return Err(e.into());
+            }
+            self.needs_sync = false;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self) -> Result<(), Error> {
         if !self.buf.is_empty() {
             let buf = std::mem::take(&mut self.buf);
             let result = self.append(&buf);
@@ -184,16 +199,6 @@ impl Journal for FileStore {
                 return Err(e);
             }
             self.buf.clear();
-        }
-        if self.needs_sync {
-            if let Err(e) = self.file.sync_data() {
-                log::error!(
-                    "culex: syncing the session store {}: {e}",
-                    self.path.display()
-                );
-                return Err(e.into());
-            }
-            self.needs_sync = false;
         }
         Ok(())
     }

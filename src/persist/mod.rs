@@ -79,6 +79,13 @@ pub trait Journal: Send + std::fmt::Debug {
     /// Make every record taken so far durable.
     fn commit(&mut self) -> Result<(), Error>;
 
+    /// Hand every record taken so far to the file without waiting for the disk: it survives the
+    /// process (a `kill -9`), and the next [`Journal::commit`] makes it durable. The default
+    /// commits.
+    fn write(&mut self) -> Result<(), Error> {
+        self.commit()
+    }
+
     /// A QoS 1/2 `publish` was accepted: in [`Mode::Synchronous`], commit now.
     fn publish_accepted(&mut self) -> Result<(), Error>;
 

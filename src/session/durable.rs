@@ -16,7 +16,7 @@ use super::outgoing::{InflightPublish, Outgoing, Stage};
 use super::Session;
 use crate::error::Error;
 use crate::persist::{Journal, Record, Recovered};
-use crate::protocol::{AckKind, Publish};
+use crate::protocol::{AckKind, PacketId, Publish};
 
 /// Hand `record` to the journal, if there is one.
 #[inline]
@@ -116,24 +116,49 @@ impl Session {
         journal.snapshot(&mut live)
     }
 
-    /// The application has had every event polled so far (the driver calls this after handing
-    /// them on). With a durable store, the messages PUBREL released are done now: `InboundDone`
-    /// is recorded and their PUBCOMP queued (or, offline, their ids stay awaiting PUBREL, which
-    /// the broker sends again and which is then answered without a second delivery). A crash
-    /// before this leaves them in the store, to be delivered again after the restart: nothing
-    /// lost.
+    /// The application has had the message with packet id `id` (the driver calls this after
+    /// its callback returned). With a durable store, a QoS 2 message PUBREL released is done
+    /// now: `InboundDone` is written to the store (it survives the process at once, and is
+    /// durable by the next commit) and its PUBCOMP queued; offline, its id stays awaiting PUBREL,
+    /// which the broker sends again and which is then answered without a second delivery. A
+    /// crash before this leaves the message in the store, to be delivered again after the
+    /// restart: nothing lost, and a copy twice only for a crash between the callback's return
+    /// and this write.
+    pub fn message_delivered(&mut self, id: PacketId) {
+        let Some(at) = self.delivering.iter().position(|p| p.packet_id == id) else {
+            return;
+        };
+        self.delivering.swap_remove(at);
+        self.release_done(id);
+        self.write_journal();
+    }
+
+    /// [`Session::message_delivered`] for every event polled so far (the driver calls this once
+    /// the application has had them all, e.g. in one batch).
     pub fn messages_delivered(&mut self) {
         if self.delivering.is_empty() {
             return;
         }
-        let version = self.config.protocol;
-        let connected = self.state == super::State::Connected;
-        for publish in self.delivering.drain(..) {
-            let id = publish.packet_id;
-            note(&mut self.journal, Record::InboundDone(id));
-            if connected && self.inbound_qos2.remove(id) {
-                self.tx.inbound_ack(AckKind::PubComp, id, version);
-            }
+        let ids: Vec<PacketId> = self.delivering.drain(..).map(|p| p.packet_id).collect();
+        for id in ids {
+            self.release_done(id);
+        }
+        self.write_journal();
+    }
+
+    /// Record a delivered release as done and let its PUBCOMP go (when connected).
+    fn release_done(&mut self, id: PacketId) {
+        note(&mut self.journal, Record::InboundDone(id));
+        if self.state == super::State::Connected && self.inbound_qos2.remove(id) {
+            self.tx
+                .inbound_ack(AckKind::PubComp, id, self.config.protocol);
+        }
+    }
+
+    fn write_journal(&mut self) {
+        if let Some(journal) = self.journal.as_deref_mut() {
+            // Logged by the store; the next commit (before any write to the socket) tries again.
+            let _ = journal.write();
         }
     }
 

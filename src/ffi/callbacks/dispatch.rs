@@ -407,6 +407,11 @@ impl EventSink for Dispatch {
         h.flush_logs();
     }
 
+    fn holds_messages(&self) -> bool {
+        self.handle()
+            .callbacks(|c| c.more_ref().is_some_and(|m| m.on_message_batch.is_some()))
+    }
+
     fn quiet(&self, _client: &Client) {
         self.flush_batch();
         self.handle().flush_logs();
