@@ -13,7 +13,10 @@
 //!
 //! If the subscriber had already sent PUBCOMP for that packet id (which the broker never read),
 //! the id was free again and MQTT 3.1.1 §4.3.3 [MQTT-4.3.3-2] makes that PUBLISH a new message,
-//! which the client must deliver (libmosquitto does too). Any other duplicate is the client's.
+//! which the client must deliver (libmosquitto does too). After a restart the broker's own
+//! PUBREL on the previous copy's connection proves it as well (a PUBCOMP written into the
+//! socket just before the broker died is never recorded by the proxy): past PUBREL a sender
+//! must not send the PUBLISH again. Any other duplicate is the client's.
 
 use std::collections::HashMap;
 
@@ -83,6 +86,27 @@ pub fn unexplained_duplicate(
                     .iter()
                     .any(|p| p.conn == r.conn && publish_of(p, id))
         });
+        // After a restart, the broker's own PUBREL for `id` on that connection will do: having
+        // sent it, the broker must never send the PUBLISH again (§4.3.3), yet mosquitto 2.0.11
+        // does after its restart. The subscriber's PUBCOMP may then have left its socket and
+        // died in the proxy with the broker, never recorded.
+        let released = || {
+            (published..packets.len()).find(|&j| {
+                let r = &packets[j];
+                r.dir == Dir::ToClient
+                    && r.kind() == PUBREL
+                    && r.packet_id() == Some(id)
+                    && r.conn == packets[published].conn
+            })
+        };
+        let released = (resend == BrokerResend::AfterRestart)
+            .then(released)
+            .flatten();
+        // Whichever came first ends the copy's exchange.
+        let completed = match (completed, released) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let Some(completed) = completed else {
             return Some(format!(
                 "copy {copy}: the subscriber never sent PUBCOMP for id {id} after copy {}",
